@@ -1,0 +1,24 @@
+/* sw-stats.h — numbers a run is judged by, computed from its events */
+#pragma once
+
+#include "sw-trace.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  guint  n_submitted;
+  guint  n_finished;      /* ended without error */
+  guint  n_failed;
+  guint  n_cancelled;
+  gint64 first_submit_ns; /* 0 when nothing was submitted */
+  gint64 last_end_ns;
+  gint64 wall_ns;         /* first submit → last end */
+  gint64 task_ns_sum;     /* sum over tasks of end − start */
+  double speedup;         /* task_ns_sum / wall_ns */
+} SwTaskStats;
+
+void sw_task_stats_compute (const SwEvent *events,
+                            gsize          n_events,
+                            SwTaskStats   *stats);
+
+G_END_DECLS

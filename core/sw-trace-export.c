@@ -1,0 +1,344 @@
+/* sw-trace-export.c — a trace as Chrome trace-event JSON
+ *
+ * One Perfetto "thread" per lane, named after it; an X slice per task on the
+ * lane that ran it; a short "submit" slice on the submitting lane with a
+ * flow arrow to the task (flow events bind to enclosing slices, hence the
+ * submit slice); an instant per callback on the lane that ran it; X slices
+ * for blocking waits; instants for log lines.
+ */
+#include "config.h"
+
+#include "sw-trace-export.h"
+
+#include "sw-error.h"
+
+typedef struct
+{
+  SwTrace *trace;
+  GString *out;
+  gboolean first;
+  GHashTable *lanes;     /* lane id → SwLane* (into lane_array) */
+} Writer;
+
+static void
+append_json_string (GString    *out,
+                    const char *str)
+{
+  g_string_append_c (out, '"');
+  for (const char *p = str ? str : ""; *p; p++)
+    {
+      guchar c = (guchar) *p;
+
+      switch (c)
+        {
+        case '"':  g_string_append (out, "\\\""); break;
+        case '\\': g_string_append (out, "\\\\"); break;
+        case '\n': g_string_append (out, "\\n"); break;
+        case '\r': g_string_append (out, "\\r"); break;
+        case '\t': g_string_append (out, "\\t"); break;
+        default:
+          if (c < 0x20)
+            g_string_append_printf (out, "\\u%04x", c);
+          else
+            g_string_append_c (out, (char) c);
+        }
+    }
+  g_string_append_c (out, '"');
+}
+
+static void
+begin_event (Writer *w)
+{
+  g_string_append (w->out, w->first ? "\n" : ",\n");
+  w->first = FALSE;
+}
+
+static gint
+lane_tid (const SwLane *lane)
+{
+  /* Coroutines share their thread's tid; Perfetto needs one track each. */
+  if (lane->kind == SW_LANE_THREAD || lane->kind == SW_LANE_PROCESS)
+    return lane->tid;
+  return 1000000 + (gint) lane->id;
+}
+
+static const SwLane *
+find_lane (Writer  *w,
+           guint32  id)
+{
+  return g_hash_table_lookup (w->lanes, GUINT_TO_POINTER (id));
+}
+
+static void
+append_us (GString *out,
+           gint64   ns)
+{
+  g_string_append_printf (out, "%" G_GINT64_FORMAT ".%03d", ns / 1000, (int) (ns % 1000));
+}
+
+static void
+write_common (Writer       *w,
+              const char   *ph,
+              const char   *name,
+              const char   *cat,
+              const SwLane *lane,
+              gint64        ts_ns)
+{
+  begin_event (w);
+  g_string_append (w->out, "{\"ph\":");
+  append_json_string (w->out, ph);
+  g_string_append (w->out, ",\"name\":");
+  append_json_string (w->out, name);
+  g_string_append (w->out, ",\"cat\":");
+  append_json_string (w->out, cat);
+  g_string_append_printf (w->out, ",\"pid\":%d,\"tid\":%d,\"ts\":", lane->pid, lane_tid (lane));
+  append_us (w->out, ts_ns);
+}
+
+static void
+write_slice (Writer       *w,
+             const char   *name,
+             const char   *cat,
+             const SwLane *lane,
+             gint64        start_ns,
+             gint64        end_ns,
+             const char   *args_json)
+{
+  write_common (w, "X", name, cat, lane, start_ns);
+  g_string_append (w->out, ",\"dur\":");
+  append_us (w->out, MAX (end_ns - start_ns, 1000));
+  if (args_json)
+    g_string_append_printf (w->out, ",\"args\":%s", args_json);
+  g_string_append_c (w->out, '}');
+}
+
+static void
+write_metadata (Writer *w,
+                GArray *lanes)
+{
+  for (guint i = 0; i < lanes->len; i++)
+    {
+      const SwLane *lane = &g_array_index (lanes, SwLane, i);
+      g_autofree char *label = NULL;
+
+      begin_event (w);
+      if (lane->kind == SW_LANE_PROCESS)
+        {
+          g_string_append_printf (w->out, "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":%d,\"args\":{\"name\":",
+                                  lane->pid);
+          append_json_string (w->out, lane->name);
+          g_string_append (w->out, "}}");
+          continue;
+        }
+
+      label = g_strdup_printf ("%s (tid %d)", lane->name, lane->tid);
+      g_string_append_printf (w->out, "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":%d,\"tid\":%d,\"args\":{\"name\":",
+                              lane->pid, lane_tid (lane));
+      append_json_string (w->out, label);
+      g_string_append (w->out, "}}");
+      begin_event (w);
+      g_string_append_printf (w->out, "{\"ph\":\"M\",\"name\":\"thread_sort_index\",\"pid\":%d,\"tid\":%d,\"args\":{\"sort_index\":%u}}",
+                              lane->pid, lane_tid (lane), lane->id);
+    }
+}
+
+typedef struct
+{
+  const SwEvent *submit;
+  const SwEvent *start;
+  const SwEvent *callback;
+  const SwEvent *wait;
+  guint64        label;
+} TaskRecord;
+
+static TaskRecord *
+task_record (GHashTable *tasks,
+             guint64     id)
+{
+  TaskRecord *record = g_hash_table_lookup (tasks, &id);
+
+  if (record == NULL)
+    {
+      guint64 *key = g_new (guint64, 1);
+
+      *key = id;
+      record = g_new0 (TaskRecord, 1);
+      g_hash_table_insert (tasks, key, record);
+    }
+  return record;
+}
+
+static const char *
+task_name (Writer           *w,
+           const TaskRecord *record,
+           guint64           id,
+           char             *fallback,
+           gsize             fallback_len)
+{
+  const char *label = record->label ? sw_trace_lookup_string (w->trace, record->label) : NULL;
+
+  if (label != NULL && *label != '\0')
+    return label;
+  g_snprintf (fallback, fallback_len, "task %" G_GUINT64_FORMAT, id);
+  return fallback;
+}
+
+/**
+ * sw_trace_to_chrome_json:
+ *
+ * Returns: (transfer full): the whole trace as Chrome trace-event JSON
+ */
+GBytes *
+sw_trace_to_chrome_json (SwTrace *trace)
+{
+  g_autoptr(GArray) lanes = NULL;
+  g_autoptr(GArray) events = NULL;
+  g_autoptr(GHashTable) tasks = NULL;
+  Writer w = { trace, NULL, TRUE, NULL };
+
+  g_return_val_if_fail (SW_IS_TRACE (trace), NULL);
+
+  events = sw_trace_dup_events (trace);
+  lanes = sw_trace_dup_lanes (trace);
+  w.out = g_string_sized_new (256 + events->len * 160);
+  w.lanes = g_hash_table_new (NULL, NULL);
+  for (guint i = 0; i < lanes->len; i++)
+    {
+      SwLane *lane = &g_array_index (lanes, SwLane, i);
+      g_hash_table_insert (w.lanes, GUINT_TO_POINTER (lane->id), lane);
+    }
+  tasks = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+
+  g_string_append (w.out, "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[");
+  write_metadata (&w, lanes);
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      const SwEvent *e = &g_array_index (events, SwEvent, i);
+      const SwLane *lane = find_lane (&w, e->lane);
+      TaskRecord *record;
+      char fallback[48];
+      g_autofree char *args = NULL;
+
+      if (lane == NULL)
+        continue;
+
+      switch (e->kind)
+        {
+        case SW_EVENT_TASK_SUBMIT:
+          record = task_record (tasks, e->object);
+          record->submit = e;
+          record->label = e->arg;
+          args = g_strdup_printf ("{\"task\":%" G_GUINT64_FORMAT "}", e->object);
+          write_slice (&w, "submit", "submit", lane, (gint64) e->time, (gint64) e->time + 1000, args);
+          begin_event (&w);
+          g_string_append_printf (w.out, "{\"ph\":\"s\",\"name\":\"submit\",\"cat\":\"flow\",\"id\":%" G_GUINT64_FORMAT ",\"pid\":%d,\"tid\":%d,\"ts\":",
+                                  e->object, lane->pid, lane_tid (lane));
+          append_us (w.out, (gint64) e->time);
+          g_string_append_c (w.out, '}');
+          break;
+
+        case SW_EVENT_TASK_START:
+          record = task_record (tasks, e->object);
+          record->start = e;
+          if (record->submit != NULL)
+            {
+              begin_event (&w);
+              g_string_append_printf (w.out, "{\"ph\":\"f\",\"bp\":\"e\",\"name\":\"submit\",\"cat\":\"flow\",\"id\":%" G_GUINT64_FORMAT ",\"pid\":%d,\"tid\":%d,\"ts\":",
+                                      e->object, lane->pid, lane_tid (lane));
+              append_us (w.out, (gint64) e->time);
+              g_string_append_c (w.out, '}');
+            }
+          break;
+
+        case SW_EVENT_TASK_END:
+        case SW_EVENT_TASK_ERROR:
+          record = task_record (tasks, e->object);
+          if (record->start != NULL)
+            {
+              const SwLane *start_lane = find_lane (&w, record->start->lane);
+              g_autoptr(GString) a = g_string_new (NULL);
+
+              g_string_append_printf (a, "{\"task\":%" G_GUINT64_FORMAT ",\"state\":\"%s\"",
+                                      e->object, e->kind == SW_EVENT_TASK_END ? "finished" : "failed");
+              if (e->kind == SW_EVENT_TASK_ERROR)
+                {
+                  g_string_append (a, ",\"error\":");
+                  append_json_string (a, sw_trace_lookup_string (trace, e->arg));
+                }
+              g_string_append_c (a, '}');
+              write_slice (&w, task_name (&w, record, e->object, fallback, sizeof fallback),
+                           "task", start_lane ? start_lane : lane,
+                           (gint64) record->start->time, (gint64) e->time, a->str);
+            }
+          break;
+
+        case SW_EVENT_CALLBACK_BEGIN:
+          record = task_record (tasks, e->object);
+          record->callback = e;
+          args = g_strdup_printf ("{\"task\":%" G_GUINT64_FORMAT ",\"lane\":%u}", e->object, e->lane);
+          write_common (&w, "i", "done-callback", "callback", lane, (gint64) e->time);
+          g_string_append_printf (w.out, ",\"s\":\"t\",\"args\":%s}", args);
+          break;
+
+        case SW_EVENT_WAIT_BEGIN:
+          task_record (tasks, e->object)->wait = e;
+          break;
+
+        case SW_EVENT_WAIT_END:
+          record = task_record (tasks, e->object);
+          if (record->wait != NULL)
+            {
+              g_autofree char *name = g_strdup_printf ("result(%s)",
+                                                       task_name (&w, record, e->object, fallback, sizeof fallback));
+              write_slice (&w, name, "wait", lane, (gint64) record->wait->time, (gint64) e->time, NULL);
+              record->wait = NULL;
+            }
+          break;
+
+        case SW_EVENT_TASK_CANCEL:
+          write_common (&w, "i", "cancelled", "task", lane, (gint64) e->time);
+          g_string_append_printf (w.out, ",\"s\":\"t\",\"args\":{\"task\":%" G_GUINT64_FORMAT "}}", e->object);
+          break;
+
+        case SW_EVENT_POOL_SHUTDOWN:
+          write_common (&w, "i", "shutdown", "pool", lane, (gint64) e->time);
+          g_string_append (w.out, ",\"s\":\"t\"}");
+          break;
+
+        case SW_EVENT_LOG:
+          write_common (&w, "i", sw_trace_lookup_string (trace, e->arg), "log", lane, (gint64) e->time);
+          g_string_append (w.out, ",\"s\":\"t\"}");
+          break;
+
+        default:
+          break;
+        }
+    }
+
+  g_string_append_printf (w.out, "\n],\"otherData\":{\"generator\":\"Switchyard %s\",\"dropped_events\":%" G_GUINT64_FORMAT "}}\n",
+                          PACKAGE_VERSION, sw_trace_get_dropped (trace));
+  g_hash_table_unref (w.lanes);
+
+  return g_string_free_to_bytes (w.out);
+}
+
+gboolean
+sw_trace_save_chrome_json (SwTrace     *trace,
+                           const char  *path,
+                           GError     **error)
+{
+  g_autoptr(GBytes) json = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (SW_IS_TRACE (trace), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  json = sw_trace_to_chrome_json (trace);
+  if (!g_file_set_contents (path, g_bytes_get_data (json, NULL), g_bytes_get_size (json), &local_error))
+    {
+      g_set_error (error, SW_ERROR, SW_ERROR_IO, "cannot write trace: %s", local_error->message);
+      return FALSE;
+    }
+  return TRUE;
+}

@@ -1,0 +1,834 @@
+/* sw-trace.c — the event recorder
+ *
+ * Each producing thread owns one SwTraceBuffer per trace: a chain of
+ * chunks it appends to without a lock.  A chunk's `count` is the publish
+ * point (release store by the producer, acquire load by consumers), and
+ * `next` is set before anything is written into the following chunk, so a
+ * consumer that has read a full chunk finds its successor.  Chunks are only
+ * freed with the trace, so consumers never race a free.
+ *
+ * Capacity is a budget of events handed out a chunk at a time; when it is
+ * gone, further events are dropped and counted by the producing thread.
+ */
+#include "config.h"
+
+#include "sw-trace.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sw-clock.h"
+
+#define CHUNK_EVENTS SW_TRACE_CHUNK_EVENTS
+
+/* Chunks are carved from 2 MiB slabs that ask for a transparent huge page:
+ * one page fault per slab instead of one per 4 KiB, which would otherwise
+ * cost more than the event itself. */
+#define SLAB_SIZE (2u * 1024u * 1024u)
+
+typedef struct _SwTraceSlab SwTraceSlab;
+
+struct _SwTraceSlab
+{
+  SwTraceSlab *next;
+  gsize        used;
+  gsize        size;
+};
+
+typedef struct _SwTraceChunk SwTraceChunk;
+
+struct _SwTraceChunk
+{
+  SwTraceChunk *next;      /* atomic: set once by the producer */
+  guint         capacity;  /* fixed at creation */
+  guint         count;     /* atomic: published events */
+  SwEvent       events[];
+};
+
+typedef struct
+{
+  /* owned by the producing thread */
+  SwTraceChunk *tail;
+  guint         pos;
+  guint32       current_lane;
+
+  /* set once at creation */
+  guint64       thread_uid;
+  guint32       thread_lane;
+
+  /* atomic: first is set once; dropped written by the producer only */
+  SwTraceChunk *first;
+  guint64       dropped;
+
+  /* owned by the producing thread; freed with the trace */
+  SwTraceSlab  *slabs;
+} SwTraceBuffer;
+
+struct _SwTrace
+{
+  GObject    parent_instance;
+
+  guint64    serial;        /* tells this trace from a freed one at the same address */
+  gsize      capacity;
+  gint64     budget;        /* atomic: events not yet handed out to a chunk */
+  gint64     origin_ns;
+  guint32    process_lane;
+
+  GMutex     lock;
+  GPtrArray *buffers;       /* guarded by lock: SwTraceBuffer*, only grows */
+  GHashTable *buffer_by_thread; /* guarded by lock: thread uid → SwTraceBuffer* */
+  GArray    *lanes;         /* guarded by lock: SwLane, index = id − 1 */
+
+  GMutex      strings_lock;
+  GHashTable *string_ids;   /* guarded by strings_lock: char* → id */
+  GPtrArray  *strings;      /* guarded by strings_lock: id → char* (owned) */
+};
+
+G_DEFINE_FINAL_TYPE (SwTrace, sw_trace, G_TYPE_OBJECT)
+
+typedef struct
+{
+  guint64        serial;
+  SwTraceBuffer *buffer;
+} SwTraceThreadCache;
+
+static __thread SwTraceThreadCache thread_cache;
+static __thread guint64 thread_uid;
+static guint64 next_thread_uid = 1;
+static guint64 next_trace_serial = 1;
+
+static guint64
+get_thread_uid (void)
+{
+  if (G_UNLIKELY (thread_uid == 0))
+    thread_uid = __atomic_fetch_add (&next_thread_uid, 1, __ATOMIC_RELAXED);
+  return thread_uid;
+}
+
+static gint
+get_tid (void)
+{
+  return (gint) syscall (SYS_gettid);
+}
+
+static void
+sw_trace_finalize (GObject *object)
+{
+  SwTrace *self = SW_TRACE (object);
+
+  for (guint i = 0; i < self->buffers->len; i++)
+    {
+      SwTraceBuffer *buffer = g_ptr_array_index (self->buffers, i);
+      SwTraceSlab *slab = buffer->slabs;
+
+      while (slab != NULL)
+        {
+          SwTraceSlab *next = slab->next;
+          munmap (slab, slab->size);
+          slab = next;
+        }
+      g_free (buffer);
+    }
+  g_ptr_array_unref (self->buffers);
+  g_hash_table_unref (self->buffer_by_thread);
+  g_array_unref (self->lanes);
+  g_hash_table_unref (self->string_ids);
+  g_ptr_array_unref (self->strings);
+  g_mutex_clear (&self->lock);
+  g_mutex_clear (&self->strings_lock);
+
+  G_OBJECT_CLASS (sw_trace_parent_class)->finalize (object);
+}
+
+static void
+sw_trace_class_init (SwTraceClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = sw_trace_finalize;
+}
+
+static void
+sw_trace_init (SwTrace *self)
+{
+  self->serial = __atomic_fetch_add (&next_trace_serial, 1, __ATOMIC_RELAXED);
+  g_mutex_init (&self->lock);
+  g_mutex_init (&self->strings_lock);
+  self->buffers = g_ptr_array_new ();
+  self->buffer_by_thread = g_hash_table_new (g_int64_hash, g_int64_equal);
+  self->lanes = g_array_new (FALSE, TRUE, sizeof (SwLane));
+  self->string_ids = g_hash_table_new (g_str_hash, g_str_equal);
+  self->strings = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (self->strings, g_strdup (""));
+  g_hash_table_insert (self->string_ids, g_ptr_array_index (self->strings, 0),
+                       GUINT_TO_POINTER (0));
+}
+
+/**
+ * sw_trace_new:
+ * @capacity: the most events the trace keeps; 0 for the default
+ *
+ * Returns: (transfer full): a new trace, with a lane for this process
+ */
+SwTrace *
+sw_trace_new (gsize capacity)
+{
+  SwTrace *self;
+  const char *prgname = g_get_prgname ();
+
+  sw_clock_init ();
+
+  self = g_object_new (SW_TYPE_TRACE, NULL);
+  self->capacity = capacity ? capacity : SW_TRACE_DEFAULT_CAPACITY;
+  self->budget = (gint64) self->capacity;
+  self->origin_ns = sw_clock_monotonic_ns ();
+  self->process_lane = sw_trace_register_lane (self, SW_LANE_PROCESS,
+                                               prgname ? prgname : "process",
+                                               getpid (), getpid (), 0);
+  return self;
+}
+
+gsize
+sw_trace_get_capacity (SwTrace *self)
+{
+  g_return_val_if_fail (SW_IS_TRACE (self), 0);
+  return self->capacity;
+}
+
+guint32
+sw_trace_get_process_lane (SwTrace *self)
+{
+  g_return_val_if_fail (SW_IS_TRACE (self), 0);
+  return self->process_lane;
+}
+
+gint64
+sw_trace_get_origin_ns (SwTrace *self)
+{
+  g_return_val_if_fail (SW_IS_TRACE (self), 0);
+  return self->origin_ns;
+}
+
+/* Strings */
+
+guint64
+sw_trace_intern (SwTrace    *self,
+                 const char *str)
+{
+  gpointer id;
+  char *copy;
+
+  g_return_val_if_fail (SW_IS_TRACE (self), 0);
+
+  if (str == NULL || *str == '\0')
+    return 0;
+
+  g_mutex_lock (&self->strings_lock);
+  if (!g_hash_table_lookup_extended (self->string_ids, str, NULL, &id))
+    {
+      copy = g_strdup (str);
+      id = GUINT_TO_POINTER (self->strings->len);
+      g_ptr_array_add (self->strings, copy);
+      g_hash_table_insert (self->string_ids, copy, id);
+    }
+  g_mutex_unlock (&self->strings_lock);
+
+  return GPOINTER_TO_UINT (id);
+}
+
+/**
+ * sw_trace_lookup_string:
+ *
+ * Returns: (transfer none): the string for @id, valid as long as the
+ *   trace, or NULL for an unknown id
+ */
+const char *
+sw_trace_lookup_string (SwTrace *self,
+                        guint64  id)
+{
+  const char *str = NULL;
+
+  g_return_val_if_fail (SW_IS_TRACE (self), NULL);
+
+  g_mutex_lock (&self->strings_lock);
+  if (id < self->strings->len)
+    str = g_ptr_array_index (self->strings, id);
+  g_mutex_unlock (&self->strings_lock);
+
+  return str;
+}
+
+/* Lanes */
+
+guint32
+sw_trace_register_lane (SwTrace    *self,
+                        SwLaneKind  kind,
+                        const char *name,
+                        gint        pid,
+                        gint        tid,
+                        guint32     parent)
+{
+  SwLane lane;
+  const char *interned;
+
+  g_return_val_if_fail (SW_IS_TRACE (self), 0);
+
+  interned = sw_trace_lookup_string (self, sw_trace_intern (self, name));
+
+  g_mutex_lock (&self->lock);
+  lane.id = self->lanes->len + 1;
+  lane.kind = kind;
+  lane.name = interned;
+  lane.pid = pid;
+  lane.tid = tid;
+  lane.parent = parent;
+  g_array_append_val (self->lanes, lane);
+  g_mutex_unlock (&self->lock);
+
+  return lane.id;
+}
+
+/**
+ * sw_trace_dup_lanes:
+ *
+ * Returns: (transfer full) (element-type SwLane): every lane so far
+ */
+GArray *
+sw_trace_dup_lanes (SwTrace *self)
+{
+  GArray *copy;
+
+  g_return_val_if_fail (SW_IS_TRACE (self), NULL);
+
+  g_mutex_lock (&self->lock);
+  copy = g_array_sized_new (FALSE, FALSE, sizeof (SwLane), self->lanes->len);
+  g_array_append_vals (copy, self->lanes->data, self->lanes->len);
+  g_mutex_unlock (&self->lock);
+
+  return copy;
+}
+
+gboolean
+sw_trace_get_lane (SwTrace *self,
+                   guint32  id,
+                   SwLane  *out_lane)
+{
+  gboolean found = FALSE;
+
+  g_return_val_if_fail (SW_IS_TRACE (self), FALSE);
+
+  g_mutex_lock (&self->lock);
+  if (id >= 1 && id <= self->lanes->len)
+    {
+      *out_lane = g_array_index (self->lanes, SwLane, id - 1);
+      found = TRUE;
+    }
+  g_mutex_unlock (&self->lock);
+
+  return found;
+}
+
+/* Producer side */
+
+static char *
+default_thread_name (void)
+{
+  char name[32] = "";
+
+  if (get_tid () == getpid ())
+    return g_strdup ("main");
+  if (pthread_getname_np (pthread_self (), name, sizeof name) == 0 && name[0] != '\0')
+    return g_strdup (name);
+  return g_strdup ("thread");
+}
+
+/* Slow path: the calling thread's buffer in this trace, made on first use. */
+static SwTraceBuffer *
+get_buffer_slow (SwTrace  *self,
+                 gboolean  create)
+{
+  guint64 uid = get_thread_uid ();
+  SwTraceBuffer *buffer;
+
+  g_mutex_lock (&self->lock);
+  buffer = g_hash_table_lookup (self->buffer_by_thread, &uid);
+  g_mutex_unlock (&self->lock);
+
+  if (buffer == NULL && create)
+    {
+      g_autofree char *name = default_thread_name ();
+
+      buffer = g_new0 (SwTraceBuffer, 1);
+      buffer->thread_uid = uid;
+      buffer->thread_lane = sw_trace_register_lane (self, SW_LANE_THREAD, name,
+                                                    getpid (), get_tid (),
+                                                    self->process_lane);
+      buffer->current_lane = buffer->thread_lane;
+
+      g_mutex_lock (&self->lock);
+      g_ptr_array_add (self->buffers, buffer);
+      g_hash_table_insert (self->buffer_by_thread, &buffer->thread_uid, buffer);
+      g_mutex_unlock (&self->lock);
+    }
+
+  if (buffer != NULL)
+    {
+      thread_cache.serial = self->serial;
+      thread_cache.buffer = buffer;
+    }
+
+  return buffer;
+}
+
+static inline SwTraceBuffer *
+get_buffer (SwTrace *self)
+{
+  if (G_LIKELY (thread_cache.serial == self->serial))
+    return thread_cache.buffer;
+  return get_buffer_slow (self, TRUE);
+}
+
+static gpointer
+slab_alloc (SwTraceBuffer *buffer,
+            gsize          size)
+{
+  SwTraceSlab *slab = buffer->slabs;
+  gsize offset;
+
+  size = (size + 63) & ~(gsize) 63;
+  offset = slab ? slab->used : 0;
+  if (slab == NULL || offset + size > slab->size)
+    {
+      gsize slab_size = MAX (SLAB_SIZE, size + 64);
+      gpointer mem;
+      guintptr start;
+      gsize head;
+
+      /* Over-map by one slab, then trim, to get a 2 MiB aligned start. */
+      mem = mmap (NULL, slab_size + SLAB_SIZE, PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (mem == MAP_FAILED)
+        g_error ("sw-trace: cannot map %" G_GSIZE_FORMAT " bytes: %s", slab_size, g_strerror (errno));
+      start = ((guintptr) mem + SLAB_SIZE - 1) & ~(guintptr) (SLAB_SIZE - 1);
+      head = start - (guintptr) mem;
+      if (head > 0)
+        munmap (mem, head);
+      munmap ((char *) start + slab_size, SLAB_SIZE - head);
+      mem = (gpointer) start;
+#ifdef MADV_HUGEPAGE
+      madvise (mem, slab_size, MADV_HUGEPAGE); /* a hint: fine if refused */
+#endif
+      slab = mem;
+      slab->size = slab_size;
+      slab->used = 64;
+      slab->next = buffer->slabs;
+      buffer->slabs = slab;
+      offset = slab->used;
+    }
+
+  slab->used = offset + size;
+  return (char *) slab + offset;
+}
+
+/* Slow path: a new chunk from the budget; FALSE when the budget is gone. */
+static gboolean
+buffer_grow (SwTrace       *self,
+             SwTraceBuffer *buffer)
+{
+  gint64 budget = __atomic_load_n (&self->budget, __ATOMIC_RELAXED);
+  gint64 take;
+  SwTraceChunk *chunk;
+
+  do
+    {
+      if (budget <= 0)
+        return FALSE;
+      take = MIN (budget, CHUNK_EVENTS);
+    }
+  while (!__atomic_compare_exchange_n (&self->budget, &budget, budget - take, TRUE,
+                                       __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+
+  chunk = slab_alloc (buffer, sizeof (SwTraceChunk) + (gsize) take * sizeof (SwEvent));
+  chunk->next = NULL;
+  chunk->capacity = (guint) take;
+  chunk->count = 0;
+
+  if (buffer->tail == NULL)
+    __atomic_store_n (&buffer->first, chunk, __ATOMIC_RELEASE);
+  else
+    __atomic_store_n (&buffer->tail->next, chunk, __ATOMIC_RELEASE);
+  buffer->tail = chunk;
+  buffer->pos = 0;
+
+  return TRUE;
+}
+
+static inline void
+buffer_append (SwTrace       *self,
+               SwTraceBuffer *buffer,
+               guint32        lane,
+               SwEventKind    kind,
+               guint16        flags,
+               guint64        object,
+               guint64        arg)
+{
+  SwEvent *event;
+
+  if (G_UNLIKELY (buffer->tail == NULL || buffer->pos == buffer->tail->capacity)
+      && !buffer_grow (self, buffer))
+    {
+      __atomic_store_n (&buffer->dropped, buffer->dropped + 1, __ATOMIC_RELAXED);
+      return;
+    }
+
+  event = &buffer->tail->events[buffer->pos];
+  event->time = sw_clock_ticks ();
+  event->lane = lane;
+  event->kind = kind;
+  event->flags = flags;
+  event->object = object;
+  event->arg = arg;
+  buffer->pos++;
+  __atomic_store_n (&buffer->tail->count, buffer->pos, __ATOMIC_RELEASE);
+}
+
+void
+sw_trace_record (SwTrace     *self,
+                 SwEventKind  kind,
+                 guint16      flags,
+                 guint64      object,
+                 guint64      arg)
+{
+  SwTraceBuffer *buffer = get_buffer (self);
+
+  buffer_append (self, buffer, buffer->current_lane, kind, flags, object, arg);
+}
+
+void
+sw_trace_record_on_lane (SwTrace     *self,
+                         guint32      lane,
+                         SwEventKind  kind,
+                         guint16      flags,
+                         guint64      object,
+                         guint64      arg)
+{
+  buffer_append (self, get_buffer (self), lane, kind, flags, object, arg);
+}
+
+void
+sw_trace_log (SwTrace    *self,
+              const char *format,
+              ...)
+{
+  g_autofree char *line = NULL;
+  va_list args;
+
+  g_return_if_fail (SW_IS_TRACE (self));
+
+  va_start (args, format);
+  line = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  sw_trace_record (self, SW_EVENT_LOG, 0, 0, sw_trace_intern (self, line));
+}
+
+guint32
+sw_trace_name_thread (SwTrace    *self,
+                      const char *name)
+{
+  SwTraceBuffer *buffer;
+  const char *interned;
+
+  g_return_val_if_fail (SW_IS_TRACE (self), 0);
+  g_return_val_if_fail (name != NULL, 0);
+
+  buffer = get_buffer (self);
+  interned = sw_trace_lookup_string (self, sw_trace_intern (self, name));
+
+  g_mutex_lock (&self->lock);
+  g_array_index (self->lanes, SwLane, buffer->thread_lane - 1).name = interned;
+  g_mutex_unlock (&self->lock);
+
+  return buffer->thread_lane;
+}
+
+gboolean
+sw_trace_thread_has_lane (SwTrace *self)
+{
+  g_return_val_if_fail (SW_IS_TRACE (self), FALSE);
+
+  if (thread_cache.serial == self->serial)
+    return TRUE;
+  return get_buffer_slow (self, FALSE) != NULL;
+}
+
+guint32
+sw_trace_get_thread_lane (SwTrace *self)
+{
+  g_return_val_if_fail (SW_IS_TRACE (self), 0);
+  return get_buffer (self)->thread_lane;
+}
+
+guint32
+sw_trace_get_current_lane (SwTrace *self)
+{
+  g_return_val_if_fail (SW_IS_TRACE (self), 0);
+  return get_buffer (self)->current_lane;
+}
+
+/* For coroutine schedulers: events of this thread go to @lane from now on
+ * (0 = back to the thread's own lane).  Returns the previous lane. */
+guint32
+sw_trace_set_current_lane (SwTrace *self,
+                           guint32  lane)
+{
+  SwTraceBuffer *buffer;
+  guint32 previous;
+
+  g_return_val_if_fail (SW_IS_TRACE (self), 0);
+
+  buffer = get_buffer (self);
+  previous = buffer->current_lane;
+  buffer->current_lane = lane ? lane : buffer->thread_lane;
+  return previous;
+}
+
+/* Counters */
+
+static GPtrArray *
+snapshot_buffers (SwTrace *self,
+                  guint    from)
+{
+  GPtrArray *copy = g_ptr_array_new ();
+
+  g_mutex_lock (&self->lock);
+  for (guint i = from; i < self->buffers->len; i++)
+    g_ptr_array_add (copy, g_ptr_array_index (self->buffers, i));
+  g_mutex_unlock (&self->lock);
+
+  return copy;
+}
+
+guint64
+sw_trace_get_recorded (SwTrace *self)
+{
+  g_autoptr(GPtrArray) buffers = NULL;
+  guint64 total = 0;
+
+  g_return_val_if_fail (SW_IS_TRACE (self), 0);
+
+  buffers = snapshot_buffers (self, 0);
+  for (guint i = 0; i < buffers->len; i++)
+    {
+      SwTraceBuffer *buffer = g_ptr_array_index (buffers, i);
+      SwTraceChunk *chunk = __atomic_load_n (&buffer->first, __ATOMIC_ACQUIRE);
+
+      for (; chunk != NULL; chunk = __atomic_load_n (&chunk->next, __ATOMIC_ACQUIRE))
+        total += __atomic_load_n (&chunk->count, __ATOMIC_ACQUIRE);
+    }
+
+  return total;
+}
+
+guint64
+sw_trace_get_dropped (SwTrace *self)
+{
+  g_autoptr(GPtrArray) buffers = NULL;
+  guint64 total = 0;
+
+  g_return_val_if_fail (SW_IS_TRACE (self), 0);
+
+  buffers = snapshot_buffers (self, 0);
+  for (guint i = 0; i < buffers->len; i++)
+    {
+      SwTraceBuffer *buffer = g_ptr_array_index (buffers, i);
+      total += __atomic_load_n (&buffer->dropped, __ATOMIC_RELAXED);
+    }
+
+  return total;
+}
+
+/* Consumer side */
+
+typedef struct
+{
+  SwTraceBuffer *buffer;
+  SwTraceChunk  *chunk;   /* NULL until the buffer has its first chunk */
+  guint          pos;
+} SwCursorPosition;
+
+struct _SwTraceCursor
+{
+  SwTrace *trace;
+  GArray  *positions;     /* SwCursorPosition, one per buffer seen */
+  guint    next_buffer;   /* where the next drain starts, for fairness */
+};
+
+SwTraceCursor *
+sw_trace_cursor_new (SwTrace *trace)
+{
+  SwTraceCursor *cursor;
+
+  g_return_val_if_fail (SW_IS_TRACE (trace), NULL);
+
+  cursor = g_new0 (SwTraceCursor, 1);
+  cursor->trace = g_object_ref (trace);
+  cursor->positions = g_array_new (FALSE, TRUE, sizeof (SwCursorPosition));
+  return cursor;
+}
+
+void
+sw_trace_cursor_free (SwTraceCursor *cursor)
+{
+  if (cursor == NULL)
+    return;
+  g_array_unref (cursor->positions);
+  g_object_unref (cursor->trace);
+  g_free (cursor);
+}
+
+static gsize
+drain_buffer (SwCursorPosition     *position,
+              const SwClockMapping *mapping,
+              SwEvent              *events,
+              gsize                 max_events)
+{
+  gsize n = 0;
+
+  if (position->chunk == NULL)
+    {
+      position->chunk = __atomic_load_n (&position->buffer->first, __ATOMIC_ACQUIRE);
+      if (position->chunk == NULL)
+        return 0;
+    }
+
+  while (n < max_events)
+    {
+      SwTraceChunk *chunk = position->chunk;
+      guint count = __atomic_load_n (&chunk->count, __ATOMIC_ACQUIRE);
+
+      while (position->pos < count && n < max_events)
+        {
+          events[n] = chunk->events[position->pos++];
+          events[n].time = (guint64) sw_clock_mapping_apply (mapping, events[n].time);
+          n++;
+        }
+
+      if (position->pos < chunk->capacity)
+        break;
+      else
+        {
+          SwTraceChunk *next = __atomic_load_n (&chunk->next, __ATOMIC_ACQUIRE);
+
+          if (next == NULL)
+            break;
+          position->chunk = next;
+          position->pos = 0;
+        }
+    }
+
+  return n;
+}
+
+/**
+ * sw_trace_cursor_drain:
+ * @events: (out caller-allocates) (array length=max_events): where to copy
+ *
+ * Copies up to @max_events events that this cursor has not seen yet, with
+ * times in CLOCK_MONOTONIC nanoseconds.  Events of one lane come in the
+ * order they were recorded; lanes are interleaved.  Never blocks a producer.
+ *
+ * Returns: the number of events copied; 0 when nothing is new
+ */
+gsize
+sw_trace_cursor_drain (SwTraceCursor *cursor,
+                       SwEvent       *events,
+                       gsize          max_events)
+{
+  g_autoptr(GPtrArray) added = NULL;
+  SwClockMapping mapping;
+  gsize n = 0;
+  guint n_buffers;
+
+  g_return_val_if_fail (cursor != NULL, 0);
+
+  added = snapshot_buffers (cursor->trace, cursor->positions->len);
+  for (guint i = 0; i < added->len; i++)
+    {
+      SwCursorPosition position = { g_ptr_array_index (added, i), NULL, 0 };
+      g_array_append_val (cursor->positions, position);
+    }
+
+  sw_clock_recalibrate ();
+  sw_clock_get_mapping (&mapping);
+
+  n_buffers = cursor->positions->len;
+  for (guint k = 0; k < n_buffers && n < max_events; k++)
+    {
+      guint i = (cursor->next_buffer + k) % n_buffers;
+      SwCursorPosition *position = &g_array_index (cursor->positions, SwCursorPosition, i);
+
+      n += drain_buffer (position, &mapping, events + n, max_events - n);
+    }
+  if (n_buffers > 0)
+    cursor->next_buffer = (cursor->next_buffer + 1) % n_buffers;
+
+  return n;
+}
+
+static int
+compare_by_time_then_index (const void *a,
+                            const void *b,
+                            void       *data)
+{
+  const SwEvent *events = data;
+  guint ia = *(const guint *) a, ib = *(const guint *) b;
+
+  if (events[ia].time != events[ib].time)
+    return events[ia].time < events[ib].time ? -1 : 1;
+  return ia < ib ? -1 : (ia > ib);
+}
+
+/**
+ * sw_trace_dup_events:
+ *
+ * Returns: (transfer full) (element-type SwEvent): every event recorded so
+ *   far, sorted by time (ties keep recording order within a lane)
+ */
+GArray *
+sw_trace_dup_events (SwTrace *self)
+{
+  g_autoptr(SwTraceCursor) cursor = NULL;
+  g_autoptr(GArray) drained = NULL;
+  g_autofree guint *order = NULL;
+  GArray *sorted;
+  gsize n;
+
+  g_return_val_if_fail (SW_IS_TRACE (self), NULL);
+
+  cursor = sw_trace_cursor_new (self);
+  drained = g_array_new (FALSE, FALSE, sizeof (SwEvent));
+  do
+    {
+      gsize old_len = drained->len;
+
+      g_array_set_size (drained, old_len + CHUNK_EVENTS);
+      n = sw_trace_cursor_drain (cursor, &g_array_index (drained, SwEvent, old_len), CHUNK_EVENTS);
+      g_array_set_size (drained, old_len + n);
+    }
+  while (n > 0);
+
+  order = g_new (guint, drained->len);
+  for (guint i = 0; i < drained->len; i++)
+    order[i] = i;
+  qsort_r (order, drained->len, sizeof (guint), compare_by_time_then_index, drained->data);
+
+  sorted = g_array_sized_new (FALSE, FALSE, sizeof (SwEvent), drained->len);
+  for (guint i = 0; i < drained->len; i++)
+    g_array_append_val (sorted, g_array_index (drained, SwEvent, order[i]));
+
+  return sorted;
+}

@@ -1,0 +1,12 @@
+/* switchyard.h — the one header ui/ and app/ include */
+#pragma once
+
+#include "sw-bench.h"
+#include "sw-clock.h"
+#include "sw-error.h"
+#include "sw-future.h"
+#include "sw-scenario.h"
+#include "sw-stats.h"
+#include "sw-thread-pool.h"
+#include "sw-trace.h"
+#include "sw-trace-export.h"
