@@ -22,6 +22,7 @@ typedef struct
 } LessonTask;
 
 static const char * const modes[] = { "async", "sync", NULL };
+static const char * const on_off[] = { "on", "off", NULL };
 
 static const SwParamSpec params[] = {
   { "workers",   SW_PARAM_INT,    "4",     1, 64,    NULL,  N_("Threads in the pool") },
@@ -29,6 +30,7 @@ static const SwParamSpec params[] = {
   { "min_sleep", SW_PARAM_DOUBLE, "1",     0, 60,    NULL,  N_("Shortest task sleep, in seconds") },
   { "max_sleep", SW_PARAM_DOUBLE, "3",     0, 60,    NULL,  N_("Longest task sleep, in seconds") },
   { "mode",      SW_PARAM_CHOICE, "async", 0, 0,     modes, N_("async: submit all, then collect; sync: wait for each result at once") },
+  { "callbacks", SW_PARAM_CHOICE, "on",  0, 0,     on_off, N_("Attach a done-callback to each future (it runs on the worker thread)") },
   { "seed",      SW_PARAM_INT,    "0",     0, G_MAXINT32, NULL, N_("Random seed for the sleeps (0 = a new one each run)") },
 };
 
@@ -47,6 +49,17 @@ lesson_task_worker (gpointer       user_data,
       return NULL;
     }
   return g_variant_new_uint32 (task->index);
+}
+
+/* Runs on the worker thread that finished the task: the lesson to see. */
+static void
+task_done_cb (SwFuture *future,
+              gpointer  user_data)
+{
+  SwScenarioRun *run = user_data;
+
+  sw_scenario_run_print (run, "done-callback of %s runs on thread %ld",
+                         sw_future_get_label (future), (long) syscall (SYS_gettid));
 }
 
 static void
@@ -90,6 +103,7 @@ thread_pool_body (SwScenarioRun  *run,
   double min_sleep = sw_params_get_double (p, "min_sleep");
   double max_sleep = sw_params_get_double (p, "max_sleep");
   gboolean sync = g_str_equal (sw_params_get_string (p, "mode"), "sync");
+  gboolean callbacks = g_str_equal (sw_params_get_string (p, "callbacks"), "on");
   guint32 seed = (guint32) sw_params_get_int (p, "seed");
   g_autoptr(GRand) rand = seed ? g_rand_new_with_seed (seed) : g_rand_new ();
   g_autoptr(SwThreadPool) pool = NULL;
@@ -119,6 +133,8 @@ thread_pool_body (SwScenarioRun  *run,
       if (future == NULL)
         return FALSE;
       g_ptr_array_add (futures, future);
+      if (callbacks)
+        sw_future_add_done_callback (future, task_done_cb, run, NULL);
 
       /* Synchronous submission: wait for this result before the next submit. */
       if (sync)

@@ -1,0 +1,246 @@
+/* test-scenario.c — parameters are checked; the thread-pool lesson runs for real */
+#include "config.h"
+
+#include "switchyard.h"
+
+static void
+test_scenario_lookup (void)
+{
+  g_autoptr(GError) error = NULL;
+  guint n;
+
+  g_assert_nonnull (sw_scenario_list (&n));
+  g_assert_cmpuint (n, >=, 1);
+  g_assert_cmpstr (sw_scenario_get_default ()->name, ==, "thread-pool");
+  g_assert_true (sw_scenario_lookup ("thread-pool", &error) == sw_scenario_get_default ());
+  g_assert_null (sw_scenario_lookup ("no-such", &error));
+  g_assert_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "no-such"));
+}
+
+static void
+test_scenario_params_defaults_and_checks (void)
+{
+  g_autoptr(SwParams) p = sw_params_new (sw_scenario_get_default ());
+  const SwScenario *s = sw_scenario_get_default ();
+  struct { const char *assignment; gboolean ok; } cases[] = {
+    { "workers=8", TRUE },
+    { "workers=0", FALSE },        /* out of range */
+    { "workers=2.5", FALSE },      /* not whole */
+    { "workers=", FALSE },
+    { "min_sleep=0.25", TRUE },
+    { "min_sleep=abc", FALSE },
+    { "min_sleep=nan", FALSE },
+    { "mode=sync", TRUE },
+    { "mode=fast", FALSE },
+    { "colour=red", FALSE },       /* no such key */
+    { "workers", FALSE },          /* not KEY=VALUE */
+    { "=4", FALSE },
+  };
+
+  g_assert_cmpint (sw_params_get_int (p, "workers"), ==, 4);
+  g_assert_cmpint (sw_params_get_int (p, "tasks"), ==, 10);
+  g_assert_cmpfloat (sw_params_get_double (p, "min_sleep"), ==, 1.0);
+  g_assert_cmpfloat (sw_params_get_double (p, "max_sleep"), ==, 3.0);
+  g_assert_cmpstr (sw_params_get_string (p, "mode"), ==, "async");
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      gboolean ok = sw_params_set_assignment (p, cases[i].assignment, &error);
+
+      g_test_message ("%s", cases[i].assignment);
+      g_assert_cmpint (ok, ==, cases[i].ok);
+      if (!ok)
+        g_assert_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT);
+    }
+  /* Failed sets leave the last good value. */
+  g_assert_cmpint (sw_params_get_int (p, "workers"), ==, 8);
+  g_assert_cmpstr (sw_params_get_string (p, "mode"), ==, "sync");
+
+  {
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (sw_params_set (p, "min_sleep", "2", NULL));
+    g_assert_true (sw_params_set (p, "max_sleep", "1", NULL));
+    g_assert_false (s->check (p, &error));
+    g_assert_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT);
+  }
+}
+
+typedef struct
+{
+  guint n_lines;
+  gboolean saw_done;
+} Lines;
+
+static void
+count_line_cb (const char *line,
+               gpointer    user_data)
+{
+  Lines *lines = user_data;
+
+  g_atomic_int_inc (&lines->n_lines);
+  if (g_str_has_prefix (line, "main done in"))
+    lines->saw_done = TRUE;
+}
+
+static GArray *
+run_lesson (const char * const *assignments,
+            Lines              *lines)
+{
+  const SwScenario *s = sw_scenario_get_default ();
+  g_autoptr(SwParams) p = sw_params_new (s);
+  g_autoptr(SwTrace) trace = sw_trace_new (0);
+  g_autoptr(SwScenarioRun) run = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; assignments[i]; i++)
+    g_assert_true (sw_params_set_assignment (p, assignments[i], NULL));
+  run = sw_scenario_run_new (s, p, trace);
+  sw_scenario_run_set_line_func (run, count_line_cb, lines);
+  g_assert_true (sw_scenario_run_execute (run, &error));
+  g_assert_no_error (error);
+  return sw_trace_dup_events (trace);
+}
+
+static guint
+max_concurrent_tasks (GArray *events)
+{
+  guint running = 0, peak = 0;
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      const SwEvent *e = &g_array_index (events, SwEvent, i);
+
+      if (e->kind == SW_EVENT_TASK_START)
+        peak = MAX (peak, ++running);
+      else if (e->kind == SW_EVENT_TASK_END || e->kind == SW_EVENT_TASK_ERROR)
+        running--;
+    }
+  return peak;
+}
+
+static void
+test_scenario_thread_pool_async_overlaps (void)
+{
+  const char *set[] = { "workers=4", "tasks=8", "min_sleep=0.2", "max_sleep=0.2", NULL };
+  Lines lines = { 0 };
+  g_autoptr(GArray) events = run_lesson (set, &lines);
+  g_autoptr(GHashTable) worker_lanes = g_hash_table_new (NULL, NULL);
+  guint32 main_lane = 0;
+  guint submits = 0, ends = 0, callbacks = 0;
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      const SwEvent *e = &g_array_index (events, SwEvent, i);
+
+      switch (e->kind)
+        {
+        case SW_EVENT_TASK_SUBMIT:
+          submits++;
+          g_assert_true (main_lane == 0 || main_lane == e->lane);
+          main_lane = e->lane;
+          break;
+        case SW_EVENT_TASK_START:
+          g_assert_cmpuint (e->lane, !=, main_lane);
+          g_hash_table_add (worker_lanes, GUINT_TO_POINTER (e->lane));
+          break;
+        case SW_EVENT_TASK_END:
+          ends++;
+          break;
+        case SW_EVENT_CALLBACK_BEGIN:
+          callbacks++;
+          g_assert_true (g_hash_table_contains (worker_lanes, GUINT_TO_POINTER (e->lane)));
+          break;
+        default:
+          break;
+        }
+    }
+
+  g_assert_cmpuint (submits, ==, 8);
+  g_assert_cmpuint (ends, ==, 8);
+  g_assert_cmpuint (callbacks, ==, 8);
+  g_assert_cmpuint (g_hash_table_size (worker_lanes), <=, 4);
+  g_assert_cmpuint (max_concurrent_tasks (events), >=, 2);
+  g_assert_cmpuint (max_concurrent_tasks (events), <=, 4);
+  g_assert_true (lines.saw_done);
+  /* Per task: a running line, a callback line, a result line. */
+  g_assert_cmpuint (lines.n_lines, >=, 8 * 3);
+}
+
+static void
+test_scenario_thread_pool_sync_serialises (void)
+{
+  const char *set[] = { "workers=4", "tasks=5", "min_sleep=0.01", "max_sleep=0.03", "mode=sync", NULL };
+  Lines lines = { 0 };
+  g_autoptr(GArray) events = run_lesson (set, &lines);
+  SwTaskStats stats;
+
+  /* Waiting for each result at once: never two tasks at a time. */
+  g_assert_cmpuint (max_concurrent_tasks (events), ==, 1);
+  sw_task_stats_compute ((SwEvent *) events->data, events->len, &stats);
+  g_assert_cmpuint (stats.n_finished, ==, 5);
+  g_assert_cmpfloat (stats.speedup, <=, 1.0);
+  g_assert_true (lines.saw_done);
+}
+
+typedef struct
+{
+  SwScenarioRun *run;
+  gboolean       ok;
+  GError        *error;
+} Background;
+
+static gpointer
+execute_worker (gpointer data)
+{
+  Background *bg = data;
+
+  bg->ok = sw_scenario_run_execute (bg->run, &bg->error);
+  return NULL;
+}
+
+static void
+test_scenario_stop_ends_run (void)
+{
+  const SwScenario *s = sw_scenario_get_default ();
+  g_autoptr(SwParams) p = sw_params_new (s);
+  g_autoptr(SwTrace) trace = sw_trace_new (0);
+  g_autoptr(SwScenarioRun) run = NULL;
+  Background bg = { 0 };
+  GThread *thread;
+  gint64 deadline;
+
+  g_assert_true (sw_params_set_assignment (p, "min_sleep=30", NULL));
+  g_assert_true (sw_params_set_assignment (p, "max_sleep=30", NULL));
+  run = sw_scenario_run_new (s, p, trace);
+  bg.run = run;
+  thread = g_thread_new ("scenario", execute_worker, &bg);
+
+  /* Once a task is sleeping, stop. */
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (sw_trace_get_recorded (trace) < 5 && g_get_monotonic_time () < deadline)
+    g_usleep (1000);
+  g_cancellable_cancel (sw_scenario_run_get_cancellable (run));
+  g_thread_join (thread);
+
+  g_assert_false (bg.ok);
+  g_assert_error (bg.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&bg.error);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/Sw/Scenario/lookup", test_scenario_lookup);
+  g_test_add_func ("/Sw/Scenario/params-defaults-and-checks", test_scenario_params_defaults_and_checks);
+  g_test_add_func ("/Sw/Scenario/thread-pool-async-overlaps", test_scenario_thread_pool_async_overlaps);
+  g_test_add_func ("/Sw/Scenario/thread-pool-sync-serialises", test_scenario_thread_pool_sync_serialises);
+  g_test_add_func ("/Sw/Scenario/stop-ends-run", test_scenario_stop_ends_run);
+
+  return g_test_run ();
+}

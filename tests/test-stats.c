@@ -1,0 +1,83 @@
+/* test-stats.c — wall time, task time and speedup come out right */
+#include "config.h"
+
+#include "switchyard.h"
+
+#define MS(x) ((guint64) (x) * 1000000)
+
+static SwEvent
+ev (guint64 time, SwEventKind kind, guint64 object)
+{
+  SwEvent e = { time, 1, (guint16) kind, 0, object, 0 };
+  return e;
+}
+
+static void
+test_stats_parallel_tasks (void)
+{
+  /* Two tasks of 100 ms side by side: wall 110 ms, task time 200 ms.
+   * Listed ends-first, as lanes may interleave. */
+  SwEvent events[] = {
+    ev (MS (110), SW_EVENT_TASK_END, 2),
+    ev (MS (105), SW_EVENT_TASK_END, 1),
+    ev (MS (0), SW_EVENT_TASK_SUBMIT, 1),
+    ev (MS (1), SW_EVENT_TASK_SUBMIT, 2),
+    ev (MS (5), SW_EVENT_TASK_START, 1),
+    ev (MS (10), SW_EVENT_TASK_START, 2),
+  };
+  SwTaskStats stats;
+
+  sw_task_stats_compute (events, G_N_ELEMENTS (events), &stats);
+  g_assert_cmpuint (stats.n_submitted, ==, 2);
+  g_assert_cmpuint (stats.n_finished, ==, 2);
+  g_assert_cmpint (stats.wall_ns, ==, MS (110));
+  g_assert_cmpint (stats.task_ns_sum, ==, MS (200));
+  g_assert_cmpfloat_with_epsilon (stats.speedup, 200.0 / 110.0, 1e-9);
+}
+
+static void
+test_stats_failed_and_cancelled (void)
+{
+  SwEvent events[] = {
+    ev (MS (0), SW_EVENT_TASK_SUBMIT, 1),
+    ev (MS (0), SW_EVENT_TASK_SUBMIT, 2),
+    ev (MS (0), SW_EVENT_TASK_SUBMIT, 3),
+    ev (MS (10), SW_EVENT_TASK_START, 1),
+    ev (MS (30), SW_EVENT_TASK_ERROR, 1),
+    ev (MS (31), SW_EVENT_TASK_CANCEL, 2),
+    ev (MS (32), SW_EVENT_TASK_START, 3),
+    ev (MS (42), SW_EVENT_TASK_END, 3),
+  };
+  SwTaskStats stats;
+
+  sw_task_stats_compute (events, G_N_ELEMENTS (events), &stats);
+  g_assert_cmpuint (stats.n_failed, ==, 1);
+  g_assert_cmpuint (stats.n_cancelled, ==, 1);
+  g_assert_cmpuint (stats.n_finished, ==, 1);
+  g_assert_cmpint (stats.task_ns_sum, ==, MS (30));
+  g_assert_cmpint (stats.wall_ns, ==, MS (42));
+}
+
+static void
+test_stats_nothing_submitted (void)
+{
+  SwTaskStats stats;
+
+  sw_task_stats_compute (NULL, 0, &stats);
+  g_assert_cmpuint (stats.n_submitted, ==, 0);
+  g_assert_cmpint (stats.wall_ns, ==, 0);
+  g_assert_cmpfloat (stats.speedup, ==, 0.0);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/Sw/Stats/parallel-tasks", test_stats_parallel_tasks);
+  g_test_add_func ("/Sw/Stats/failed-and-cancelled", test_stats_failed_and_cancelled);
+  g_test_add_func ("/Sw/Stats/nothing-submitted", test_stats_nothing_submitted);
+
+  return g_test_run ();
+}
