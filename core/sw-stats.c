@@ -45,7 +45,7 @@ sw_task_stats_compute (const SwEvent *events,
         {
         case SW_EVENT_TASK_SUBMIT:
           stats->n_submitted++;
-          if (stats->first_submit_ns == 0 || t < stats->first_submit_ns)
+          if (stats->n_submitted == 1 || t < stats->first_submit_ns)
             stats->first_submit_ns = t;
           break;
 
@@ -74,7 +74,7 @@ sw_task_stats_compute (const SwEvent *events,
         }
     }
 
-  if (stats->first_submit_ns != 0 && stats->last_end_ns > stats->first_submit_ns)
+  if (stats->n_submitted > 0 && stats->last_end_ns > stats->first_submit_ns)
     {
       stats->wall_ns = stats->last_end_ns - stats->first_submit_ns;
       stats->speedup = (double) stats->task_ns_sum / (double) stats->wall_ns;

@@ -10,7 +10,7 @@ typedef struct {
   guint  n_finished;      /* ended without error */
   guint  n_failed;
   guint  n_cancelled;
-  gint64 first_submit_ns; /* 0 when nothing was submitted */
+  gint64 first_submit_ns; /* meaningful when n_submitted > 0 */
   gint64 last_end_ns;
   gint64 wall_ns;         /* first submit → last end */
   gint64 task_ns_sum;     /* sum over tasks of end − start */

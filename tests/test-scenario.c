@@ -114,7 +114,10 @@ max_concurrent_tasks (GArray *events)
       const SwEvent *e = &g_array_index (events, SwEvent, i);
 
       if (e->kind == SW_EVENT_TASK_START)
-        peak = MAX (peak, ++running);
+        {
+          running++;
+          peak = MAX (peak, running);
+        }
       else if (e->kind == SW_EVENT_TASK_END || e->kind == SW_EVENT_TASK_ERROR)
         running--;
     }
