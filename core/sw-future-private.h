@@ -12,5 +12,6 @@ void      _sw_future_set_result   (SwFuture   *self,
                                    GVariant   *value);
 void      _sw_future_set_error    (SwFuture   *self,
                                    GError     *error);
+guint64   _sw_future_get_label_id (SwFuture   *self);
 
 G_END_DECLS

@@ -1,0 +1,477 @@
+/* sw-thread-pool.c — ThreadPoolExecutor on GThreadPool
+ *
+ * GThreadPool (non-exclusive) supplies the threads: one that a pool gave
+ * back is parked in GLib's shared set of unused threads, and the next push
+ * of any pool takes a parked thread before it spawns a new one.  The task
+ * queue and the worker bookkeeping are ours, in an SwPoolCore:
+ *
+ *  - A worker is one GThreadPool job that loops over our queue until
+ *    shutdown, like the threads of concurrent.futures: a pool of four has
+ *    four threads and four lanes for its whole life.
+ *  - A worker counts itself idle as soon as the task body returns, before
+ *    it completes the future.  So a caller that waits for each result
+ *    before it submits the next task always gets the same thread back.
+ *    (With tasks pushed straight into GThreadPool, that next push races the
+ *    worker's way back to the queue and sometimes starts a second thread.)
+ *  - shutdown(cancel_futures) can take the pending items out of our queue
+ *    and cancel them; GThreadPool's queue cannot be drained that way.
+ *  - The workers hold the core, not the GObject, so the last unref of the
+ *    pool may happen anywhere, even in a done-callback on a worker.
+ *
+ * Events: submit records TASK_SUBMIT on the caller's lane, a worker
+ * records TASK_START on its own; the future records END/ERROR/CANCEL and
+ * the callbacks (see sw-future.c).
+ */
+#include "config.h"
+
+#include "sw-thread-pool.h"
+
+#include "sw-error.h"
+#include "sw-future-private.h"
+
+typedef struct
+{
+  GList           link;        /* in SwPoolCore.queue; data is the item */
+  SwFuture       *future;      /* owned */
+  SwTaskFunc      func;
+  gpointer        user_data;
+  GDestroyNotify  destroy;
+} SwWorkItem;
+
+/* Shared by the GObject and its workers (g_atomic_rc_box). */
+typedef struct
+{
+  /* Immutable after creation. */
+  SwTrace      *trace;         /* owned */
+  GCancellable *cancellable;   /* owned; cancelled by shutdown(cancel_futures) */
+  guint         max_workers;
+
+  gint          n_named;       /* atomic: worker lanes named, for "worker N" */
+
+  /* @mutex guards the fields below.  @work_cond: an item was queued or
+   * the pool shut down.  @exit_cond: a worker left its loop. */
+  GMutex        mutex;
+  GCond         work_cond;
+  GCond         exit_cond;
+  GQueue        queue;         /* of SwWorkItem.link, oldest first */
+  guint         n_workers;     /* loops started or about to start */
+  guint         n_idle;        /* workers not inside a task body */
+  guint         n_sleeping;    /* idle workers blocked on @work_cond */
+  gboolean      shutdown;
+} SwPoolCore;
+
+/* Per worker thread, on its stack; reached through sw_current_worker. */
+typedef struct
+{
+  SwPoolCore *core;
+  gboolean    completing;      /* counted idle but still completing a task */
+} SwWorker;
+
+struct _SwThreadPool
+{
+  GObject parent_instance;
+
+  /* Immutable after sw_thread_pool_new, until dispose. */
+  SwPoolCore  *core;           /* owned reference */
+  GThreadPool *threads;        /* owned; NULL once disposed */
+  guint64      id;
+};
+
+G_DEFINE_FINAL_TYPE (SwThreadPool, sw_thread_pool, G_TYPE_OBJECT)
+
+static GPrivate sw_current_worker;     /* SwWorker* on a worker, NULL elsewhere */
+static guint64  sw_thread_pool_last_id; /* atomic */
+
+static void
+sw_pool_core_clear (gpointer data)
+{
+  SwPoolCore *core = data;
+
+  /* Reached only after the last worker left, and a worker leaves only
+   * once the queue is empty. */
+  g_warn_if_fail (g_queue_is_empty (&core->queue));
+
+  g_clear_object (&core->trace);
+  g_clear_object (&core->cancellable);
+  g_mutex_clear (&core->mutex);
+  g_cond_clear (&core->work_cond);
+  g_cond_clear (&core->exit_cond);
+}
+
+static void
+sw_pool_core_unref (SwPoolCore *core)
+{
+  g_atomic_rc_box_release_full (core, sw_pool_core_clear);
+}
+
+static void
+sw_work_item_free (SwWorkItem *item)
+{
+  if (item->destroy != NULL)
+    item->destroy (item->user_data);
+  g_object_unref (item->future);
+  g_free (item);
+}
+
+static gboolean
+sw_pool_core_on_own_worker (SwPoolCore *core)
+{
+  SwWorker *worker = g_private_get (&sw_current_worker);
+
+  return worker != NULL && worker->core == core;
+}
+
+/* Runs one item on a worker thread, then frees it. */
+static void
+sw_pool_core_run_item (SwPoolCore *core,
+                       SwWorker   *worker,
+                       SwWorkItem *item)
+{
+  SwFuture *future = item->future;
+  g_autoptr(GError) error = NULL;
+  GVariant *value = NULL;
+  gboolean run;
+
+  /* FALSE when it was cancelled while queued: skip it. */
+  run = _sw_future_set_running (future);
+  if (run)
+    {
+      sw_trace_record (core->trace, SW_EVENT_TASK_START, 0, sw_future_get_id (future), 0);
+      value = item->func (item->user_data, core->cancellable, &error);
+    }
+
+  /* Idle from here on, before the caller can see the result: see the top
+   * of the file. */
+  g_mutex_lock (&core->mutex);
+  core->n_idle++;
+  g_mutex_unlock (&core->mutex);
+  worker->completing = TRUE;
+
+  if (!run)
+    ;
+  else if (value != NULL)
+    {
+      /* The task returns a new or a floating reference: own it either way. */
+      value = g_variant_take_ref (value);
+      _sw_future_set_result (future, value);
+      g_variant_unref (value);
+    }
+  else if (error != NULL)
+    _sw_future_set_error (future, g_steal_pointer (&error));
+  else
+    _sw_future_set_error (future, g_error_new (SW_ERROR, SW_ERROR_FAILED,
+                                               "Task %s returned neither a result nor an error",
+                                               sw_future_get_label (future)));
+
+  sw_work_item_free (item);
+  worker->completing = FALSE;
+}
+
+/* A GThreadPool job: one worker's whole life.  @data is a core reference
+ * given by the submit that started it. */
+static void
+sw_thread_pool_worker (gpointer data,
+                       gpointer user_data)
+{
+  SwPoolCore *core = data;
+  SwWorker worker = { core, FALSE };
+  gboolean named = FALSE;
+
+  g_private_set (&sw_current_worker, &worker);
+
+  g_mutex_lock (&core->mutex);
+  for (;;)
+    {
+      GList *link;
+
+      while ((link = g_queue_pop_head_link (&core->queue)) == NULL && !core->shutdown)
+        {
+          core->n_sleeping++;
+          g_cond_wait (&core->work_cond, &core->mutex);
+          core->n_sleeping--;
+        }
+      if (link == NULL)
+        break;
+      core->n_idle--;
+      g_mutex_unlock (&core->mutex);
+
+      /* A thread that some earlier pool of this trace named keeps its name. */
+      if (!named && !sw_trace_thread_has_lane (core->trace))
+        {
+          char name[32];
+
+          g_snprintf (name, sizeof name, "worker %d", g_atomic_int_add (&core->n_named, 1) + 1);
+          sw_trace_name_thread (core->trace, name);
+        }
+      named = TRUE;
+
+      sw_pool_core_run_item (core, &worker, link->data);
+
+      g_mutex_lock (&core->mutex);
+    }
+  core->n_workers--;
+  core->n_idle--;
+  g_cond_broadcast (&core->exit_cond);
+  g_mutex_unlock (&core->mutex);
+
+  g_private_set (&sw_current_worker, NULL);
+  sw_pool_core_unref (core);
+}
+
+static void
+sw_pool_core_shutdown (SwPoolCore *core,
+                       guint64     pool_id,
+                       gboolean    wait,
+                       gboolean    cancel_futures)
+{
+  GQueue cancelled = G_QUEUE_INIT;
+  GList *link;
+
+  g_mutex_lock (&core->mutex);
+  if (!core->shutdown)
+    sw_trace_record (core->trace, SW_EVENT_POOL_SHUTDOWN, 0, pool_id, wait ? 1 : 0);
+  core->shutdown = TRUE;
+  if (cancel_futures)
+    {
+      cancelled = core->queue;
+      g_queue_init (&core->queue);
+    }
+  if (core->n_sleeping > 0)
+    g_cond_broadcast (&core->work_cond);
+  g_mutex_unlock (&core->mutex);
+
+  /* Out of the lock: cancelling runs done-callbacks, which may call us. */
+  if (cancel_futures)
+    {
+      while ((link = g_queue_pop_head_link (&cancelled)) != NULL)
+        {
+          SwWorkItem *item = link->data;
+
+          sw_future_cancel (item->future);
+          sw_work_item_free (item);
+        }
+      g_cancellable_cancel (core->cancellable);
+    }
+
+  if (wait)
+    {
+      g_mutex_lock (&core->mutex);
+      while (core->n_workers > 0)
+        g_cond_wait (&core->exit_cond, &core->mutex);
+      g_mutex_unlock (&core->mutex);
+    }
+}
+
+static void
+sw_thread_pool_dispose (GObject *object)
+{
+  SwThreadPool *self = SW_THREAD_POOL (object);
+
+  if (self->threads != NULL)
+    {
+      /* On one of our own workers (the last reference went in a callback)
+       * waiting would wait for ourselves; the workers still finish the
+       * queue, and GLib frees the GThreadPool after its last job. */
+      gboolean wait = !sw_pool_core_on_own_worker (self->core);
+
+      sw_pool_core_shutdown (self->core, self->id, wait, FALSE);
+      g_thread_pool_free (g_steal_pointer (&self->threads), FALSE, wait);
+    }
+
+  G_OBJECT_CLASS (sw_thread_pool_parent_class)->dispose (object);
+}
+
+static void
+sw_thread_pool_finalize (GObject *object)
+{
+  SwThreadPool *self = SW_THREAD_POOL (object);
+
+  g_clear_pointer (&self->core, sw_pool_core_unref);
+
+  G_OBJECT_CLASS (sw_thread_pool_parent_class)->finalize (object);
+}
+
+static void
+sw_thread_pool_class_init (SwThreadPoolClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = sw_thread_pool_dispose;
+  object_class->finalize = sw_thread_pool_finalize;
+}
+
+static void
+sw_thread_pool_init (SwThreadPool *self)
+{
+}
+
+/**
+ * sw_thread_pool_new:
+ * @trace: where the pool's events go; the pool keeps a reference
+ * @max_workers: the most threads the pool runs tasks on, at least 1
+ *
+ * Threads are started on demand, one per task submitted while no worker
+ * is idle, up to @max_workers.
+ *
+ * Returns: (transfer full) (nullable): a new pool, or NULL with
+ *   SW_ERROR_INVALID_ARGUMENT
+ */
+SwThreadPool *
+sw_thread_pool_new (SwTrace  *trace,
+                    guint     max_workers,
+                    GError  **error)
+{
+  SwThreadPool *self;
+  SwPoolCore *core;
+
+  g_return_val_if_fail (SW_IS_TRACE (trace), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (max_workers == 0 || max_workers > G_MAXINT)
+    {
+      g_set_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
+                   "max_workers must be between 1 and %d, not %u", G_MAXINT, max_workers);
+      return NULL;
+    }
+
+  core = g_atomic_rc_box_new0 (SwPoolCore);
+  core->trace = g_object_ref (trace);
+  core->cancellable = g_cancellable_new ();
+  core->max_workers = max_workers;
+  g_mutex_init (&core->mutex);
+  g_cond_init (&core->work_cond);
+  g_cond_init (&core->exit_cond);
+  g_queue_init (&core->queue);
+
+  self = g_object_new (SW_TYPE_THREAD_POOL, NULL);
+  self->core = core;
+  self->id = __atomic_add_fetch (&sw_thread_pool_last_id, 1, __ATOMIC_RELAXED);
+  /* Non-exclusive pools never fail to be created. */
+  self->threads = g_thread_pool_new (sw_thread_pool_worker, NULL, (gint) max_workers,
+                                     FALSE, NULL);
+
+  return self;
+}
+
+guint
+sw_thread_pool_get_max_workers (SwThreadPool *self)
+{
+  g_return_val_if_fail (SW_IS_THREAD_POOL (self), 0);
+  return self->core->max_workers;
+}
+
+/**
+ * sw_thread_pool_submit:
+ * @label: (nullable): the task's name on the timeline
+ * @func: the task body, run on a worker thread
+ * @destroy: (nullable): frees @user_data once the task ran, was skipped
+ *   or could not be submitted
+ *
+ * Returns: (transfer full) (nullable): the task's future, or NULL with
+ *   SW_ERROR_SHUTDOWN after shutdown
+ */
+SwFuture *
+sw_thread_pool_submit (SwThreadPool    *self,
+                       const char      *label,
+                       SwTaskFunc       func,
+                       gpointer         user_data,
+                       GDestroyNotify   destroy,
+                       GError         **error)
+{
+  SwPoolCore *core;
+  SwWorkItem *item;
+  SwWorker *worker;
+  SwFuture *future;
+  guint idle;
+  gboolean start_worker = FALSE;
+
+  g_return_val_if_fail (SW_IS_THREAD_POOL (self), NULL);
+  g_return_val_if_fail (func != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  core = self->core;
+  worker = g_private_get (&sw_current_worker);
+
+  item = g_new0 (SwWorkItem, 1);
+  item->link.data = item;
+  item->future = _sw_future_new (core->trace, label);
+  item->func = func;
+  item->user_data = user_data;
+  item->destroy = destroy;
+  future = g_object_ref (item->future);
+
+  g_mutex_lock (&core->mutex);
+
+  if (core->shutdown)
+    {
+      g_mutex_unlock (&core->mutex);
+      g_object_unref (future);
+      sw_work_item_free (item);
+      g_set_error_literal (error, SW_ERROR, SW_ERROR_SHUTDOWN,
+                           "cannot schedule new tasks after shutdown");
+      return NULL;
+    }
+
+  /* Before the push: a worker may start it the moment it is queued. */
+  sw_trace_record (core->trace, SW_EVENT_TASK_SUBMIT, 0,
+                   sw_future_get_id (future), _sw_future_get_label_id (future));
+  g_queue_push_tail_link (&core->queue, &item->link);
+
+  /* A worker submitting from a done-callback is counted idle but looks at
+   * the queue only when the callback returns; not counting it keeps a
+   * callback that waits for its new task from waiting on itself. */
+  idle = core->n_idle;
+  if (worker != NULL && worker->core == core && worker->completing)
+    idle--;
+
+  if (core->queue.length > idle && core->n_workers < core->max_workers)
+    {
+      core->n_workers++;
+      core->n_idle++;
+      start_worker = TRUE;
+    }
+  if (core->n_sleeping > 0)
+    g_cond_signal (&core->work_cond);
+
+  g_mutex_unlock (&core->mutex);
+
+  if (start_worker)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      /* Like g_thread_new, treat a thread that cannot be created as fatal:
+       * the job stays queued in GThreadPool with no thread to run it. */
+      if (!g_thread_pool_push (self->threads, g_atomic_rc_box_acquire (core), &local_error))
+        g_error ("Cannot start a worker thread: %s", local_error->message);
+    }
+
+  return future;
+}
+
+/**
+ * sw_thread_pool_shutdown:
+ * @wait: return only once every submitted task finished and its
+ *   callbacks ran
+ * @cancel_futures: cancel the tasks that have not started, and the
+ *   cancellable the running ones were given
+ *
+ * Submits fail from now on.  Tasks already queued still run unless
+ * @cancel_futures.  Calling it again is harmless (and can wait).  A worker
+ * of this pool cannot wait for it.
+ */
+void
+sw_thread_pool_shutdown (SwThreadPool *self,
+                         gboolean      wait,
+                         gboolean      cancel_futures)
+{
+  g_return_if_fail (SW_IS_THREAD_POOL (self));
+
+  if (wait && sw_pool_core_on_own_worker (self->core))
+    {
+      g_critical ("%s: a task or callback of the pool cannot wait for the pool to shut down",
+                  G_STRFUNC);
+      wait = FALSE;
+    }
+
+  sw_pool_core_shutdown (self->core, self->id, wait, cancel_futures);
+}
