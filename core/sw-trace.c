@@ -821,10 +821,11 @@ sw_trace_dup_events (SwTrace *self)
     }
   while (n > 0);
 
-  order = g_new (guint, drained->len);
+  order = g_new (guint, MAX (drained->len, 1));
   for (guint i = 0; i < drained->len; i++)
     order[i] = i;
-  qsort_r (order, drained->len, sizeof (guint), compare_by_time_then_index, drained->data);
+  if (drained->len > 1)
+    qsort_r (order, drained->len, sizeof (guint), compare_by_time_then_index, drained->data);
 
   sorted = g_array_sized_new (FALSE, FALSE, sizeof (SwEvent), drained->len);
   for (guint i = 0; i < drained->len; i++)
