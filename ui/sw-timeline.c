@@ -1,0 +1,1158 @@
+/* sw-timeline.c — the live timeline: one widget, drawn in snapshot
+ *
+ * Layout: a time ruler along the top, a column of lane labels at the left,
+ * and one row per lane with task bars, done-callbacks, waits and submit
+ * marks.  What one frame draws is bounded by pixels: per lane, spans are
+ * found by binary search and everything narrower than a pixel collapses
+ * into one pixel column.  Colours come from data/style.css.
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+
+#include "sw-timeline.h"
+
+/* Fit leaves this much room right of "now" so the growing edge is seen. */
+#define FOLLOW_MARGIN    0.03
+#define MIN_VISIBLE_NS   G_GINT64_CONSTANT (200000000)
+#define WHEEL_STEP_PX    64.0
+#define ZOOM_STEP        1.25
+
+typedef struct {
+  GdkRGBA fg;
+  GdkRGBA dim;
+  GdkRGBA grid;
+  GdkRGBA lane_alt;
+  GdkRGBA label_bg;
+  GdkRGBA ruler_bg;
+  GdkRGBA task;
+  GdkRGBA task_open;
+  GdkRGBA task_failed;
+  GdkRGBA task_cancelled;
+  GdkRGBA task_text;
+  GdkRGBA submit;
+  GdkRGBA callback;
+  GdkRGBA wait;
+  GdkRGBA now;
+} Palette;
+
+typedef struct {
+  double ruler_h;
+  double legend_h;
+  double lane_h;
+  double label_w;
+  double line_h;
+  double char_w;
+} Metrics;
+
+struct _SwTimeline
+{
+  GtkWidget        parent_instance;
+
+  /* owned */
+  SwTimelineModel *model;
+  guint            tick_id;
+
+  SwTimeScale      scale;
+  Metrics          metrics;
+  double           lane_offset;   /* vertical scroll, px */
+  double           pointer_x;     /* in content coordinates, for zoom */
+  SwTimeScale      drag_scale;
+  double           drag_offset;
+  guint            n_drawn_bars;  /* in the last frame, for tests */
+  guint            follow : 1;
+};
+
+G_DEFINE_FINAL_TYPE (SwTimeline, sw_timeline, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_MODEL,
+  PROP_FOLLOW,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+lookup_color (GtkWidget  *widget,
+              const char *css_class,
+              GdkRGBA    *out)
+{
+  GtkStyleContext *context = gtk_widget_get_style_context (widget);
+
+  /* A transient style node per class: the 4.8 way to read CSS colours
+   * for custom drawing (gtk_widget_get_color arrives in 4.10). */
+  gtk_style_context_save (context);
+  gtk_style_context_add_class (context, css_class);
+  gtk_style_context_get_color (context, out);
+  gtk_style_context_restore (context);
+}
+
+static void
+load_palette (SwTimeline *self,
+              Palette    *p)
+{
+  GtkWidget *w = GTK_WIDGET (self);
+
+  gtk_style_context_get_color (gtk_widget_get_style_context (w), &p->fg);
+  lookup_color (w, "dim", &p->dim);
+  lookup_color (w, "grid", &p->grid);
+  lookup_color (w, "lane-alt", &p->lane_alt);
+  lookup_color (w, "label-bg", &p->label_bg);
+  lookup_color (w, "ruler-bg", &p->ruler_bg);
+  lookup_color (w, "task", &p->task);
+  lookup_color (w, "task-open", &p->task_open);
+  lookup_color (w, "task-failed", &p->task_failed);
+  lookup_color (w, "task-cancelled", &p->task_cancelled);
+  lookup_color (w, "task-text", &p->task_text);
+  lookup_color (w, "submit", &p->submit);
+  lookup_color (w, "callback", &p->callback);
+  lookup_color (w, "wait", &p->wait);
+  lookup_color (w, "now", &p->now);
+}
+
+static void
+update_metrics (SwTimeline *self)
+{
+  g_autoptr(PangoLayout) layout = NULL;
+  PangoRectangle logical;
+  Metrics *m = &self->metrics;
+  double label_w = 0.0;
+
+  layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), "Mg");
+  pango_layout_get_pixel_extents (layout, NULL, &logical);
+  m->line_h = MAX (logical.height, 8);
+  m->char_w = MAX (logical.width / 2.0, 4.0);
+  m->ruler_h = ceil (m->line_h * 1.9);
+  m->legend_h = ceil (m->line_h * 1.7);
+  m->lane_h = ceil (m->line_h * 3.4);
+
+  if (self->model != NULL)
+    {
+      guint n = sw_timeline_model_get_n_lanes (self->model);
+
+      for (guint i = 0; i < n; i++)
+        {
+          const SwTimelineLane *lane = sw_timeline_model_get_lane (self->model, i);
+
+          pango_layout_set_text (layout, lane->name, -1);
+          pango_layout_get_pixel_extents (layout, NULL, &logical);
+          label_w = MAX (label_w, logical.width);
+        }
+    }
+
+  /* Room for "TID 1234567" under the name, and padding either side. */
+  label_w = MAX (label_w, m->char_w * 9.0);
+  m->label_w = ceil (MIN (label_w, m->char_w * 24.0) + 2.5 * m->char_w);
+}
+
+static double
+content_width (SwTimeline *self)
+{
+  return MAX (gtk_widget_get_width (GTK_WIDGET (self)) - self->metrics.label_w, 1.0);
+}
+
+static double
+max_lane_offset (SwTimeline *self)
+{
+  double lanes_h;
+  double visible_h;
+  guint n = self->model ? sw_timeline_model_get_n_lanes (self->model) : 0;
+
+  lanes_h = n * self->metrics.lane_h;
+  visible_h = gtk_widget_get_height (GTK_WIDGET (self)) - self->metrics.ruler_h - self->metrics.legend_h;
+
+  return MAX (0.0, lanes_h - visible_h);
+}
+
+static void
+apply_follow (SwTimeline *self)
+{
+  gint64 begin = 0;
+  gint64 end = MIN_VISIBLE_NS;
+
+  if (self->model != NULL)
+    {
+      begin = sw_timeline_model_get_begin_ns (self->model);
+      end = MAX (sw_timeline_model_get_end_ns (self->model), begin + MIN_VISIBLE_NS);
+    }
+
+  sw_time_scale_fit (&self->scale, begin,
+                     end + (gint64) ((end - begin) * FOLLOW_MARGIN),
+                     content_width (self));
+}
+
+static void
+set_follow (SwTimeline *self,
+            gboolean    follow)
+{
+  follow = !!follow;
+  if (self->follow == follow)
+    return;
+
+  self->follow = follow;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FOLLOW]);
+}
+
+/* First index whose span ends at or after t (open spans end at +∞). */
+static guint
+first_ending_after (GArray *spans,
+                    gint64  t)
+{
+  guint lo = 0;
+  guint hi = spans->len;
+
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      if (g_array_index (spans, SwTimelineSpan, mid).end_ns < t)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+
+  return lo;
+}
+
+/* First index ≥ from whose span starts at or after t. */
+static guint
+first_starting_after (GArray *spans,
+                      guint   from,
+                      gint64  t)
+{
+  guint lo = from;
+  guint hi = spans->len;
+
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      if (g_array_index (spans, SwTimelineSpan, mid).start_ns < t)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+
+  return lo;
+}
+
+static guint
+first_mark_after (GArray *marks,
+                  guint   from,
+                  gint64  t)
+{
+  guint lo = from;
+  guint hi = marks->len;
+
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      if (g_array_index (marks, SwTimelineMark, mid).time_ns < t)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+
+  return lo;
+}
+
+static void
+append_bar (GtkSnapshot   *snapshot,
+            const GdkRGBA *color,
+            double         x,
+            double         y,
+            double         w,
+            double         h,
+            double         radius)
+{
+  graphene_rect_t rect = GRAPHENE_RECT_INIT (x, y, w, h);
+
+  if (w >= 3.0 * radius && radius > 0.0)
+    {
+      GskRoundedRect rounded;
+
+      gsk_rounded_rect_init_from_rect (&rounded, &rect, radius);
+      gtk_snapshot_push_rounded_clip (snapshot, &rounded);
+      gtk_snapshot_append_color (snapshot, color, &rect);
+      gtk_snapshot_pop (snapshot);
+    }
+  else
+    gtk_snapshot_append_color (snapshot, color, &rect);
+}
+
+static void
+draw_hatch (GtkSnapshot   *snapshot,
+            const GdkRGBA *color,
+            double         x,
+            double         y,
+            double         w,
+            double         h)
+{
+  graphene_rect_t bounds = GRAPHENE_RECT_INIT (x, y, w, h);
+  graphene_rect_t tile = GRAPHENE_RECT_INIT (x, y, 10, 10);
+  GdkRGBA fill = *color;
+  cairo_t *cr;
+
+  fill.alpha *= 0.35;
+  gtk_snapshot_append_color (snapshot, &fill, &bounds);
+
+  /* One 10×10 tile of diagonal stripe, repeated by the renderer. */
+  gtk_snapshot_push_repeat (snapshot, &bounds, &tile);
+  cr = gtk_snapshot_append_cairo (snapshot, &tile);
+  gdk_cairo_set_source_rgba (cr, color);
+  cairo_set_line_width (cr, 1.5);
+  cairo_move_to (cr, x - 1, y + 11);
+  cairo_line_to (cr, x + 11, y - 1);
+  cairo_move_to (cr, x - 1, y + 1);
+  cairo_line_to (cr, x + 1, y - 1);
+  cairo_move_to (cr, x + 9, y + 11);
+  cairo_line_to (cr, x + 11, y + 9);
+  cairo_stroke (cr);
+  cairo_destroy (cr);
+  gtk_snapshot_pop (snapshot);
+}
+
+static void
+draw_text (GtkSnapshot   *snapshot,
+           PangoLayout   *layout,
+           const GdkRGBA *color,
+           double         x,
+           double         y)
+{
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (x, y));
+  gtk_snapshot_append_layout (snapshot, layout, color);
+  gtk_snapshot_restore (snapshot);
+}
+
+typedef struct {
+  SwTimeline     *self;
+  GtkSnapshot    *snapshot;
+  PangoLayout    *layout;
+  PangoLayout    *small;
+  const Palette  *palette;
+  double          width;   /* content width */
+  gint64          t0;      /* visible time range */
+  gint64          t1;
+  gint64          now;
+} DrawContext;
+
+static const GdkRGBA *
+span_color (const DrawContext    *dc,
+            const SwTimelineSpan *span)
+{
+  if (span->end_ns == SW_TIMELINE_OPEN)
+    return &dc->palette->task_open;
+
+  switch ((SwTimelineSpanState) span->state)
+    {
+    case SW_TIMELINE_SPAN_FAILED:
+      return &dc->palette->task_failed;
+    case SW_TIMELINE_SPAN_CANCELLED:
+      return &dc->palette->task_cancelled;
+    case SW_TIMELINE_SPAN_OK:
+    default:
+      return &dc->palette->task;
+    }
+}
+
+typedef enum {
+  SPANS_TASKS,
+  SPANS_CALLBACKS,
+  SPANS_WAITS,
+} SpanStyle;
+
+static void
+draw_spans (DrawContext *dc,
+            GArray      *spans,
+            SpanStyle    style,
+            double       y,
+            double       h)
+{
+  const SwTimeScale *scale = &dc->self->scale;
+  guint i = first_ending_after (spans, dc->t0);
+  double min_w = style == SPANS_CALLBACKS ? 4.0 : 1.0;
+
+  while (i < spans->len)
+    {
+      const SwTimelineSpan *span = &g_array_index (spans, SwTimelineSpan, i);
+      const GdkRGBA *color;
+      gint64 end;
+      double x0, x1;
+
+      if (span->start_ns > dc->t1)
+        break;
+
+      end = span->end_ns == SW_TIMELINE_OPEN ? dc->now : span->end_ns;
+      x0 = sw_time_scale_ns_to_px (scale, span->start_ns);
+      x1 = sw_time_scale_ns_to_px (scale, end);
+
+      if (style == SPANS_CALLBACKS)
+        color = span->state == SW_TIMELINE_SPAN_FAILED ? &dc->palette->task_failed
+                                                       : &dc->palette->callback;
+      else if (style == SPANS_WAITS)
+        color = &dc->palette->wait;
+      else
+        color = span_color (dc, span);
+
+      if (x1 - x0 < 1.0)
+        {
+          /* Everything starting in this pixel column is one mark; jump
+           * straight to the next column instead of walking the events. */
+          double px = floor (x0);
+
+          append_bar (dc->snapshot, color, px - (min_w - 1.0) / 2.0, y, min_w, h, 0.0);
+          dc->self->n_drawn_bars++;
+          i = first_starting_after (spans, i + 1,
+                                    sw_time_scale_px_to_ns (scale, px + 1.0));
+          continue;
+        }
+
+      x0 = MAX (x0, -4.0);
+      x1 = MIN (x1, dc->width + 4.0);
+
+      if (style == SPANS_WAITS)
+        draw_hatch (dc->snapshot, color, x0, y, x1 - x0, h);
+      else
+        append_bar (dc->snapshot, color, x0, y, MAX (x1 - x0, min_w), h,
+                    style == SPANS_TASKS ? 4.0 : 2.0);
+      dc->self->n_drawn_bars++;
+
+      if (style == SPANS_TASKS)
+        {
+          const char *label = sw_timeline_model_get_task_label (dc->self->model, span->object);
+          PangoRectangle logical;
+
+          if (label != NULL && x1 - x0 > 4.0 * dc->self->metrics.char_w)
+            {
+              double tx = MAX (x0, 0.0) + 0.6 * dc->self->metrics.char_w;
+
+              pango_layout_set_text (dc->layout, label, -1);
+              pango_layout_get_pixel_extents (dc->layout, NULL, &logical);
+              if (tx + logical.width <= x1 - 4.0)
+                draw_text (dc->snapshot, dc->layout, &dc->palette->task_text,
+                           tx, y + (h - logical.height) / 2.0);
+            }
+        }
+
+      i++;
+    }
+}
+
+static void
+draw_submits (DrawContext *dc,
+              GArray      *marks,
+              double       y,
+              double       h)
+{
+  const SwTimeScale *scale = &dc->self->scale;
+  guint i = first_mark_after (marks, 0, dc->t0 - (gint64) (8 * scale->ns_per_px));
+  double head = MIN (h * 0.55, 12.0);
+
+  while (i < marks->len)
+    {
+      const SwTimelineMark *mark = &g_array_index (marks, SwTimelineMark, i);
+      guint next;
+      double x;
+
+      if (mark->time_ns > dc->t1)
+        break;
+
+      x = floor (sw_time_scale_ns_to_px (scale, mark->time_ns));
+
+      /* A stem with a diamond head: "submitted here". */
+      gtk_snapshot_append_color (dc->snapshot, &dc->palette->submit,
+                                 &GRAPHENE_RECT_INIT (x - 1.0, y + head / 2.0, 2.0, h - head / 2.0));
+      gtk_snapshot_save (dc->snapshot);
+      gtk_snapshot_translate (dc->snapshot, &GRAPHENE_POINT_INIT (x, y + head / 2.0));
+      gtk_snapshot_rotate (dc->snapshot, 45.0);
+      gtk_snapshot_append_color (dc->snapshot, &dc->palette->submit,
+                                 &GRAPHENE_RECT_INIT (-head / 2.8, -head / 2.8, head / 1.4, head / 1.4));
+      gtk_snapshot_restore (dc->snapshot);
+
+      /* Marks closer than 3 px read as one; skip to the next free spot
+       * and say how many there were, so 8 submits at once read as 8. */
+      next = first_mark_after (marks, i + 1, sw_time_scale_px_to_ns (scale, x + 3.0));
+      if (next - i > 1)
+        {
+          g_autofree char *count = g_strdup_printf ("×%u", next - i);
+          PangoRectangle logical;
+
+          pango_layout_set_text (dc->small, count, -1);
+          pango_layout_get_pixel_extents (dc->small, NULL, &logical);
+          draw_text (dc->snapshot, dc->small, &dc->palette->submit,
+                     x + head * 0.8, y + (h - logical.height) / 2.0);
+        }
+      i = next;
+    }
+}
+
+static void
+draw_ruler (SwTimeline    *self,
+            GtkSnapshot   *snapshot,
+            PangoLayout   *layout,
+            const Palette *palette,
+            double         width,
+            double         height)
+{
+  const Metrics *m = &self->metrics;
+  PangoRectangle logical;
+  gint64 interval;
+  gint64 t;
+
+  gtk_snapshot_append_color (snapshot, &palette->ruler_bg,
+                             &GRAPHENE_RECT_INIT (0, 0, width, m->ruler_h));
+  gtk_snapshot_append_color (snapshot, &palette->grid,
+                             &GRAPHENE_RECT_INIT (0, m->ruler_h - 1, width, 1));
+
+  /* Room for a label like "12.25 s" between two ticks. */
+  interval = sw_time_scale_tick_interval (&self->scale, 9.0 * m->char_w);
+
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (m->label_w, 0, width - m->label_w, height));
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (m->label_w, 0));
+
+  for (t = sw_time_scale_first_tick (&self->scale, interval);
+       sw_time_scale_ns_to_px (&self->scale, t) <= width;
+       t += interval)
+    {
+      double x = round (sw_time_scale_ns_to_px (&self->scale, t));
+      g_autofree char *text = sw_time_scale_format_tick (t, interval);
+
+      gtk_snapshot_append_color (snapshot, &palette->dim,
+                                 &GRAPHENE_RECT_INIT (x, m->ruler_h * 0.55, 1, m->ruler_h * 0.45));
+      gtk_snapshot_append_color (snapshot, &palette->grid,
+                                 &GRAPHENE_RECT_INIT (x, m->ruler_h, 1, height - m->ruler_h));
+
+      pango_layout_set_text (layout, text, -1);
+      pango_layout_get_pixel_extents (layout, NULL, &logical);
+      /* A label cut by the right edge reads as a wrong number. */
+      if (x + 0.4 * m->char_w + logical.width <= width - m->label_w)
+        draw_text (snapshot, layout, &palette->dim, x + 0.4 * m->char_w,
+                   (m->ruler_h * 0.55 - logical.height) / 2.0 + 2.0);
+    }
+
+  gtk_snapshot_pop (snapshot);
+  gtk_snapshot_restore (snapshot);
+}
+
+static void
+draw_empty (SwTimeline    *self,
+            GtkSnapshot   *snapshot,
+            PangoLayout   *layout,
+            const Palette *palette,
+            double         width,
+            double         height)
+{
+  PangoRectangle logical;
+
+  pango_layout_set_text (layout, _("Press Run to start the scenario"), -1);
+  pango_layout_get_pixel_extents (layout, NULL, &logical);
+  draw_text (snapshot, layout, &palette->dim,
+             (width - logical.width) / 2.0,
+             self->metrics.ruler_h + (height - self->metrics.ruler_h - logical.height) / 2.0);
+}
+
+static void
+draw_legend (SwTimeline    *self,
+             GtkSnapshot   *snapshot,
+             PangoLayout   *layout,
+             const Palette *palette,
+             double         width,
+             double         height)
+{
+  const Metrics *m = &self->metrics;
+  double y = height - m->legend_h;
+  double sw = 2.2 * m->char_w;   /* swatch width */
+  double sh = round (m->legend_h * 0.45);
+  double sy = y + round ((m->legend_h - sh) / 2.0);
+  double x = m->label_w + m->char_w;
+  struct {
+    const char    *label;
+    const GdkRGBA *color;
+    int            style;   /* 0 bar, 1 thin, 2 mark, 3 hatch */
+  } items[] = {
+    { N_("task"), &palette->task, 0 },
+    { N_("running"), &palette->task_open, 0 },
+    { N_("done-callback"), &palette->callback, 1 },
+    { N_("submit"), &palette->submit, 2 },
+    { N_("waiting for a result"), &palette->wait, 3 },
+  };
+
+  gtk_snapshot_append_color (snapshot, &palette->ruler_bg,
+                             &GRAPHENE_RECT_INIT (0, y, width, m->legend_h));
+  gtk_snapshot_append_color (snapshot, &palette->grid,
+                             &GRAPHENE_RECT_INIT (0, y, width, 1));
+
+  for (guint i = 0; i < G_N_ELEMENTS (items); i++)
+    {
+      PangoRectangle logical;
+
+      switch (items[i].style)
+        {
+        case 0:
+          append_bar (snapshot, items[i].color, x, sy, sw, sh, 3.0);
+          x += sw;
+          break;
+        case 1:
+          append_bar (snapshot, items[i].color, x, sy, 4.0, sh, 0.0);
+          x += 4.0;
+          break;
+        case 2:
+          gtk_snapshot_append_color (snapshot, items[i].color,
+                                     &GRAPHENE_RECT_INIT (x, sy, 2.0, sh));
+          x += 2.0;
+          break;
+        default:
+          draw_hatch (snapshot, items[i].color, x, sy, sw, sh);
+          x += sw;
+          break;
+        }
+
+      pango_layout_set_text (layout, _(items[i].label), -1);
+      pango_layout_get_pixel_extents (layout, NULL, &logical);
+      draw_text (snapshot, layout, &palette->dim, x + 0.6 * m->char_w,
+                 y + (m->legend_h - logical.height) / 2.0);
+      x += 0.6 * m->char_w + logical.width + 2.0 * m->char_w;
+    }
+}
+
+static void
+sw_timeline_snapshot (GtkWidget   *widget,
+                      GtkSnapshot *snapshot)
+{
+  SwTimeline *self = SW_TIMELINE (widget);
+  g_autoptr(PangoLayout) layout = NULL;
+  g_autoptr(PangoLayout) small = NULL;
+  const Metrics *m = &self->metrics;
+  PangoFontDescription *small_font;
+  DrawContext dc;
+  Palette palette;
+  double width = gtk_widget_get_width (widget);
+  double height = gtk_widget_get_height (widget);
+  double lanes_bottom;
+  guint n_lanes;
+
+  if (width <= 1 || height <= 1)
+    return;
+
+  load_palette (self, &palette);
+  update_metrics (self);
+  lanes_bottom = height - m->legend_h;
+  self->n_drawn_bars = 0;
+
+  layout = gtk_widget_create_pango_layout (widget, NULL);
+  small = gtk_widget_create_pango_layout (widget, NULL);
+  small_font = pango_font_description_copy (pango_context_get_font_description (pango_layout_get_context (small)));
+  pango_font_description_set_size (small_font,
+                                   pango_font_description_get_size (small_font) * 0.8);
+  pango_layout_set_font_description (small, small_font);
+  pango_font_description_free (small_font);
+
+  if (self->follow)
+    apply_follow (self);
+  self->lane_offset = CLAMP (self->lane_offset, 0.0, max_lane_offset (self));
+
+  n_lanes = self->model ? sw_timeline_model_get_n_lanes (self->model) : 0;
+
+  dc.self = self;
+  dc.snapshot = snapshot;
+  dc.layout = layout;
+  dc.small = small;
+  dc.palette = &palette;
+  dc.width = width - m->label_w;
+  dc.t0 = sw_time_scale_px_to_ns (&self->scale, -4.0);
+  dc.t1 = sw_time_scale_px_to_ns (&self->scale, dc.width + 4.0);
+  dc.now = self->model ? sw_timeline_model_get_now_ns (self->model) : 0;
+
+  /* Lanes: rows, then their content clipped to the right of the labels. */
+  gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (0, m->ruler_h, width, lanes_bottom - m->ruler_h));
+
+  for (guint i = 0; i < n_lanes; i++)
+    {
+      const SwTimelineLane *lane = sw_timeline_model_get_lane (self->model, i);
+      double y = m->ruler_h + i * m->lane_h - self->lane_offset;
+      double bar_y = y + round (m->lane_h * 0.14);
+      double bar_h = round (m->lane_h * 0.52);
+
+      if (y + m->lane_h < m->ruler_h || y > lanes_bottom)
+        continue;
+
+      if (i % 2 == 1)
+        gtk_snapshot_append_color (snapshot, &palette.lane_alt,
+                                   &GRAPHENE_RECT_INIT (0, y, width, m->lane_h));
+
+      gtk_snapshot_save (snapshot);
+      gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (m->label_w, y, dc.width, m->lane_h));
+      gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (m->label_w, 0));
+
+      draw_spans (&dc, lane->waits, SPANS_WAITS, y + 2.0, m->lane_h - 4.0);
+      draw_spans (&dc, lane->tasks, SPANS_TASKS, bar_y, bar_h);
+      draw_spans (&dc, lane->callbacks, SPANS_CALLBACKS, bar_y + bar_h * 0.15, bar_h * 0.7);
+      /* A lane that only submits (main, for a thread pool) gets tall
+       * marks; elsewhere they share the lane under the bars. */
+      if (lane->tasks->len == 0 && lane->callbacks->len == 0)
+        draw_submits (&dc, lane->submits, bar_y, bar_h);
+      else
+        draw_submits (&dc, lane->submits, bar_y + bar_h + 3.0, m->lane_h - (bar_y - y) - bar_h - 6.0);
+
+      gtk_snapshot_pop (snapshot);
+      gtk_snapshot_restore (snapshot);
+    }
+
+  /* Where "now" is while the run goes on. */
+  if (self->model != NULL && sw_timeline_model_get_running (self->model))
+    {
+      double x = m->label_w + round (sw_time_scale_ns_to_px (&self->scale, dc.now));
+
+      if (x >= m->label_w && x <= width)
+        gtk_snapshot_append_color (snapshot, &palette.now,
+                                   &GRAPHENE_RECT_INIT (x - 1, m->ruler_h, 2, lanes_bottom - m->ruler_h));
+    }
+
+  /* Label column, over the content so panned bars slide under it. */
+  gtk_snapshot_append_color (snapshot, &palette.label_bg,
+                             &GRAPHENE_RECT_INIT (0, m->ruler_h, m->label_w, lanes_bottom - m->ruler_h));
+  gtk_snapshot_append_color (snapshot, &palette.grid,
+                             &GRAPHENE_RECT_INIT (m->label_w - 1, 0, 1, lanes_bottom));
+
+  for (guint i = 0; i < n_lanes; i++)
+    {
+      const SwTimelineLane *lane = sw_timeline_model_get_lane (self->model, i);
+      double y = m->ruler_h + i * m->lane_h - self->lane_offset;
+      g_autofree char *tid = NULL;
+      PangoRectangle name_rect, tid_rect;
+      double top;
+
+      if (y + m->lane_h < m->ruler_h || y > lanes_bottom)
+        continue;
+
+      pango_layout_set_text (layout, lane->name, -1);
+      pango_layout_set_width (layout, (int) ((m->label_w - 2.0 * m->char_w) * PANGO_SCALE));
+      pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
+      pango_layout_get_pixel_extents (layout, NULL, &name_rect);
+
+      if (lane->kind == SW_LANE_COROUTINE)
+        tid = g_strdup_printf (_("coroutine · TID %d"), lane->tid);
+      else
+        tid = g_strdup_printf (_("TID %d"), lane->tid);
+      pango_layout_set_text (small, tid, -1);
+      pango_layout_get_pixel_extents (small, NULL, &tid_rect);
+
+      top = y + (m->lane_h - name_rect.height - tid_rect.height) / 2.0;
+      draw_text (snapshot, layout, &palette.fg, m->char_w, top);
+      draw_text (snapshot, small, &palette.dim, m->char_w, top + name_rect.height);
+
+      if (i > 0)
+        gtk_snapshot_append_color (snapshot, &palette.grid,
+                                   &GRAPHENE_RECT_INIT (0, y, m->label_w, 1));
+    }
+  pango_layout_set_width (layout, -1);
+  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_NONE);
+
+  gtk_snapshot_pop (snapshot);
+
+  if (n_lanes == 0)
+    draw_empty (self, snapshot, layout, &palette, width, lanes_bottom);
+
+  draw_ruler (self, snapshot, small, &palette, width, lanes_bottom);
+  draw_legend (self, snapshot, small, &palette, width, height);
+}
+
+static gboolean
+tick_cb (GtkWidget     *widget,
+         GdkFrameClock *frame_clock,
+         gpointer       user_data)
+{
+  SwTimeline *self = SW_TIMELINE (widget);
+
+  if (self->model != NULL && sw_timeline_model_update (self->model))
+    gtk_widget_queue_draw (widget);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+update_tick (SwTimeline *self)
+{
+  gboolean want = self->model != NULL && sw_timeline_model_get_running (self->model);
+
+  if (want && self->tick_id == 0)
+    self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), tick_cb, NULL, NULL);
+  else if (!want && self->tick_id != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
+      self->tick_id = 0;
+    }
+}
+
+static void
+model_running_cb (SwTimeline      *self,
+                  GParamSpec      *pspec,
+                  SwTimelineModel *model)
+{
+  update_tick (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+model_changed_cb (SwTimeline      *self,
+                  SwTimelineModel *model)
+{
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static gboolean
+scroll_cb (SwTimeline               *self,
+           double                    dx,
+           double                    dy,
+           GtkEventControllerScroll *controller)
+{
+  GdkModifierType state;
+  double step;
+
+  state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (controller));
+  step = gtk_event_controller_scroll_get_unit (controller) == GDK_SCROLL_UNIT_WHEEL ? WHEEL_STEP_PX : 1.0;
+
+  if (state & GDK_CONTROL_MASK)
+    {
+      double factor = pow (ZOOM_STEP, -dy * (step == 1.0 ? 0.05 : 1.0));
+
+      set_follow (self, FALSE);
+      sw_time_scale_zoom (&self->scale, self->pointer_x, factor);
+    }
+  else if (state & GDK_SHIFT_MASK)
+    {
+      self->lane_offset = CLAMP (self->lane_offset + dy * step, 0.0, max_lane_offset (self));
+    }
+  else
+    {
+      set_follow (self, FALSE);
+      sw_time_scale_pan (&self->scale, -(dx + dy) * step);
+    }
+
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  return TRUE;
+}
+
+static void
+motion_cb (SwTimeline               *self,
+           double                    x,
+           double                    y,
+           GtkEventControllerMotion *controller)
+{
+  self->pointer_x = x - self->metrics.label_w;
+}
+
+static void
+drag_begin_cb (SwTimeline     *self,
+               double          x,
+               double          y,
+               GtkGestureDrag *gesture)
+{
+  self->drag_scale = self->scale;
+  self->drag_offset = self->lane_offset;
+}
+
+static void
+drag_update_cb (SwTimeline     *self,
+                double          dx,
+                double          dy,
+                GtkGestureDrag *gesture)
+{
+  /* A click is not a pan: only leave follow mode once really dragged. */
+  if (self->follow && fabs (dx) < 3.0 && fabs (dy) < 3.0)
+    return;
+
+  set_follow (self, FALSE);
+  self->scale = self->drag_scale;
+  sw_time_scale_pan (&self->scale, dx);
+  self->lane_offset = CLAMP (self->drag_offset - dy, 0.0, max_lane_offset (self));
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+zoom_in_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *param)
+{
+  sw_timeline_zoom (SW_TIMELINE (widget), ZOOM_STEP);
+}
+
+static void
+zoom_out_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *param)
+{
+  sw_timeline_zoom (SW_TIMELINE (widget), 1.0 / ZOOM_STEP);
+}
+
+static void
+fit_action (GtkWidget  *widget,
+            const char *action_name,
+            GVariant   *param)
+{
+  sw_timeline_fit (SW_TIMELINE (widget));
+}
+
+static void
+pan_action (GtkWidget  *widget,
+            const char *action_name,
+            GVariant   *param)
+{
+  SwTimeline *self = SW_TIMELINE (widget);
+
+  set_follow (self, FALSE);
+  sw_time_scale_pan (&self->scale, g_variant_get_int32 (param) * content_width (self) / 10.0);
+  gtk_widget_queue_draw (widget);
+}
+
+static void
+sw_timeline_dispose (GObject *object)
+{
+  SwTimeline *self = SW_TIMELINE (object);
+
+  sw_timeline_set_model (self, NULL);
+
+  G_OBJECT_CLASS (sw_timeline_parent_class)->dispose (object);
+}
+
+static void
+sw_timeline_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  SwTimeline *self = SW_TIMELINE (object);
+
+  switch (prop_id)
+    {
+    case PROP_MODEL:
+      g_value_set_object (value, self->model);
+      break;
+
+    case PROP_FOLLOW:
+      g_value_set_boolean (value, self->follow);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sw_timeline_set_property (GObject      *object,
+                          guint         prop_id,
+                          const GValue *value,
+                          GParamSpec   *pspec)
+{
+  SwTimeline *self = SW_TIMELINE (object);
+
+  switch (prop_id)
+    {
+    case PROP_MODEL:
+      sw_timeline_set_model (self, g_value_get_object (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sw_timeline_measure (GtkWidget      *widget,
+                     GtkOrientation  orientation,
+                     int             for_size,
+                     int            *minimum,
+                     int            *natural,
+                     int            *minimum_baseline,
+                     int            *natural_baseline)
+{
+  SwTimeline *self = SW_TIMELINE (widget);
+
+  update_metrics (self);
+
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    {
+      *minimum = (int) (self->metrics.label_w + 120);
+      *natural = (int) (self->metrics.label_w + 800);
+    }
+  else
+    {
+      guint n = self->model ? sw_timeline_model_get_n_lanes (self->model) : 0;
+
+      *minimum = (int) (self->metrics.ruler_h + self->metrics.legend_h + 2 * self->metrics.lane_h);
+      *natural = (int) (self->metrics.ruler_h + self->metrics.legend_h + MAX (n, 5) * self->metrics.lane_h);
+    }
+}
+
+static void
+sw_timeline_class_init (SwTimelineClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = sw_timeline_dispose;
+  object_class->get_property = sw_timeline_get_property;
+  object_class->set_property = sw_timeline_set_property;
+
+  widget_class->snapshot = sw_timeline_snapshot;
+  widget_class->measure = sw_timeline_measure;
+
+  properties[PROP_MODEL] =
+    g_param_spec_object ("model", NULL, NULL,
+                         SW_TYPE_TIMELINE_MODEL,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /* TRUE while the view fits the run and tracks "now"; user zoom or pan
+   * turns it off, sw_timeline_fit() on again. */
+  properties[PROP_FOLLOW] =
+    g_param_spec_boolean ("follow", NULL, NULL,
+                          TRUE,
+                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_install_action (widget_class, "timeline.zoom-in", NULL, zoom_in_action);
+  gtk_widget_class_install_action (widget_class, "timeline.zoom-out", NULL, zoom_out_action);
+  gtk_widget_class_install_action (widget_class, "timeline.fit", NULL, fit_action);
+  gtk_widget_class_install_action (widget_class, "timeline.pan", "i", pan_action);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_plus, 0, "timeline.zoom-in", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_equal, 0, "timeline.zoom-in", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Add, 0, "timeline.zoom-in", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_minus, 0, "timeline.zoom-out", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Subtract, 0, "timeline.zoom-out", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_0, 0, "timeline.fit", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Home, 0, "timeline.fit", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, 0, "timeline.pan", "i", 1);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Right, 0, "timeline.pan", "i", -1);
+
+  gtk_widget_class_set_css_name (widget_class, "timeline");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+}
+
+static void
+sw_timeline_init (SwTimeline *self)
+{
+  GtkEventController *controller;
+  GtkGesture *drag;
+
+  self->follow = TRUE;
+  sw_time_scale_init (&self->scale, 0, 1e6);
+
+  gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
+
+  controller = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_BOTH_AXES);
+  g_signal_connect_object (controller, "scroll", G_CALLBACK (scroll_cb), self, G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+
+  controller = gtk_event_controller_motion_new ();
+  g_signal_connect_object (controller, "motion", G_CALLBACK (motion_cb), self, G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+
+  drag = gtk_gesture_drag_new ();
+  g_signal_connect_object (drag, "drag-begin", G_CALLBACK (drag_begin_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (drag, "drag-update", G_CALLBACK (drag_update_cb), self, G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
+}
+
+GtkWidget *
+sw_timeline_new (void)
+{
+  return g_object_new (SW_TYPE_TIMELINE, NULL);
+}
+
+/**
+ * sw_timeline_get_model:
+ *
+ * Returns: (transfer none) (nullable): the model drawn
+ */
+SwTimelineModel *
+sw_timeline_get_model (SwTimeline *self)
+{
+  g_return_val_if_fail (SW_IS_TIMELINE (self), NULL);
+
+  return self->model;
+}
+
+/* A new model (a new run) starts in follow mode. */
+void
+sw_timeline_set_model (SwTimeline      *self,
+                       SwTimelineModel *model)
+{
+  g_return_if_fail (SW_IS_TIMELINE (self));
+  g_return_if_fail (model == NULL || SW_IS_TIMELINE_MODEL (model));
+
+  if (self->model == model)
+    return;
+
+  if (self->model != NULL)
+    g_signal_handlers_disconnect_by_data (self->model, self);
+  g_set_object (&self->model, model);
+  if (self->model != NULL)
+    {
+      g_signal_connect_object (self->model, "notify::running",
+                               G_CALLBACK (model_running_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->model, "changed",
+                               G_CALLBACK (model_changed_cb), self, G_CONNECT_SWAPPED);
+    }
+
+  update_tick (self);
+  self->lane_offset = 0.0;
+  set_follow (self, TRUE);
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL]);
+}
+
+gboolean
+sw_timeline_get_follow (SwTimeline *self)
+{
+  g_return_val_if_fail (SW_IS_TIMELINE (self), FALSE);
+
+  return self->follow;
+}
+
+/* Back to showing the whole run, tracking "now" while it runs. */
+void
+sw_timeline_fit (SwTimeline *self)
+{
+  g_return_if_fail (SW_IS_TIMELINE (self));
+
+  set_follow (self, TRUE);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* Zooms about the middle of the view (keyboard). */
+void
+sw_timeline_zoom (SwTimeline *self,
+                  double      factor)
+{
+  g_return_if_fail (SW_IS_TIMELINE (self));
+
+  set_follow (self, FALSE);
+  sw_time_scale_zoom (&self->scale, content_width (self) / 2.0, factor);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+const SwTimeScale *
+sw_timeline_get_scale (SwTimeline *self)
+{
+  g_return_val_if_fail (SW_IS_TIMELINE (self), NULL);
+
+  return &self->scale;
+}
+
+guint
+sw_timeline_get_n_drawn_bars (SwTimeline *self)
+{
+  g_return_val_if_fail (SW_IS_TIMELINE (self), 0);
+
+  return self->n_drawn_bars;
+}

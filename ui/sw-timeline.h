@@ -1,0 +1,25 @@
+/* sw-timeline.h — the live timeline: one widget, drawn in snapshot */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "sw-time-scale.h"
+#include "sw-timeline-model.h"
+
+G_BEGIN_DECLS
+
+#define SW_TYPE_TIMELINE (sw_timeline_get_type ())
+G_DECLARE_FINAL_TYPE (SwTimeline, sw_timeline, SW, TIMELINE, GtkWidget)
+
+GtkWidget         *sw_timeline_new              (void);
+SwTimelineModel   *sw_timeline_get_model        (SwTimeline      *self);
+void               sw_timeline_set_model        (SwTimeline      *self,
+                                                 SwTimelineModel *model);
+gboolean           sw_timeline_get_follow       (SwTimeline      *self);
+void               sw_timeline_fit              (SwTimeline      *self);
+void               sw_timeline_zoom             (SwTimeline      *self,
+                                                 double           factor);
+const SwTimeScale *sw_timeline_get_scale        (SwTimeline      *self);
+guint              sw_timeline_get_n_drawn_bars (SwTimeline      *self);
+
+G_END_DECLS

@@ -1,0 +1,1035 @@
+/* sw-window.c — the main window: scenarios, parameters, timeline, console
+ *
+ * Run builds a fresh trace and scenario run from the parameter widgets and
+ * executes it on a thread of its own (the run's "main" lane).  The UI
+ * thread never waits for the engine: it reads the trace once per frame
+ * through the timeline model and hears of the end through an idle.
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "sw-window.h"
+#include "sw-application.h"
+#include "sw-time-scale.h"
+#include "sw-ui-private.h"
+
+typedef struct _RunJob RunJob;
+
+struct _SwWindow
+{
+  GtkApplicationWindow  parent_instance;
+
+  /* template widgets */
+  GtkLabel             *subtitle_label;
+  GtkListBox           *scenario_list;
+  GtkLabel             *description_label;
+  GtkGrid              *param_grid;
+  GtkSpinner           *spinner;
+  GtkImage             *status_icon;
+  GtkLabel             *status_label;
+  GtkBox               *status_bar;
+  SwTimeline           *timeline;
+  GtkTextView          *console;
+
+  /* owned */
+  GSettings            *settings;       /* NULL when the schema is not installed */
+  GPtrArray            *param_widgets;  /* one per SwParamSpec of scenario */
+  SwTimelineModel      *model;          /* of the current or last run */
+  RunJob               *job;            /* the running job, or NULL */
+  char                 *status_text;
+  guint                 status_timeout;
+  gboolean              console_follow;
+  guint                 console_tick;
+  guint                 console_stable;
+
+  /* borrowed */
+  const SwScenario     *scenario;
+
+  SwRunState            run_state;
+  guint                 n_console_lines;
+  gint64                run_started_us;
+};
+
+/* Shared by the window (main thread) and the run thread.  The thread only
+ * touches run and the result fields, and only until it queues the idle. */
+struct _RunJob
+{
+  SwWindow      *window;      /* strong ref, main thread only */
+  SwScenarioRun *run;
+  SwTrace       *trace;
+  gboolean       ok;
+  GError        *error;
+};
+
+G_DEFINE_FINAL_TYPE (SwWindow, sw_window, GTK_TYPE_APPLICATION_WINDOW)
+
+static void
+run_job_free (RunJob *job)
+{
+  g_clear_pointer (&job->run, sw_scenario_run_free);
+  g_clear_object (&job->trace);
+  g_clear_error (&job->error);
+  g_clear_object (&job->window);
+  g_free (job);
+}
+
+static void
+set_status (SwWindow   *self,
+            SwRunState  state,
+            const char *text)
+{
+  static const char * const classes[] = { "idle", "running", "finished", "stopped", "failed" };
+  static const char * const icons[] = {
+    NULL, NULL, "emblem-ok-symbolic", "media-playback-stop-symbolic", "dialog-error-symbolic",
+  };
+
+  self->run_state = state;
+  g_free (self->status_text);
+  self->status_text = g_strdup (text);
+  gtk_label_set_text (self->status_label, text);
+
+  for (guint i = 0; i < G_N_ELEMENTS (classes); i++)
+    gtk_widget_remove_css_class (GTK_WIDGET (self->status_bar), classes[i]);
+  gtk_widget_add_css_class (GTK_WIDGET (self->status_bar), classes[state]);
+
+  gtk_spinner_set_spinning (self->spinner, state == SW_RUN_STATE_RUNNING);
+  gtk_widget_set_visible (GTK_WIDGET (self->spinner), state == SW_RUN_STATE_RUNNING);
+  gtk_widget_set_visible (GTK_WIDGET (self->status_icon), icons[state] != NULL);
+  if (icons[state] != NULL)
+    gtk_image_set_from_icon_name (self->status_icon, icons[state]);
+}
+
+static void
+update_actions (SwWindow *self)
+{
+  gboolean running = self->job != NULL;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.run", !running && self->scenario != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stop", running);
+  /* Parameters are frozen while a run uses them; the legend stays lit. */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->scenario_list), !running);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->param_grid), !running);
+}
+
+/* ---- console ---------------------------------------------------------- */
+
+static void
+console_clear (SwWindow *self)
+{
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->console), "", 0);
+  self->n_console_lines = 0;
+  self->console_follow = TRUE;
+}
+
+/* Scrolling up to read stops the console from following new lines;
+ * scrolling back to the end resumes it. */
+static gboolean
+console_scroll_cb (SwWindow                 *self,
+                   double                    dx,
+                   double                    dy,
+                   GtkEventControllerScroll *controller)
+{
+  GtkAdjustment *vadj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->console));
+
+  if (dy < 0)
+    self->console_follow = FALSE;
+  else if (gtk_adjustment_get_value (vadj) + gtk_adjustment_get_page_size (vadj) >=
+           gtk_adjustment_get_upper (vadj) - 4.0)
+    self->console_follow = TRUE;
+
+  return FALSE;
+}
+
+/* The text view lays out new lines over several frames, revising its
+ * height estimate as it goes (and scroll_to_mark lands on the estimate),
+ * so stick to the bottom frame by frame until the height stops moving. */
+static gboolean
+console_tick_cb (GtkWidget     *widget,
+                 GdkFrameClock *clock,
+                 gpointer       user_data)
+{
+  SwWindow *self = user_data;
+  GtkAdjustment *vadj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->console));
+  double bottom = gtk_adjustment_get_upper (vadj) - gtk_adjustment_get_page_size (vadj);
+
+  if (!self->console_follow)
+    {
+      self->console_tick = 0;
+      return G_SOURCE_REMOVE;
+    }
+
+  if (gtk_adjustment_get_value (vadj) != bottom)
+    {
+      gtk_adjustment_set_value (vadj, bottom);
+      self->console_stable = 0;
+    }
+  else if (++self->console_stable >= 3)
+    {
+      self->console_tick = 0;
+      return G_SOURCE_REMOVE;
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+console_sync (SwWindow *self)
+{
+  GtkTextBuffer *buffer;
+  GtkTextIter end;
+  guint n;
+
+  if (self->model == NULL)
+    return;
+
+  n = sw_timeline_model_get_n_log_lines (self->model);
+  if (n == self->n_console_lines)
+    return;
+
+  buffer = gtk_text_view_get_buffer (self->console);
+  gtk_text_buffer_get_end_iter (buffer, &end);
+  for (; self->n_console_lines < n; self->n_console_lines++)
+    {
+      const char *line = sw_timeline_model_get_log_line (self->model, self->n_console_lines);
+
+      if (gtk_text_buffer_get_char_count (buffer) > 0)
+        gtk_text_buffer_insert (buffer, &end, "\n", 1);
+      gtk_text_buffer_insert (buffer, &end, line != NULL ? line : "", -1);
+    }
+
+  if (self->console_follow && self->console_tick == 0)
+    {
+      self->console_stable = 0;
+      self->console_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->console),
+                                                         console_tick_cb, self, NULL);
+    }
+}
+
+static void
+model_changed_cb (SwWindow        *self,
+                  SwTimelineModel *model)
+{
+  console_sync (self);
+}
+
+/* ---- parameters ------------------------------------------------------- */
+
+static double
+parse_double (const char *text,
+              double      fallback)
+{
+  char *end = NULL;
+  double value;
+
+  if (text == NULL)
+    return fallback;
+
+  value = g_ascii_strtod (text, &end);
+  return (end == text) ? fallback : value;
+}
+
+static GtkWidget *
+create_param_widget (const SwParamSpec *spec)
+{
+  GtkWidget *widget;
+
+  switch (spec->type)
+    {
+    case SW_PARAM_INT:
+      widget = gtk_spin_button_new_with_range (spec->minimum, spec->maximum, 1.0);
+      gtk_spin_button_set_digits (GTK_SPIN_BUTTON (widget), 0);
+      gtk_spin_button_set_value (GTK_SPIN_BUTTON (widget), parse_double (spec->default_value, spec->minimum));
+      break;
+
+    case SW_PARAM_DOUBLE:
+      {
+        /* Steps of about a hundredth of the range, in 1-2-5 units, so the
+         * arrows move seconds parameters by 0.05 s and not by 1 s. */
+        double range = MAX (spec->maximum - spec->minimum, 1e-6);
+        double step = 1.0;
+
+        while (step > range / 50.0)
+          step /= 10.0;
+        if (step * 5.0 <= range / 50.0)
+          step *= 5.0;
+        else if (step * 2.0 <= range / 50.0)
+          step *= 2.0;
+
+        widget = gtk_spin_button_new_with_range (spec->minimum, spec->maximum, step);
+        gtk_spin_button_set_digits (GTK_SPIN_BUTTON (widget), MAX (2, (guint) ceil (-log10 (step))));
+        gtk_spin_button_set_value (GTK_SPIN_BUTTON (widget), parse_double (spec->default_value, spec->minimum));
+      }
+      break;
+
+    case SW_PARAM_CHOICE:
+      {
+        guint selected = 0;
+
+        widget = gtk_drop_down_new_from_strings ((const char * const *) spec->choices);
+        for (guint i = 0; spec->choices != NULL && spec->choices[i] != NULL; i++)
+          if (g_strcmp0 (spec->choices[i], spec->default_value) == 0)
+            selected = i;
+        gtk_drop_down_set_selected (GTK_DROP_DOWN (widget), selected);
+      }
+      break;
+
+    default:
+      g_return_val_if_reached (NULL);
+    }
+
+  gtk_widget_set_valign (widget, GTK_ALIGN_CENTER);
+  gtk_widget_set_hexpand (widget, FALSE);
+  gtk_widget_set_size_request (widget, 130, -1);
+  if (spec->type != SW_PARAM_CHOICE)
+    gtk_spin_button_set_numeric (GTK_SPIN_BUTTON (widget), TRUE);
+
+  return widget;
+}
+
+static void
+rebuild_params (SwWindow *self)
+{
+  GtkWidget *child;
+  int row = 0;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->param_grid))) != NULL)
+    gtk_grid_remove (self->param_grid, child);
+  g_ptr_array_set_size (self->param_widgets, 0);
+
+  if (self->scenario == NULL)
+    return;
+
+  for (guint i = 0; i < self->scenario->n_params; i++)
+    {
+      const SwParamSpec *spec = &self->scenario->params[i];
+      GtkWidget *label;
+      GtkWidget *widget;
+
+      label = gtk_label_new (spec->key);
+      gtk_label_set_xalign (GTK_LABEL (label), 0.0);
+      gtk_widget_set_hexpand (label, TRUE);
+      gtk_widget_add_css_class (label, "param-name");
+      widget = create_param_widget (spec);
+      gtk_label_set_mnemonic_widget (GTK_LABEL (label), widget);
+      gtk_grid_attach (self->param_grid, label, 0, row, 1, 1);
+      gtk_grid_attach (self->param_grid, widget, 1, row, 1, 1);
+      row++;
+
+      if (spec->description != NULL && spec->description[0] != '\0')
+        {
+          GtkWidget *caption = gtk_label_new (_(spec->description));
+
+          gtk_label_set_xalign (GTK_LABEL (caption), 0.0);
+          gtk_label_set_wrap (GTK_LABEL (caption), TRUE);
+          gtk_label_set_max_width_chars (GTK_LABEL (caption), 36);
+          gtk_widget_add_css_class (caption, "param-description");
+          gtk_grid_attach (self->param_grid, caption, 0, row, 2, 1);
+          gtk_widget_set_tooltip_text (widget, _(spec->description));
+          row++;
+        }
+
+      g_ptr_array_add (self->param_widgets, widget);
+    }
+}
+
+static int
+find_param_index (SwWindow   *self,
+                  const char *key)
+{
+  if (self->scenario == NULL)
+    return -1;
+
+  for (guint i = 0; i < self->scenario->n_params; i++)
+    if (g_strcmp0 (self->scenario->params[i].key, key) == 0)
+      return (int) i;
+
+  return -1;
+}
+
+static char *
+param_widget_value (const SwParamSpec *spec,
+                    GtkWidget         *widget)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  switch (spec->type)
+    {
+    case SW_PARAM_INT:
+      gtk_spin_button_update (GTK_SPIN_BUTTON (widget));
+      return g_strdup_printf ("%d", gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (widget)));
+
+    case SW_PARAM_DOUBLE:
+      gtk_spin_button_update (GTK_SPIN_BUTTON (widget));
+      return g_strdup (g_ascii_dtostr (buf, sizeof buf,
+                                       gtk_spin_button_get_value (GTK_SPIN_BUTTON (widget))));
+
+    case SW_PARAM_CHOICE:
+      {
+        guint selected = gtk_drop_down_get_selected (GTK_DROP_DOWN (widget));
+
+        if (spec->choices == NULL || selected == GTK_INVALID_LIST_POSITION ||
+            selected >= g_strv_length ((char **) spec->choices))
+          return NULL;
+        return g_strdup (spec->choices[selected]);
+      }
+
+    default:
+      g_return_val_if_reached (NULL);
+    }
+}
+
+static SwParams *
+collect_params (SwWindow  *self,
+                GError   **error)
+{
+  g_autoptr(SwParams) params = sw_params_new (self->scenario);
+
+  for (guint i = 0; i < self->param_widgets->len; i++)
+    {
+      const SwParamSpec *spec = &self->scenario->params[i];
+      g_autofree char *value = param_widget_value (spec, g_ptr_array_index (self->param_widgets, i));
+
+      if (value == NULL)
+        {
+          g_set_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
+                       _("No value for parameter “%s”"), spec->key);
+          return NULL;
+        }
+      if (!sw_params_set (params, spec->key, value, error))
+        return NULL;
+    }
+
+  return g_steal_pointer (&params);
+}
+
+/* ---- running ---------------------------------------------------------- */
+
+static char *
+format_stats (SwWindow *self,
+              SwTrace  *trace)
+{
+  g_autoptr(GArray) events = sw_trace_dup_events (trace);
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autofree char *wall = NULL;
+  SwTaskStats stats = { 0, };
+  guint64 dropped;
+
+  sw_task_stats_compute ((const SwEvent *) events->data, events->len, &stats);
+
+  if (stats.n_submitted > 0)
+    wall = sw_time_scale_format_duration (stats.wall_ns);
+  else
+    wall = sw_time_scale_format_duration ((g_get_monotonic_time () - self->run_started_us) * 1000);
+
+  g_string_append_printf (text, _("wall %s"), wall);
+  if (stats.n_submitted > 0)
+    {
+      char speedup[G_ASCII_DTOSTR_BUF_SIZE];
+
+      g_string_append (text, " · ");
+      g_string_append_printf (text, ngettext ("%u of %u task done", "%u of %u tasks done", stats.n_submitted),
+                              stats.n_finished, stats.n_submitted);
+      if (stats.n_failed > 0)
+        {
+          g_string_append (text, " · ");
+          g_string_append_printf (text, ngettext ("%u failed", "%u failed", stats.n_failed), stats.n_failed);
+        }
+      if (stats.n_cancelled > 0)
+        {
+          g_string_append (text, " · ");
+          g_string_append_printf (text, ngettext ("%u cancelled", "%u cancelled", stats.n_cancelled),
+                                  stats.n_cancelled);
+        }
+      if (stats.wall_ns > 0)
+        {
+          g_ascii_formatd (speedup, sizeof speedup, "%.2f", stats.speedup);
+          g_string_append (text, " · ");
+          /* TRANSLATORS: speedup = sum of task times / wall time */
+          g_string_append_printf (text, _("speedup %s×"), speedup);
+        }
+    }
+
+  dropped = sw_trace_get_dropped (trace);
+  if (dropped > 0)
+    {
+      g_string_append (text, " · ");
+      g_string_append_printf (text, ngettext ("%" G_GUINT64_FORMAT " event dropped",
+                                              "%" G_GUINT64_FORMAT " events dropped", dropped),
+                              dropped);
+    }
+
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static gboolean
+status_tick_cb (gpointer user_data)
+{
+  SwWindow *self = user_data;
+  g_autofree char *elapsed = NULL;
+  g_autofree char *text = NULL;
+  guint n_spans, n_open, n_submits;
+
+  if (self->job == NULL || self->model == NULL)
+    return G_SOURCE_CONTINUE;
+
+  elapsed = sw_time_scale_format_duration ((g_get_monotonic_time () - self->run_started_us) * 1000);
+  n_spans = sw_timeline_model_get_n_spans (self->model);
+  n_open = sw_timeline_model_get_n_open_spans (self->model);
+  n_submits = sw_timeline_model_get_n_submits (self->model);
+  text = g_strdup_printf (_("Running… %s · %u submitted · %u running · %u done"),
+                          elapsed, n_submits, n_open, n_spans - n_open);
+  set_status (self, SW_RUN_STATE_RUNNING, text);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+run_done_cb (gpointer user_data)
+{
+  RunJob *job = user_data;
+  SwWindow *self = job->window;
+  g_autofree char *stats = NULL;
+  g_autofree char *text = NULL;
+  GApplication *app = g_application_get_default ();
+  gboolean cancelled;
+
+  cancelled = g_cancellable_is_cancelled (sw_scenario_run_get_cancellable (job->run)) ||
+              g_error_matches (job->error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+              g_error_matches (job->error, SW_ERROR, SW_ERROR_CANCELLED);
+
+  g_assert (self->job == job);
+  self->job = NULL;
+  g_clear_handle_id (&self->status_timeout, g_source_remove);
+
+  if (!gtk_widget_in_destruction (GTK_WIDGET (self)) && self->model != NULL)
+    {
+      sw_timeline_model_drain_all (self->model);
+      sw_timeline_model_set_running (self->model, FALSE);
+      console_sync (self);
+
+      stats = format_stats (self, job->trace);
+      if (job->ok)
+        {
+          text = g_strdup_printf (_("Finished · %s"), stats);
+          set_status (self, SW_RUN_STATE_FINISHED, text);
+        }
+      else if (cancelled)
+        {
+          text = g_strdup_printf (_("Stopped · %s"), stats);
+          set_status (self, SW_RUN_STATE_STOPPED, text);
+        }
+      else
+        {
+          text = g_strdup_printf (_("Error: %s"),
+                                  job->error ? job->error->message : _("the scenario failed"));
+          set_status (self, SW_RUN_STATE_FAILED, text);
+        }
+
+      update_actions (self);
+    }
+
+  if (app != NULL)
+    g_application_release (app);
+  run_job_free (job);
+
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+run_thread (gpointer data)
+{
+  RunJob *job = data;
+
+  job->ok = sw_scenario_run_execute (job->run, &job->error);
+
+  /* Hand everything back to the UI thread; touch nothing after this. */
+  g_idle_add_full (G_PRIORITY_DEFAULT, run_done_cb, job, NULL);
+
+  return NULL;
+}
+
+static void
+run_action (GtkWidget  *widget,
+            const char *action_name,
+            GVariant   *param)
+{
+  SwWindow *self = SW_WINDOW (widget);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SwParams) params = NULL;
+  g_autoptr(SwTrace) trace = NULL;
+  GApplication *app = g_application_get_default ();
+  RunJob *job;
+  GThread *thread;
+
+  if (self->job != NULL || self->scenario == NULL)
+    return;
+
+  params = collect_params (self, &error);
+  if (params == NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("Cannot run: %s"), error->message);
+
+      set_status (self, SW_RUN_STATE_FAILED, text);
+      return;
+    }
+
+  trace = sw_trace_new (SW_TRACE_DEFAULT_CAPACITY);
+
+  job = g_new0 (RunJob, 1);
+  job->window = g_object_ref (self);
+  job->trace = g_object_ref (trace);
+  job->run = sw_scenario_run_new (self->scenario, params, trace);
+
+  if (self->model != NULL)
+    g_signal_handlers_disconnect_by_data (self->model, self);
+  g_set_object (&self->model, NULL);
+  self->model = sw_timeline_model_new (trace);
+  g_signal_connect_object (self->model, "changed", G_CALLBACK (model_changed_cb), self, G_CONNECT_SWAPPED);
+  sw_timeline_model_set_running (self->model, TRUE);
+  sw_timeline_set_model (self->timeline, self->model);
+  console_clear (self);
+
+  if (self->settings != NULL)
+    g_settings_set_string (self->settings, "last-scenario", self->scenario->name);
+
+  self->job = job;
+  self->run_started_us = g_get_monotonic_time ();
+  set_status (self, SW_RUN_STATE_RUNNING, _("Running…"));
+  self->status_timeout = g_timeout_add (200, status_tick_cb, self);
+  update_actions (self);
+
+  /* The app outlives a window closed mid-run until the run is over. */
+  if (app != NULL)
+    g_application_hold (app);
+
+  thread = g_thread_try_new ("sw-scenario", run_thread, job, &error);
+  if (thread == NULL)
+    {
+      job->ok = FALSE;
+      job->error = g_steal_pointer (&error);
+      run_done_cb (job);
+      return;
+    }
+  g_thread_unref (thread);
+}
+
+static void
+stop_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  SwWindow *self = SW_WINDOW (widget);
+
+  if (self->job == NULL)
+    return;
+
+  g_cancellable_cancel (sw_scenario_run_get_cancellable (self->job->run));
+  set_status (self, SW_RUN_STATE_RUNNING, _("Stopping…"));
+}
+
+static void
+fit_action (GtkWidget  *widget,
+            const char *action_name,
+            GVariant   *param)
+{
+  sw_timeline_fit (SW_WINDOW (widget)->timeline);
+}
+
+static void
+presentation_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *param)
+{
+  SwWindow *self = SW_WINDOW (widget);
+
+  sw_window_set_presentation (self, !gtk_widget_has_css_class (widget, "presentation"));
+}
+
+/* ---- scenarios -------------------------------------------------------- */
+
+static void
+scenario_row_selected_cb (SwWindow      *self,
+                          GtkListBoxRow *row,
+                          GtkListBox    *list)
+{
+  const SwScenario *scenario;
+
+  if (row == NULL)
+    return;
+
+  scenario = g_object_get_data (G_OBJECT (row), "sw-scenario");
+  if (scenario != NULL && scenario != self->scenario)
+    sw_window_set_scenario (self, scenario);
+}
+
+static void
+populate_scenarios (SwWindow *self)
+{
+  const SwScenario * const *scenarios;
+  guint n = 0;
+
+  scenarios = sw_scenario_list (&n);
+  for (guint i = 0; i < n; i++)
+    {
+      GtkWidget *row = gtk_list_box_row_new ();
+      GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+      GtkWidget *title = gtk_label_new (_(scenarios[i]->title));
+      GtkWidget *name = gtk_label_new (scenarios[i]->name);
+
+      gtk_label_set_xalign (GTK_LABEL (title), 0.0);
+      gtk_label_set_xalign (GTK_LABEL (name), 0.0);
+      gtk_label_set_wrap (GTK_LABEL (title), TRUE);
+      gtk_widget_add_css_class (title, "scenario-title");
+      gtk_widget_add_css_class (name, "scenario-name");
+      gtk_box_append (GTK_BOX (box), title);
+      gtk_box_append (GTK_BOX (box), name);
+      gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+      g_object_set_data (G_OBJECT (row), "sw-scenario", (gpointer) scenarios[i]);
+      gtk_list_box_append (self->scenario_list, row);
+    }
+}
+
+/* ---- settings --------------------------------------------------------- */
+
+static void
+restore_window_state (SwWindow *self)
+{
+  if (self->settings == NULL)
+    return;
+
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+}
+
+static void
+save_window_state (SwWindow *self)
+{
+  int width, height;
+
+  if (self->settings == NULL)
+    return;
+
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  g_settings_delay (self->settings);
+  if (!gtk_window_is_maximized (GTK_WINDOW (self)) && width > 0 && height > 0)
+    {
+      g_settings_set_int (self->settings, "window-width", width);
+      g_settings_set_int (self->settings, "window-height", height);
+    }
+  g_settings_set_boolean (self->settings, "window-maximized",
+                          gtk_window_is_maximized (GTK_WINDOW (self)));
+  g_settings_apply (self->settings);
+}
+
+static gboolean
+sw_window_close_request (GtkWindow *window)
+{
+  SwWindow *self = SW_WINDOW (window);
+
+  save_window_state (self);
+  if (self->job != NULL)
+    g_cancellable_cancel (sw_scenario_run_get_cancellable (self->job->run));
+
+  return GTK_WINDOW_CLASS (sw_window_parent_class)->close_request (window);
+}
+
+/* ---- GObject ---------------------------------------------------------- */
+
+static void
+sw_window_dispose (GObject *object)
+{
+  SwWindow *self = SW_WINDOW (object);
+
+  /* The job holds a ref on us, so a live job means close without
+   * close-request (gtk_window_destroy): still stop the engine. */
+  if (self->job != NULL)
+    g_cancellable_cancel (sw_scenario_run_get_cancellable (self->job->run));
+
+  g_clear_handle_id (&self->status_timeout, g_source_remove);
+  if (self->console_tick != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self->console), self->console_tick);
+      self->console_tick = 0;
+    }
+  if (self->model != NULL)
+    g_signal_handlers_disconnect_by_data (self->model, self);
+  g_clear_object (&self->model);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), SW_TYPE_WINDOW);
+
+  G_OBJECT_CLASS (sw_window_parent_class)->dispose (object);
+}
+
+static void
+sw_window_finalize (GObject *object)
+{
+  SwWindow *self = SW_WINDOW (object);
+
+  g_clear_object (&self->settings);
+  g_clear_pointer (&self->param_widgets, g_ptr_array_unref);
+  g_clear_pointer (&self->status_text, g_free);
+
+  G_OBJECT_CLASS (sw_window_parent_class)->finalize (object);
+}
+
+static void
+sw_window_class_init (SwWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = sw_window_dispose;
+  object_class->finalize = sw_window_finalize;
+  window_class->close_request = sw_window_close_request;
+
+  g_type_ensure (SW_TYPE_TIMELINE);
+  _sw_ui_ensure_resources ();
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/switchyard/Switchyard/ui/sw-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, SwWindow, subtitle_label);
+  gtk_widget_class_bind_template_child (widget_class, SwWindow, scenario_list);
+  gtk_widget_class_bind_template_child (widget_class, SwWindow, description_label);
+  gtk_widget_class_bind_template_child (widget_class, SwWindow, param_grid);
+  gtk_widget_class_bind_template_child (widget_class, SwWindow, spinner);
+  gtk_widget_class_bind_template_child (widget_class, SwWindow, status_icon);
+  gtk_widget_class_bind_template_child (widget_class, SwWindow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, SwWindow, status_bar);
+  gtk_widget_class_bind_template_child (widget_class, SwWindow, timeline);
+  gtk_widget_class_bind_template_child (widget_class, SwWindow, console);
+  gtk_widget_class_bind_template_callback (widget_class, scenario_row_selected_cb);
+
+  gtk_widget_class_install_action (widget_class, "win.run", NULL, run_action);
+  gtk_widget_class_install_action (widget_class, "win.stop", NULL, stop_action);
+  gtk_widget_class_install_action (widget_class, "win.fit", NULL, fit_action);
+  gtk_widget_class_install_action (widget_class, "win.presentation", NULL, presentation_action);
+}
+
+static void
+sw_window_init (SwWindow *self)
+{
+  GApplication *app = g_application_get_default ();
+  GtkEventController *scroll;
+
+  self->param_widgets = g_ptr_array_new ();
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  if (SW_IS_APPLICATION (app))
+    {
+      GSettings *settings = sw_application_get_settings (SW_APPLICATION (app));
+
+      if (settings != NULL)
+        self->settings = g_object_ref (settings);
+    }
+
+  self->console_follow = TRUE;
+  scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
+  gtk_event_controller_set_propagation_phase (scroll, GTK_PHASE_CAPTURE);
+  g_signal_connect_object (scroll, "scroll", G_CALLBACK (console_scroll_cb), self, G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (GTK_WIDGET (self->console), scroll);
+
+  populate_scenarios (self);
+  restore_window_state (self);
+  set_status (self, SW_RUN_STATE_IDLE, _("Ready · press Run (Ctrl+R) to start"));
+  update_actions (self);
+}
+
+/* ---- public ----------------------------------------------------------- */
+
+/* scenario: the one to open on, or NULL for the last used / the default. */
+SwWindow *
+sw_window_new (GtkApplication   *application,
+               const SwScenario *scenario)
+{
+  SwWindow *self;
+
+  g_return_val_if_fail (application == NULL || GTK_IS_APPLICATION (application), NULL);
+
+  self = g_object_new (SW_TYPE_WINDOW, "application", application, NULL);
+
+  if (scenario == NULL && self->settings != NULL)
+    {
+      g_autofree char *last = g_settings_get_string (self->settings, "last-scenario");
+
+      if (last != NULL && last[0] != '\0')
+        scenario = sw_scenario_lookup (last, NULL);
+    }
+  if (scenario == NULL)
+    scenario = sw_scenario_get_default ();
+
+  sw_window_set_scenario (self, scenario);
+
+  return self;
+}
+
+const SwScenario *
+sw_window_get_scenario (SwWindow *self)
+{
+  g_return_val_if_fail (SW_IS_WINDOW (self), NULL);
+
+  return self->scenario;
+}
+
+void
+sw_window_set_scenario (SwWindow         *self,
+                        const SwScenario *scenario)
+{
+  GtkListBoxRow *row;
+
+  g_return_if_fail (SW_IS_WINDOW (self));
+
+  if (self->job != NULL || self->scenario == scenario)
+    return;
+
+  self->scenario = scenario;
+  gtk_label_set_text (self->subtitle_label, scenario ? _(scenario->title) : "");
+  gtk_label_set_text (self->description_label, scenario ? _(scenario->description) : "");
+  rebuild_params (self);
+
+  for (int i = 0; (row = gtk_list_box_get_row_at_index (self->scenario_list, i)) != NULL; i++)
+    if (g_object_get_data (G_OBJECT (row), "sw-scenario") == scenario)
+      gtk_list_box_select_row (self->scenario_list, row);
+
+  update_actions (self);
+}
+
+/* Sets a parameter widget as a user would; FALSE for an unknown key or a
+ * value the widget cannot show. */
+gboolean
+sw_window_set_param (SwWindow    *self,
+                     const char  *key,
+                     const char  *value,
+                     GError     **error)
+{
+  const SwParamSpec *spec;
+  GtkWidget *widget;
+  int index;
+
+  g_return_val_if_fail (SW_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (key != NULL && value != NULL, FALSE);
+
+  index = find_param_index (self, key);
+  if (index < 0)
+    {
+      g_set_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
+                   _("Unknown parameter “%s”"), key);
+      return FALSE;
+    }
+
+  spec = &self->scenario->params[index];
+  widget = g_ptr_array_index (self->param_widgets, index);
+
+  if (spec->type == SW_PARAM_CHOICE)
+    {
+      for (guint i = 0; spec->choices != NULL && spec->choices[i] != NULL; i++)
+        if (g_strcmp0 (spec->choices[i], value) == 0)
+          {
+            gtk_drop_down_set_selected (GTK_DROP_DOWN (widget), i);
+            return TRUE;
+          }
+    }
+  else
+    {
+      char *end = NULL;
+      double v = g_ascii_strtod (value, &end);
+
+      if (end != value && *end == '\0' && v >= spec->minimum && v <= spec->maximum)
+        {
+          gtk_spin_button_set_value (GTK_SPIN_BUTTON (widget), v);
+          return TRUE;
+        }
+    }
+
+  g_set_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
+               _("Bad value “%s” for parameter “%s”"), value, key);
+  return FALSE;
+}
+
+char *
+sw_window_dup_param (SwWindow   *self,
+                     const char *key)
+{
+  int index;
+
+  g_return_val_if_fail (SW_IS_WINDOW (self), NULL);
+
+  index = find_param_index (self, key);
+  if (index < 0)
+    return NULL;
+
+  return param_widget_value (&self->scenario->params[index],
+                             g_ptr_array_index (self->param_widgets, index));
+}
+
+SwRunState
+sw_window_get_run_state (SwWindow *self)
+{
+  g_return_val_if_fail (SW_IS_WINDOW (self), SW_RUN_STATE_IDLE);
+
+  return self->run_state;
+}
+
+const char *
+sw_window_get_status_text (SwWindow *self)
+{
+  g_return_val_if_fail (SW_IS_WINDOW (self), NULL);
+
+  return self->status_text;
+}
+
+char *
+sw_window_dup_console_text (SwWindow *self)
+{
+  GtkTextBuffer *buffer;
+  GtkTextIter start, end;
+
+  g_return_val_if_fail (SW_IS_WINDOW (self), NULL);
+
+  buffer = gtk_text_view_get_buffer (self->console);
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
+SwTimeline *
+sw_window_get_timeline (SwWindow *self)
+{
+  g_return_val_if_fail (SW_IS_WINDOW (self), NULL);
+
+  return self->timeline;
+}
+
+/**
+ * sw_window_get_model:
+ *
+ * Returns: (transfer none) (nullable): the model of the current or last run
+ */
+SwTimelineModel *
+sw_window_get_model (SwWindow *self)
+{
+  g_return_val_if_fail (SW_IS_WINDOW (self), NULL);
+
+  return self->model;
+}
+
+/* Larger type everywhere, for the back row of a lecture hall. */
+void
+sw_window_set_presentation (SwWindow *self,
+                            gboolean  presentation)
+{
+  g_return_if_fail (SW_IS_WINDOW (self));
+
+  if (presentation)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "presentation");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "presentation");
+
+  gtk_widget_queue_resize (GTK_WIDGET (self->timeline));
+}

@@ -1,0 +1,42 @@
+/* sw-window.h — the main window: scenarios, parameters, timeline, console */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "switchyard.h"
+#include "sw-timeline.h"
+#include "sw-timeline-model.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  SW_RUN_STATE_IDLE,
+  SW_RUN_STATE_RUNNING,
+  SW_RUN_STATE_FINISHED,
+  SW_RUN_STATE_STOPPED,
+  SW_RUN_STATE_FAILED,
+} SwRunState;
+
+#define SW_TYPE_WINDOW (sw_window_get_type ())
+G_DECLARE_FINAL_TYPE (SwWindow, sw_window, SW, WINDOW, GtkApplicationWindow)
+
+SwWindow         *sw_window_new              (GtkApplication   *application,
+                                              const SwScenario *scenario);
+const SwScenario *sw_window_get_scenario     (SwWindow         *self);
+void              sw_window_set_scenario     (SwWindow         *self,
+                                              const SwScenario *scenario);
+gboolean          sw_window_set_param        (SwWindow         *self,
+                                              const char       *key,
+                                              const char       *value,
+                                              GError          **error);
+char             *sw_window_dup_param        (SwWindow         *self,
+                                              const char       *key);
+SwRunState        sw_window_get_run_state    (SwWindow         *self);
+const char       *sw_window_get_status_text  (SwWindow         *self);
+char             *sw_window_dup_console_text (SwWindow         *self);
+SwTimeline       *sw_window_get_timeline     (SwWindow         *self);
+SwTimelineModel  *sw_window_get_model        (SwWindow         *self);
+void              sw_window_set_presentation (SwWindow         *self,
+                                              gboolean          presentation);
+
+G_END_DECLS
