@@ -60,6 +60,7 @@ typedef struct
   /* set once at creation */
   guint64       thread_uid;
   guint32       thread_lane;
+  gboolean      times_are_ns;  /* imported events, converted by their own process */
 
   /* atomic: first is set once; dropped written by the producer only */
   SwTraceChunk *first;
@@ -469,6 +470,7 @@ buffer_grow (SwTrace       *self,
 static inline void
 buffer_append (SwTrace       *self,
                SwTraceBuffer *buffer,
+               guint64        time,
                guint32        lane,
                SwEventKind    kind,
                guint16        flags,
@@ -485,7 +487,7 @@ buffer_append (SwTrace       *self,
     }
 
   event = &buffer->tail->events[buffer->pos];
-  event->time = sw_clock_ticks ();
+  event->time = time;
   event->lane = lane;
   event->kind = kind;
   event->flags = flags;
@@ -504,7 +506,7 @@ sw_trace_record (SwTrace     *self,
 {
   SwTraceBuffer *buffer = get_buffer (self);
 
-  buffer_append (self, buffer, buffer->current_lane, kind, flags, object, arg);
+  buffer_append (self, buffer, sw_clock_ticks (), buffer->current_lane, kind, flags, object, arg);
 }
 
 void
@@ -515,7 +517,9 @@ sw_trace_record_on_lane (SwTrace     *self,
                          guint64      object,
                          guint64      arg)
 {
-  buffer_append (self, get_buffer (self), lane, kind, flags, object, arg);
+  SwTraceBuffer *buffer = get_buffer (self);
+
+  buffer_append (self, buffer, sw_clock_ticks (), lane, kind, flags, object, arg);
 }
 
 void
@@ -713,7 +717,8 @@ drain_buffer (SwCursorPosition     *position,
       while (position->pos < count && n < max_events)
         {
           events[n] = chunk->events[position->pos++];
-          events[n].time = (guint64) sw_clock_mapping_apply (mapping, events[n].time);
+          if (!position->buffer->times_are_ns)
+            events[n].time = (guint64) sw_clock_mapping_apply (mapping, events[n].time);
           n++;
         }
 
@@ -832,4 +837,191 @@ sw_trace_dup_events (SwTrace *self)
     g_array_append_val (sorted, g_array_index (drained, SwEvent, order[i]));
 
   return sorted;
+}
+
+/* Importing what another process recorded */
+
+struct _SwTraceImporter
+{
+  SwTrace       *trace;
+  SwTraceBuffer *buffer;       /* times_are_ns; written by the importer's user only */
+  guint32        parent_lane;
+  GHashTable    *lane_map;     /* foreign lane id → local lane id */
+  GHashTable    *string_map;   /* foreign string id → local string id */
+};
+
+/**
+ * sw_trace_importer_new:
+ * @parent_lane: the local lane foreign process lanes hang under (0: none)
+ *
+ * An importer merges the lanes, strings and events of one other recorder
+ * (a worker process) into @trace, mapping their ids onto local ones.  Use
+ * it from one thread at a time.
+ */
+SwTraceImporter *
+sw_trace_importer_new (SwTrace *trace,
+                       guint32  parent_lane)
+{
+  SwTraceImporter *importer;
+
+  g_return_val_if_fail (SW_IS_TRACE (trace), NULL);
+
+  importer = g_new0 (SwTraceImporter, 1);
+  importer->trace = g_object_ref (trace);
+  importer->parent_lane = parent_lane;
+  importer->lane_map = g_hash_table_new (NULL, NULL);
+  importer->string_map = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+
+  importer->buffer = g_new0 (SwTraceBuffer, 1);
+  importer->buffer->times_are_ns = TRUE;
+  g_mutex_lock (&trace->lock);
+  g_ptr_array_add (trace->buffers, importer->buffer);
+  g_mutex_unlock (&trace->lock);
+
+  return importer;
+}
+
+void
+sw_trace_importer_free (SwTraceImporter *importer)
+{
+  if (importer == NULL)
+    return;
+  /* The buffer belongs to the trace from now on, like any thread's. */
+  g_hash_table_unref (importer->lane_map);
+  g_hash_table_unref (importer->string_map);
+  g_object_unref (importer->trace);
+  g_free (importer);
+}
+
+guint32
+sw_trace_importer_add_lane (SwTraceImporter *importer,
+                            const SwLane    *foreign)
+{
+  guint32 parent;
+  guint32 local;
+
+  g_return_val_if_fail (importer != NULL && foreign != NULL, 0);
+
+  parent = GPOINTER_TO_UINT (g_hash_table_lookup (importer->lane_map, GUINT_TO_POINTER (foreign->parent)));
+  if (parent == 0)
+    parent = importer->parent_lane;
+  local = sw_trace_register_lane (importer->trace, foreign->kind, foreign->name,
+                                  foreign->pid, foreign->tid, parent);
+  g_hash_table_insert (importer->lane_map, GUINT_TO_POINTER (foreign->id), GUINT_TO_POINTER (local));
+  return local;
+}
+
+guint32
+sw_trace_importer_map_lane (SwTraceImporter *importer,
+                            guint32          foreign_id)
+{
+  g_return_val_if_fail (importer != NULL, 0);
+  return GPOINTER_TO_UINT (g_hash_table_lookup (importer->lane_map, GUINT_TO_POINTER (foreign_id)));
+}
+
+void
+sw_trace_importer_add_string (SwTraceImporter *importer,
+                              guint64          foreign_id,
+                              const char      *str)
+{
+  guint64 *key;
+
+  g_return_if_fail (importer != NULL);
+
+  key = g_new (guint64, 1);
+  *key = foreign_id;
+  g_hash_table_insert (importer->string_map, key,
+                       GSIZE_TO_POINTER ((gsize) sw_trace_intern (importer->trace, str)));
+}
+
+static guint64
+map_string (SwTraceImporter *importer,
+            guint64          foreign_id)
+{
+  return foreign_id ? (guint64) GPOINTER_TO_SIZE (g_hash_table_lookup (importer->string_map, &foreign_id)) : 0;
+}
+
+/**
+ * sw_trace_importer_add_events:
+ * @events: (array length=n_events): events with times in CLOCK_MONOTONIC ns,
+ *   as a cursor of the other recorder handed them out
+ *
+ * Appends the events with lanes and string ids mapped; events on a lane
+ * that was never added are dropped and counted.
+ */
+void
+sw_trace_importer_add_events (SwTraceImporter *importer,
+                              const SwEvent   *events,
+                              gsize            n_events)
+{
+  g_return_if_fail (importer != NULL);
+
+  for (gsize i = 0; i < n_events; i++)
+    {
+      SwEvent e = events[i];
+      guint32 lane = sw_trace_importer_map_lane (importer, e.lane);
+
+      if (lane == 0)
+        {
+          __atomic_store_n (&importer->buffer->dropped, importer->buffer->dropped + 1, __ATOMIC_RELAXED);
+          continue;
+        }
+      switch (sw_event_kind_string_field (e.kind))
+        {
+        case SW_EVENT_STRING_IN_OBJECT:
+          e.object = map_string (importer, e.object);
+          break;
+        case SW_EVENT_STRING_IN_ARG:
+          e.arg = map_string (importer, e.arg);
+          break;
+        default:
+          break;
+        }
+      buffer_append (importer->trace, importer->buffer, e.time, lane,
+                     e.kind, e.flags, e.object, e.arg);
+    }
+}
+
+/**
+ * sw_event_kind_string_field:
+ *
+ * Returns: which field of an event of @kind holds a string id, if any
+ */
+SwEventStringField
+sw_event_kind_string_field (guint16 kind)
+{
+  switch (kind)
+    {
+    case SW_EVENT_TASK_SUBMIT:
+    case SW_EVENT_TASK_ERROR:
+    case SW_EVENT_LOG:
+      return SW_EVENT_STRING_IN_ARG;
+    case SW_EVENT_COUNTER:
+      return SW_EVENT_STRING_IN_OBJECT;
+    default:
+      return SW_EVENT_STRING_NONE;
+    }
+}
+
+/**
+ * sw_trace_dup_strings_from:
+ * @first_id: the first id wanted
+ *
+ * Returns: (transfer full) (element-type utf8): the strings with ids
+ *   @first_id, @first_id + 1, … interned so far
+ */
+GPtrArray *
+sw_trace_dup_strings_from (SwTrace *self,
+                           guint64  first_id)
+{
+  GPtrArray *copy = g_ptr_array_new_with_free_func (g_free);
+
+  g_return_val_if_fail (SW_IS_TRACE (self), copy);
+
+  g_mutex_lock (&self->strings_lock);
+  for (guint64 id = first_id; id < self->strings->len; id++)
+    g_ptr_array_add (copy, g_strdup (g_ptr_array_index (self->strings, id)));
+  g_mutex_unlock (&self->strings_lock);
+
+  return copy;
 }

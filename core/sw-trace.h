@@ -150,6 +150,36 @@ gsize          sw_trace_cursor_drain    (SwTraceCursor  *cursor,
 
 /* Every event recorded so far, sorted by time (for export and tests). */
 GArray     *sw_trace_dup_events         (SwTrace        *self);
+GPtrArray  *sw_trace_dup_strings_from   (SwTrace        *self,
+                                         guint64         first_id);
+
+typedef enum {
+  SW_EVENT_STRING_NONE,
+  SW_EVENT_STRING_IN_OBJECT,
+  SW_EVENT_STRING_IN_ARG,
+} SwEventStringField;
+
+SwEventStringField sw_event_kind_string_field (guint16 kind);
+
+/* Merging what another process recorded (its lanes keep their real pid
+ * and tid; its string and lane ids are mapped onto this trace's). */
+typedef struct _SwTraceImporter SwTraceImporter;
+
+SwTraceImporter *sw_trace_importer_new        (SwTrace         *trace,
+                                               guint32          parent_lane) G_GNUC_WARN_UNUSED_RESULT;
+void             sw_trace_importer_free       (SwTraceImporter *importer);
+guint32          sw_trace_importer_add_lane   (SwTraceImporter *importer,
+                                               const SwLane    *foreign);
+guint32          sw_trace_importer_map_lane   (SwTraceImporter *importer,
+                                               guint32          foreign_id);
+void             sw_trace_importer_add_string (SwTraceImporter *importer,
+                                               guint64          foreign_id,
+                                               const char      *str);
+void             sw_trace_importer_add_events (SwTraceImporter *importer,
+                                               const SwEvent   *events,
+                                               gsize            n_events);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SwTraceImporter, sw_trace_importer_free)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SwTraceCursor, sw_trace_cursor_free)
 

@@ -280,6 +280,61 @@ test_trace_two_traces_one_thread (void)
   g_assert_cmpuint (sw_trace_get_recorded (two), ==, 1);
 }
 
+static void
+test_trace_import_maps_lanes_and_strings (void)
+{
+  /* "worker" plays another process's recorder; "parent" merges it. */
+  g_autoptr(SwTrace) worker = sw_trace_new (0);
+  g_autoptr(SwTrace) parent = sw_trace_new (0);
+  g_autoptr(SwTraceCursor) cursor = sw_trace_cursor_new (worker);
+  g_autoptr(SwTraceImporter) importer = NULL;
+  g_autoptr(GArray) lanes = NULL;
+  g_autoptr(GPtrArray) strings = NULL;
+  g_autoptr(GArray) merged = NULL;
+  SwEvent drained[8];
+  gsize n;
+  guint32 parent_lane;
+  gboolean saw_log = FALSE;
+
+  sw_trace_name_thread (parent, "main");
+  sw_trace_log (parent, "parent line");
+  sw_trace_log (worker, "worker line");
+  sw_trace_record (worker, SW_EVENT_TASK_START, 0, 42, 0);
+  n = sw_trace_cursor_drain (cursor, drained, G_N_ELEMENTS (drained));
+  g_assert_cmpuint (n, ==, 2);
+
+  importer = sw_trace_importer_new (parent, sw_trace_get_process_lane (parent));
+  lanes = sw_trace_dup_lanes (worker);
+  for (guint i = 0; i < lanes->len; i++)
+    sw_trace_importer_add_lane (importer, &g_array_index (lanes, SwLane, i));
+  strings = sw_trace_dup_strings_from (worker, 1);
+  for (guint i = 0; i < strings->len; i++)
+    sw_trace_importer_add_string (importer, i + 1, g_ptr_array_index (strings, i));
+  sw_trace_importer_add_events (importer, drained, n);
+
+  parent_lane = sw_trace_importer_map_lane (importer, drained[0].lane);
+  g_assert_cmpuint (parent_lane, !=, 0);
+  merged = sw_trace_dup_events (parent);
+  g_assert_cmpuint (merged->len, ==, 3);
+  for (guint i = 0; i < merged->len; i++)
+    {
+      const SwEvent *e = &g_array_index (merged, SwEvent, i);
+
+      if (e->lane != parent_lane)
+        continue;
+      /* Times were already nanoseconds: kept as they were. */
+      g_assert_true (e->time == drained[0].time || e->time == drained[1].time);
+      if (e->kind == SW_EVENT_LOG)
+        {
+          g_assert_cmpstr (sw_trace_lookup_string (parent, e->arg), ==, "worker line");
+          saw_log = TRUE;
+        }
+      else
+        g_assert_cmpuint (e->object, ==, 42);
+    }
+  g_assert_true (saw_log);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -295,6 +350,8 @@ main (int    argc,
   g_test_add_func ("/Sw/Trace/lanes-name-threads", test_trace_lanes_name_threads);
   g_test_add_func ("/Sw/Trace/strings-interned", test_trace_strings_interned);
   g_test_add_func ("/Sw/Trace/two-traces-one-thread", test_trace_two_traces_one_thread);
+
+  g_test_add_func ("/Sw/Trace/import-maps-lanes-and-strings", test_trace_import_maps_lanes_and_strings);
 
   return g_test_run ();
 }
