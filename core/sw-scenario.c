@@ -5,10 +5,10 @@
 
 #include <glib/gi18n-lib.h>
 #include <math.h>
-#include <poll.h>
 
 #include "sw-error.h"
 #include "sw-stats.h"
+#include "sw-tasks.h"
 
 extern const SwScenario sw_scenario_thread_pool;
 
@@ -385,32 +385,8 @@ gboolean
 sw_scenario_run_sleep (SwScenarioRun *run,
                        gint64         duration_us)
 {
-  GPollFD pollfd;
-  gint64 deadline;
-
   g_return_val_if_fail (run != NULL, FALSE);
-
-  if (!g_cancellable_make_pollfd (run->cancellable, &pollfd))
-    {
-      g_usleep (duration_us);
-      return !g_cancellable_is_cancelled (run->cancellable);
-    }
-
-  deadline = g_get_monotonic_time () + duration_us;
-  for (;;)
-    {
-      gint64 left = deadline - g_get_monotonic_time ();
-
-      if (g_cancellable_is_cancelled (run->cancellable))
-        break;
-      if (left <= 0)
-        break;
-      /* Round up: g_poll counts milliseconds, and waking early would loop. */
-      g_poll (&pollfd, 1, (gint) ((left + 999) / 1000));
-    }
-  g_cancellable_release_fd (run->cancellable);
-
-  return !g_cancellable_is_cancelled (run->cancellable);
+  return sw_sleep_cancellable (duration_us, run->cancellable);
 }
 
 static void
