@@ -173,6 +173,7 @@ apply_follow (SwTimeline *self)
 {
   gint64 begin = 0;
   gint64 end = MIN_VISIBLE_NS;
+  double pad = self->metrics.char_w;
 
   if (self->model != NULL)
     {
@@ -180,9 +181,11 @@ apply_follow (SwTimeline *self)
       end = MAX (sw_timeline_model_get_end_ns (self->model), begin + MIN_VISIBLE_NS);
     }
 
+  /* A little room left of 0 so marks at the very start are seen whole. */
   sw_time_scale_fit (&self->scale, begin,
                      end + (gint64) ((end - begin) * FOLLOW_MARGIN),
-                     content_width (self));
+                     MAX (content_width (self) - pad, 1.0));
+  sw_time_scale_pan (&self->scale, pad);
 }
 
 static void
@@ -492,6 +495,35 @@ draw_submits (DrawContext *dc,
     }
 }
 
+static gint64
+ruler_interval (SwTimeline *self)
+{
+  /* Room for a label like "12.25 s" between two ticks. */
+  return sw_time_scale_tick_interval (&self->scale, 9.0 * self->metrics.char_w);
+}
+
+/* Vertical lines at the ruler's ticks, under the bars. */
+static void
+draw_grid (SwTimeline    *self,
+           GtkSnapshot   *snapshot,
+           const Palette *palette,
+           double         width,
+           double         height)
+{
+  const Metrics *m = &self->metrics;
+  gint64 interval = ruler_interval (self);
+
+  for (gint64 t = sw_time_scale_first_tick (&self->scale, interval);
+       sw_time_scale_ns_to_px (&self->scale, t) <= width - m->label_w;
+       t += interval)
+    {
+      double x = m->label_w + round (sw_time_scale_ns_to_px (&self->scale, t));
+
+      gtk_snapshot_append_color (snapshot, &palette->grid,
+                                 &GRAPHENE_RECT_INIT (x, m->ruler_h, 1, height - m->ruler_h));
+    }
+}
+
 static void
 draw_ruler (SwTimeline    *self,
             GtkSnapshot   *snapshot,
@@ -510,8 +542,7 @@ draw_ruler (SwTimeline    *self,
   gtk_snapshot_append_color (snapshot, &palette->grid,
                              &GRAPHENE_RECT_INIT (0, m->ruler_h - 1, width, 1));
 
-  /* Room for a label like "12.25 s" between two ticks. */
-  interval = sw_time_scale_tick_interval (&self->scale, 9.0 * m->char_w);
+  interval = ruler_interval (self);
 
   gtk_snapshot_save (snapshot);
   gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (m->label_w, 0, width - m->label_w, height));
@@ -526,8 +557,6 @@ draw_ruler (SwTimeline    *self,
 
       gtk_snapshot_append_color (snapshot, &palette->dim,
                                  &GRAPHENE_RECT_INIT (x, m->ruler_h * 0.55, 1, m->ruler_h * 0.45));
-      gtk_snapshot_append_color (snapshot, &palette->grid,
-                                 &GRAPHENE_RECT_INIT (x, m->ruler_h, 1, height - m->ruler_h));
 
       pango_layout_set_text (layout, text, -1);
       pango_layout_get_pixel_extents (layout, NULL, &logical);
@@ -571,7 +600,7 @@ draw_legend (SwTimeline    *self,
   double sw = 2.2 * m->char_w;   /* swatch width */
   double sh = round (m->legend_h * 0.45);
   double sy = y + round ((m->legend_h - sh) / 2.0);
-  double x = m->label_w + m->char_w;
+  double x = m->char_w;
   struct {
     const char    *label;
     const GdkRGBA *color;
@@ -592,6 +621,12 @@ draw_legend (SwTimeline    *self,
   for (guint i = 0; i < G_N_ELEMENTS (items); i++)
     {
       PangoRectangle logical;
+
+      pango_layout_set_text (layout, _(items[i].label), -1);
+      pango_layout_get_pixel_extents (layout, NULL, &logical);
+      /* Half an item says nothing: stop at the first that does not fit. */
+      if (x + sw + 0.6 * m->char_w + logical.width > width)
+        break;
 
       switch (items[i].style)
         {
@@ -614,8 +649,6 @@ draw_legend (SwTimeline    *self,
           break;
         }
 
-      pango_layout_set_text (layout, _(items[i].label), -1);
-      pango_layout_get_pixel_extents (layout, NULL, &logical);
       draw_text (snapshot, layout, &palette->dim, x + 0.6 * m->char_w,
                  y + (m->legend_h - logical.height) / 2.0);
       x += 0.6 * m->char_w + logical.width + 2.0 * m->char_w;
@@ -644,6 +677,14 @@ sw_timeline_snapshot (GtkWidget   *widget,
   load_palette (self, &palette);
   update_metrics (self);
   lanes_bottom = height - m->legend_h;
+
+  n_lanes = self->model ? sw_timeline_model_get_n_lanes (self->model) : 0;
+
+  /* Few lanes share the free height (bigger bars read better from afar),
+   * up to half as tall again. */
+  if (n_lanes > 0)
+    self->metrics.lane_h = floor (CLAMP ((lanes_bottom - m->ruler_h) / n_lanes,
+                                         m->lane_h, m->lane_h * 1.5));
   self->n_drawn_bars = 0;
 
   layout = gtk_widget_create_pango_layout (widget, NULL);
@@ -658,8 +699,6 @@ sw_timeline_snapshot (GtkWidget   *widget,
     apply_follow (self);
   self->lane_offset = CLAMP (self->lane_offset, 0.0, max_lane_offset (self));
 
-  n_lanes = self->model ? sw_timeline_model_get_n_lanes (self->model) : 0;
-
   dc.self = self;
   dc.snapshot = snapshot;
   dc.layout = layout;
@@ -670,8 +709,15 @@ sw_timeline_snapshot (GtkWidget   *widget,
   dc.t1 = sw_time_scale_px_to_ns (&self->scale, dc.width + 4.0);
   dc.now = self->model ? sw_timeline_model_get_now_ns (self->model) : 0;
 
-  /* Lanes: rows, then their content clipped to the right of the labels. */
+  /* Lanes: rows, the grid, then their content clipped to the right of
+   * the labels. */
   gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (0, m->ruler_h, width, lanes_bottom - m->ruler_h));
+
+  for (guint i = 1; i < n_lanes; i += 2)
+    gtk_snapshot_append_color (snapshot, &palette.lane_alt,
+                               &GRAPHENE_RECT_INIT (0, m->ruler_h + i * m->lane_h - self->lane_offset,
+                                                    width, m->lane_h));
+  draw_grid (self, snapshot, &palette, width, lanes_bottom);
 
   for (guint i = 0; i < n_lanes; i++)
     {
@@ -682,10 +728,6 @@ sw_timeline_snapshot (GtkWidget   *widget,
 
       if (y + m->lane_h < m->ruler_h || y > lanes_bottom)
         continue;
-
-      if (i % 2 == 1)
-        gtk_snapshot_append_color (snapshot, &palette.lane_alt,
-                                   &GRAPHENE_RECT_INIT (0, y, width, m->lane_h));
 
       gtk_snapshot_save (snapshot);
       gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (m->label_w, y, dc.width, m->lane_h));

@@ -300,6 +300,53 @@ test_bad_value_is_reported (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* Synchronous submission: main blocks in result() after each submit, and
+ * the timeline shows those waits on the main lane. */
+static void
+test_sync_mode_waits_on_main (void)
+{
+  static const char * const params[] = {
+    "workers", "2", "tasks", "3", "min_sleep", "0.1", "max_sleep", "0.15", "mode", "sync", NULL,
+  };
+  const SwTimelineLane *main_lane;
+  SwTimelineModel *model;
+  SwWindow *win;
+  guint tick;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+
+  win = open_window ();
+  set_params (win, params);
+  sw_window_set_presentation (win, TRUE);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.run", NULL));
+  g_assert_true (spin_until (win, not_running, 20.0));
+  g_assert_cmpint (sw_window_get_run_state (win), ==, SW_RUN_STATE_FINISHED);
+
+  model = sw_window_get_model (win);
+  main_lane = sw_timeline_model_find_lane_by_name (model, "main");
+  g_assert_nonnull (main_lane);
+  /* Each task sleeps ≥ 0.1 s and main asks for its result at once. */
+  g_assert_cmpuint (main_lane->waits->len, ==, 3);
+  g_assert_cmpuint (sw_timeline_model_get_n_waits (model), ==, 3);
+  for (guint i = 0; i < main_lane->waits->len; i++)
+    g_assert_cmpint (g_array_index (main_lane->waits, SwTimelineSpan, i).end_ns, !=, SW_TIMELINE_OPEN);
+
+  drawn_frames = 0;
+  tick = gtk_widget_add_tick_callback (GTK_WIDGET (sw_window_get_timeline (win)),
+                                       count_frames_cb, NULL, NULL);
+  gtk_widget_queue_draw (GTK_WIDGET (sw_window_get_timeline (win)));
+  g_assert_true (spin_until (win, drew_twice, 10.0));
+  gtk_widget_remove_tick_callback (GTK_WIDGET (sw_window_get_timeline (win)), tick);
+  save_screenshot (GTK_WIDGET (win), "screenshot-window-sync.png");
+
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -326,6 +373,7 @@ main (int   argc,
   g_test_add_func ("/Sw/Window/run-to-completion", test_run_to_completion);
   g_test_add_func ("/Sw/Window/stop-ends-long-run", test_stop_ends_long_run);
   g_test_add_func ("/Sw/Window/bad-value-is-reported", test_bad_value_is_reported);
+  g_test_add_func ("/Sw/Window/sync-mode-waits-on-main", test_sync_mode_waits_on_main);
 
   ret = g_test_run ();
   g_clear_object (&app);
