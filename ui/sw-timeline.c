@@ -177,8 +177,12 @@ apply_follow (SwTimeline *self)
 
   if (self->model != NULL)
     {
+      /* A run just started is not zoomed in to its first microseconds;
+       * a finished one, however short, fills the view. */
+      gint64 min_visible = sw_timeline_model_get_running (self->model) ? MIN_VISIBLE_NS : 1000;
+
       begin = sw_timeline_model_get_begin_ns (self->model);
-      end = MAX (sw_timeline_model_get_end_ns (self->model), begin + MIN_VISIBLE_NS);
+      end = MAX (sw_timeline_model_get_end_ns (self->model), begin + min_visible);
     }
 
   /* A little room left of 0 so marks at the very start are seen whole. */

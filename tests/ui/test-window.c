@@ -9,6 +9,8 @@
 #include "sw-application.h"
 #include "sw-window.h"
 
+#include <unistd.h>
+
 static SwApplication *app;
 static gboolean have_display;
 
@@ -21,8 +23,8 @@ wake_cb (gpointer data)
 /* Spins the main loop until cond (win) holds or timeout_s pass; never
  * blocks longer than 50 ms at a time. */
 static gboolean
-spin_until (SwWindow  *win,
-            gboolean (*cond) (SwWindow *win),
+spin_until (gpointer   win,
+            gboolean (*cond) (gpointer win),
             double     timeout_s)
 {
   gint64 deadline = g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC);
@@ -37,13 +39,13 @@ spin_until (SwWindow  *win,
 }
 
 static gboolean
-not_running (SwWindow *win)
+not_running (gpointer win)
 {
   return sw_window_get_run_state (win) != SW_RUN_STATE_RUNNING;
 }
 
 static gboolean
-has_open_span (SwWindow *win)
+has_open_span (gpointer win)
 {
   SwTimelineModel *model = sw_window_get_model (win);
 
@@ -51,7 +53,7 @@ has_open_span (SwWindow *win)
 }
 
 static gboolean
-is_mapped (SwWindow *win)
+is_mapped (gpointer win)
 {
   return gtk_widget_get_mapped (GTK_WIDGET (win)) &&
          gtk_widget_get_width (GTK_WIDGET (sw_window_get_timeline (win))) > 0;
@@ -69,7 +71,7 @@ count_frames_cb (GtkWidget     *widget,
 }
 
 static gboolean
-drew_twice (SwWindow *win)
+drew_twice (gpointer win)
 {
   return drawn_frames >= 2;
 }
@@ -347,6 +349,71 @@ test_sync_mode_waits_on_main (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* 50,000 tasks of a few nanoseconds each on one lane: what a frame draws
+ * is bounded by the widget's pixels, not by the events, at any zoom. */
+static void
+test_timeline_level_of_detail (void)
+{
+  g_autoptr(SwTrace) trace = NULL;
+  g_autoptr(SwTimelineModel) model = NULL;
+  GtkWidget *window;
+  SwTimeline *timeline;
+  guint32 lane;
+  guint tick;
+  int width;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+
+  trace = sw_trace_new (SW_TRACE_DEFAULT_CAPACITY);
+  lane = sw_trace_register_lane (trace, SW_LANE_THREAD, "busy", getpid (), 4242,
+                                 sw_trace_get_process_lane (trace));
+  for (guint64 i = 1; i <= 50000; i++)
+    {
+      sw_trace_record_on_lane (trace, lane, SW_EVENT_TASK_START, 0, i, 0);
+      sw_trace_record_on_lane (trace, lane, SW_EVENT_TASK_END, 0, i, 0);
+    }
+  model = sw_timeline_model_new (trace);
+  sw_timeline_model_drain_all (model);
+  g_assert_cmpuint (sw_timeline_model_get_n_spans (model), ==, 50000);
+
+  window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), 800, 300);
+  timeline = SW_TIMELINE (sw_timeline_new ());
+  sw_timeline_set_model (timeline, model);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (timeline));
+  gtk_window_present (GTK_WINDOW (window));
+
+  drawn_frames = 0;
+  tick = gtk_widget_add_tick_callback (GTK_WIDGET (timeline), count_frames_cb, NULL, NULL);
+  g_assert_true (spin_until (NULL, drew_twice, 10.0));
+  width = gtk_widget_get_width (GTK_WIDGET (timeline));
+  g_assert_cmpint (width, >, 0);
+  g_assert_cmpuint (sw_timeline_get_n_drawn_bars (timeline), >, 0);
+  g_assert_cmpuint (sw_timeline_get_n_drawn_bars (timeline), <=, (guint) width);
+
+  /* Zoomed in, the user leaves follow mode; still bounded. */
+  g_assert_true (sw_timeline_get_follow (timeline));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (timeline), "timeline.zoom-in", NULL));
+  g_assert_false (sw_timeline_get_follow (timeline));
+  sw_timeline_zoom (timeline, 1000.0);
+  drawn_frames = 0;
+  gtk_widget_queue_draw (GTK_WIDGET (timeline));
+  g_assert_true (spin_until (NULL, drew_twice, 10.0));
+  g_assert_cmpuint (sw_timeline_get_n_drawn_bars (timeline), >, 0);
+  g_assert_cmpuint (sw_timeline_get_n_drawn_bars (timeline), <=, (guint) width);
+
+  /* Fit brings follow mode back. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (timeline), "timeline.fit", NULL));
+  g_assert_true (sw_timeline_get_follow (timeline));
+
+  gtk_widget_remove_tick_callback (GTK_WIDGET (timeline), tick);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -374,6 +441,7 @@ main (int   argc,
   g_test_add_func ("/Sw/Window/stop-ends-long-run", test_stop_ends_long_run);
   g_test_add_func ("/Sw/Window/bad-value-is-reported", test_bad_value_is_reported);
   g_test_add_func ("/Sw/Window/sync-mode-waits-on-main", test_sync_mode_waits_on_main);
+  g_test_add_func ("/Sw/Timeline/level-of-detail-bounded-by-pixels", test_timeline_level_of_detail);
 
   ret = g_test_run ();
   g_clear_object (&app);
