@@ -374,6 +374,17 @@ sw_scenario_run_print (SwScenarioRun *run,
     run->line_func (line, run->line_data);
 }
 
+/* A line already recorded elsewhere (a task's print): only shown. */
+void
+sw_scenario_run_show_line (SwScenarioRun *run,
+                           const char    *line)
+{
+  g_return_if_fail (run != NULL);
+
+  if (run->line_func)
+    run->line_func (line, run->line_data);
+}
+
 /**
  * sw_scenario_run_sleep:
  *

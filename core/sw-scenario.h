@@ -92,6 +92,8 @@ const SwParams *sw_scenario_run_get_params (SwScenarioRun     *run);
 void           sw_scenario_run_print      (SwScenarioRun      *run,
                                            const char         *format,
                                            ...) G_GNUC_PRINTF (2, 3);
+void           sw_scenario_run_show_line  (SwScenarioRun      *run,
+                                           const char         *line);
 gboolean       sw_scenario_run_sleep      (SwScenarioRun      *run,
                                            gint64              duration_us);
 gboolean       sw_scenario_run_is_cancelled (SwScenarioRun    *run);

@@ -133,6 +133,28 @@ parse_task (SwTaskContext  *context,
   return g_variant_new_uint32 (i);
 }
 
+/* (u i, d download_s, d parse_s) → u i: lesson 2 coupled, get(i) calling
+ * parse(i) itself, in the same worker. */
+static GVariant *
+download_and_parse_task (SwTaskContext  *context,
+                         GVariant       *args,
+                         GError        **error)
+{
+  g_autoptr(GVariant) download_args = NULL;
+  g_autoptr(GVariant) parse_args = NULL;
+  g_autoptr(GVariant) page = NULL;
+  guint32 i;
+  double download_s, parse_s;
+
+  g_variant_get (args, "(udd)", &i, &download_s, &parse_s);
+  download_args = g_variant_ref_sink (g_variant_new ("(ud)", i, download_s));
+  parse_args = g_variant_ref_sink (g_variant_new ("(ud)", i, parse_s));
+  page = download_task (context, download_args, error);
+  if (page == NULL)
+    return NULL;
+  return parse_task (context, parse_args, error);
+}
+
 /* (s message) → an error: what a raising task looks like. */
 static GVariant *
 fail_task (SwTaskContext  *context,
@@ -169,6 +191,7 @@ static const SwTaskInfo tasks[] = {
   { "return_value", "(v)",   "return the value at once", return_value_task },
   { "download",     "(ud)",  "lesson 2: download page i (sleep), return i", download_task },
   { "parse",        "(ud)",  "lesson 2: parse page i (sleep), return i", parse_task },
+  { "download_and_parse", "(udd)", "lesson 2 coupled: download then parse page i in one task", download_and_parse_task },
   { "fail",         "(s)",   "fail with the message", fail_task },
   { "crash",        "()",    "abort the worker process", crash_task },
 };
