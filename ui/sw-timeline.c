@@ -810,6 +810,112 @@ sw_timeline_snapshot (GtkWidget   *widget,
   draw_legend (self, snapshot, small, &palette, width, height);
 }
 
+/* The span of spans under time t, give or take tol_ns, or NULL. */
+static const SwTimelineSpan *
+find_span (GArray *spans,
+           gint64  t,
+           gint64  tol_ns,
+           gint64  now)
+{
+  guint i = first_ending_after (spans, t - tol_ns);
+
+  if (i < spans->len)
+    {
+      const SwTimelineSpan *span = &g_array_index (spans, SwTimelineSpan, i);
+      gint64 end = span->end_ns == SW_TIMELINE_OPEN ? now : span->end_ns;
+
+      if (span->start_ns <= t + tol_ns && end >= t - tol_ns)
+        return span;
+    }
+
+  return NULL;
+}
+
+static gboolean
+sw_timeline_query_tooltip (GtkWidget  *widget,
+                           int         x,
+                           int         y,
+                           gboolean    keyboard_mode,
+                           GtkTooltip *tooltip)
+{
+  SwTimeline *self = SW_TIMELINE (widget);
+  const Metrics *m = &self->metrics;
+  const SwTimelineLane *lane;
+  const SwTimelineSpan *span;
+  g_autofree char *markup = NULL;
+  g_autofree char *duration = NULL;
+  g_autofree char *at = NULL;
+  const char *label;
+  gint64 t, tol, now, end;
+  guint index;
+
+  if (keyboard_mode || self->model == NULL || x < m->label_w || y < m->ruler_h ||
+      y >= gtk_widget_get_height (widget) - m->legend_h)
+    return FALSE;
+
+  index = (guint) ((y - m->ruler_h + self->lane_offset) / m->lane_h);
+  if (index >= sw_timeline_model_get_n_lanes (self->model))
+    return FALSE;
+
+  lane = sw_timeline_model_get_lane (self->model, index);
+  t = sw_time_scale_px_to_ns (&self->scale, x - m->label_w);
+  tol = (gint64) (3.0 * self->scale.ns_per_px);
+  now = sw_timeline_model_get_now_ns (self->model);
+
+  /* Narrow things first: a callback sits at the end of a task bar. */
+  if ((span = find_span (lane->callbacks, t, tol, now)) != NULL)
+    {
+      end = span->end_ns == SW_TIMELINE_OPEN ? now : span->end_ns;
+      duration = sw_time_scale_format_duration (end - span->start_ns);
+      label = sw_timeline_model_get_task_label (self->model, span->object);
+      markup = g_markup_printf_escaped (_("<b>done-callback</b> of %s\n%s on %s"),
+                                        label ? label : "?", duration, lane->label);
+    }
+  else if ((span = find_span (lane->tasks, t, 0, now)) != NULL)
+    {
+      end = span->end_ns == SW_TIMELINE_OPEN ? now : span->end_ns;
+      duration = sw_time_scale_format_duration (end - span->start_ns);
+      at = sw_time_scale_format_tick (span->start_ns, 1000000);
+      label = sw_timeline_model_get_task_label (self->model, span->object);
+      markup = g_markup_printf_escaped (span->end_ns == SW_TIMELINE_OPEN
+                                          ? _("<b>%s</b> (running)\n%s so far on %s\nstarted at %s")
+                                          : _("<b>%s</b>\n%s on %s\nstarted at %s"),
+                                        label ? label : "?", duration, lane->label, at);
+    }
+  else if ((span = find_span (lane->waits, t, 0, now)) != NULL)
+    {
+      end = span->end_ns == SW_TIMELINE_OPEN ? now : span->end_ns;
+      duration = sw_time_scale_format_duration (end - span->start_ns);
+      label = sw_timeline_model_get_task_label (self->model, span->object);
+      markup = g_markup_printf_escaped (_("<b>%s</b> waited %s\nfor the result of %s"),
+                                        lane->name, duration, label ? label : "?");
+    }
+  else
+    {
+      guint i = first_mark_after (lane->submits, 0, t - tol);
+      guint n = first_mark_after (lane->submits, i, t + tol + 1) - i;
+
+      if (n == 0)
+        return FALSE;
+
+      at = sw_time_scale_format_tick (g_array_index (lane->submits, SwTimelineMark, i).time_ns, 1000000);
+      if (n == 1)
+        {
+          label = sw_timeline_model_get_task_label (self->model,
+                                                    g_array_index (lane->submits, SwTimelineMark, i).object);
+          markup = g_markup_printf_escaped (_("<b>%s</b> submitted at %s\nby %s"),
+                                            label ? label : "?", at, lane->label);
+        }
+      else
+        markup = g_markup_printf_escaped (ngettext ("<b>%u task</b> submitted at %s\nby %s",
+                                                    "<b>%u tasks</b> submitted at %s\nby %s", n),
+                                          n, at, lane->label);
+    }
+
+  gtk_tooltip_set_markup (tooltip, markup);
+  return TRUE;
+}
+
 static gboolean
 tick_cb (GtkWidget     *widget,
          GdkFrameClock *frame_clock,
@@ -1049,6 +1155,7 @@ sw_timeline_class_init (SwTimelineClass *klass)
 
   widget_class->snapshot = sw_timeline_snapshot;
   widget_class->measure = sw_timeline_measure;
+  widget_class->query_tooltip = sw_timeline_query_tooltip;
 
   properties[PROP_MODEL] =
     g_param_spec_object ("model", NULL, NULL,
@@ -1093,6 +1200,7 @@ sw_timeline_init (SwTimeline *self)
   sw_time_scale_init (&self->scale, 0, 1e6);
 
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
   gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
 
   controller = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_BOTH_AXES);
