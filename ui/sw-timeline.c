@@ -721,7 +721,8 @@ sw_timeline_snapshot (GtkWidget   *widget,
     gtk_snapshot_append_color (snapshot, &palette.lane_alt,
                                &GRAPHENE_RECT_INIT (0, m->ruler_h + i * m->lane_h - self->lane_offset,
                                                     width, m->lane_h));
-  draw_grid (self, snapshot, &palette, width, lanes_bottom);
+  if (n_lanes > 0)
+    draw_grid (self, snapshot, &palette, width, lanes_bottom);
 
   for (guint i = 0; i < n_lanes; i++)
     {
@@ -762,10 +763,13 @@ sw_timeline_snapshot (GtkWidget   *widget,
     }
 
   /* Label column, over the content so panned bars slide under it. */
-  gtk_snapshot_append_color (snapshot, &palette.label_bg,
-                             &GRAPHENE_RECT_INIT (0, m->ruler_h, m->label_w, lanes_bottom - m->ruler_h));
-  gtk_snapshot_append_color (snapshot, &palette.grid,
-                             &GRAPHENE_RECT_INIT (m->label_w - 1, 0, 1, lanes_bottom));
+  if (n_lanes > 0)
+    {
+      gtk_snapshot_append_color (snapshot, &palette.label_bg,
+                                 &GRAPHENE_RECT_INIT (0, m->ruler_h, m->label_w, lanes_bottom - m->ruler_h));
+      gtk_snapshot_append_color (snapshot, &palette.grid,
+                                 &GRAPHENE_RECT_INIT (m->label_w - 1, 0, 1, lanes_bottom));
+    }
 
   for (guint i = 0; i < n_lanes; i++)
     {
@@ -803,10 +807,17 @@ sw_timeline_snapshot (GtkWidget   *widget,
 
   gtk_snapshot_pop (snapshot);
 
+  /* Nothing run yet: no time axis to speak of, just what to do. */
   if (n_lanes == 0)
-    draw_empty (self, snapshot, layout, &palette, width, lanes_bottom);
-
-  draw_ruler (self, snapshot, small, &palette, width, lanes_bottom);
+    {
+      gtk_snapshot_append_color (snapshot, &palette.ruler_bg,
+                                 &GRAPHENE_RECT_INIT (0, 0, width, m->ruler_h));
+      gtk_snapshot_append_color (snapshot, &palette.grid,
+                                 &GRAPHENE_RECT_INIT (0, m->ruler_h - 1, width, 1));
+      draw_empty (self, snapshot, layout, &palette, width, lanes_bottom);
+    }
+  else
+    draw_ruler (self, snapshot, small, &palette, width, lanes_bottom);
   draw_legend (self, snapshot, small, &palette, width, height);
 }
 

@@ -470,6 +470,7 @@ status_tick_cb (gpointer user_data)
   g_autofree char *elapsed = NULL;
   g_autofree char *text = NULL;
   guint n_spans, n_open, n_submits;
+  guint64 dropped;
 
   if (self->job == NULL || self->model == NULL)
     return G_SOURCE_CONTINUE;
@@ -478,8 +479,14 @@ status_tick_cb (gpointer user_data)
   n_spans = sw_timeline_model_get_n_spans (self->model);
   n_open = sw_timeline_model_get_n_open_spans (self->model);
   n_submits = sw_timeline_model_get_n_submits (self->model);
-  text = g_strdup_printf (_("Running… %s · %u submitted · %u running · %u done"),
-                          elapsed, n_submits, n_open, n_spans - n_open);
+  dropped = sw_trace_get_dropped (sw_timeline_model_get_trace (self->model));
+  if (dropped > 0)
+    /* TRANSLATORS: shown while running when the trace buffer is full */
+    text = g_strdup_printf (_("Running… %s · %u submitted · %u running · %u done · %" G_GUINT64_FORMAT " events dropped"),
+                            elapsed, n_submits, n_open, n_spans - n_open, dropped);
+  else
+    text = g_strdup_printf (_("Running… %s · %u submitted · %u running · %u done"),
+                            elapsed, n_submits, n_open, n_spans - n_open);
   set_status (self, SW_RUN_STATE_RUNNING, text);
 
   return G_SOURCE_CONTINUE;
