@@ -98,8 +98,12 @@ typedef struct
   SwTraceBuffer *buffer;
 } SwTraceThreadCache;
 
-static __thread SwTraceThreadCache thread_cache;
-static __thread guint64 thread_uid;
+/* initial-exec: core is a static library linked into executables, and the
+ * default model for PIC code would cost a __tls_get_addr call per event. */
+#define SW_TLS __thread __attribute__ ((tls_model ("initial-exec")))
+
+static SW_TLS SwTraceThreadCache thread_cache;
+static SW_TLS guint64 thread_uid;
 static guint64 next_thread_uid = 1;
 static guint64 next_trace_serial = 1;
 
