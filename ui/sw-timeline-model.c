@@ -16,6 +16,11 @@ typedef struct {
   guint           open_index;
 } TaskInfo;
 
+typedef struct {
+  guint64 time;
+  guint64 string_id;
+} LogLine;
+
 struct _SwTimelineModel
 {
   GObject         parent_instance;
@@ -27,7 +32,7 @@ struct _SwTimelineModel
   GPtrArray      *lanes;          /* SwTimelineLane *, sorted by id */
   GHashTable     *lane_by_id;     /* guint32 → SwTimelineLane * */
   GHashTable     *tasks;          /* &TaskInfo.id → TaskInfo * */
-  GArray         *log_lines;      /* guint64 string ids */
+  GArray         *log_lines;      /* LogLine, in time order within each drain */
 
   gint64          origin_ns;
   gint64          first_ns;       /* G_MAXINT64 until the first event */
@@ -276,7 +281,10 @@ handle_event (SwTimelineModel *self,
       break;
 
     case SW_EVENT_LOG:
-      g_array_append_val (self->log_lines, event->arg);
+      {
+        LogLine line = { event->time, event->arg };
+        g_array_append_val (self->log_lines, line);
+      }
       break;
 
     case SW_EVENT_LANE_BEGIN:
@@ -307,6 +315,28 @@ handle_event (SwTimelineModel *self,
     self->last_ns = t;
 }
 
+/* Lanes come interleaved out of a drain; the console reads in time order.
+ * Insertion sort: a drain's new lines are few and nearly in order. */
+static void
+sort_new_log_lines (SwTimelineModel *self,
+                    guint            first)
+{
+  LogLine *lines = (LogLine *) (gpointer) self->log_lines->data;
+
+  for (guint i = first + 1; i < self->log_lines->len; i++)
+    {
+      LogLine line = lines[i];
+      guint j = i;
+
+      while (j > first && lines[j - 1].time > line.time)
+        {
+          lines[j] = lines[j - 1];
+          j--;
+        }
+      lines[j] = line;
+    }
+}
+
 static gboolean
 drain (SwTimelineModel *self,
        gint64           deadline_us)
@@ -318,9 +348,12 @@ drain (SwTimelineModel *self,
 
   do
     {
+      guint first_new_line = self->log_lines->len;
+
       n = sw_trace_cursor_drain (self->cursor, self->buffer, DRAIN_BATCH);
       for (gsize i = 0; i < n; i++)
         handle_event (self, &self->buffer[i]);
+      sort_new_log_lines (self, first_new_line);
       changed |= (n > 0);
     }
   while (n > 0 &&
@@ -442,7 +475,7 @@ sw_timeline_model_init (SwTimelineModel *self)
   self->lanes = g_ptr_array_new_with_free_func (lane_free);
   self->lane_by_id = g_hash_table_new (NULL, NULL);
   self->tasks = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
-  self->log_lines = g_array_new (FALSE, FALSE, sizeof (guint64));
+  self->log_lines = g_array_new (FALSE, FALSE, sizeof (LogLine));
   self->first_ns = G_MAXINT64;
   self->last_ns = 0;
 }
@@ -664,5 +697,5 @@ sw_timeline_model_get_log_line (SwTimelineModel *self,
   g_return_val_if_fail (index < self->log_lines->len, NULL);
 
   return sw_trace_lookup_string (self->trace,
-                                 g_array_index (self->log_lines, guint64, index));
+                                 g_array_index (self->log_lines, LogLine, index).string_id);
 }

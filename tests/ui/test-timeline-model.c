@@ -205,6 +205,58 @@ test_drains_concurrent_producer (Fixture       *f,
     }
 }
 
+typedef struct {
+  Fixture *f;
+  GMutex   mutex;
+  GCond    cond;
+  guint    step;   /* guarded by mutex: 1 = buffer made, 2 = "first" logged */
+} LogOrder;
+
+static gpointer
+log_second_worker (gpointer data)
+{
+  LogOrder *o = data;
+
+  /* This thread's buffer is made first, so a drain visits it first… */
+  sw_trace_record (o->f->trace, SW_EVENT_COUNTER, 0, 0, 0);
+  g_mutex_lock (&o->mutex);
+  o->step = 1;
+  g_cond_broadcast (&o->cond);
+  while (o->step < 2)
+    g_cond_wait (&o->cond, &o->mutex);
+  g_mutex_unlock (&o->mutex);
+  /* …but its line comes after the other thread's. */
+  sw_trace_log (o->f->trace, "second");
+  return NULL;
+}
+
+static void
+test_log_lines_in_time_order (Fixture       *f,
+                              gconstpointer  data)
+{
+  LogOrder o = { f };
+  GThread *thread;
+
+  g_mutex_init (&o.mutex);
+  g_cond_init (&o.cond);
+  thread = g_thread_new ("early-buffer", log_second_worker, &o);
+  g_mutex_lock (&o.mutex);
+  while (o.step < 1)
+    g_cond_wait (&o.cond, &o.mutex);
+  sw_trace_log (f->trace, "first");
+  o.step = 2;
+  g_cond_broadcast (&o.cond);
+  g_mutex_unlock (&o.mutex);
+  g_thread_join (thread);
+
+  sw_timeline_model_drain_all (f->model);
+  g_assert_cmpuint (sw_timeline_model_get_n_log_lines (f->model), ==, 2);
+  g_assert_cmpstr (sw_timeline_model_get_log_line (f->model, 0), ==, "first");
+  g_assert_cmpstr (sw_timeline_model_get_log_line (f->model, 1), ==, "second");
+  g_mutex_clear (&o.mutex);
+  g_cond_clear (&o.cond);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -219,6 +271,8 @@ main (int   argc,
               fixture_set_up, test_errors_waits_and_logs, fixture_tear_down);
   g_test_add ("/Sw/TimelineModel/drains-concurrent-producer", Fixture, NULL,
               fixture_set_up, test_drains_concurrent_producer, fixture_tear_down);
+  g_test_add ("/Sw/TimelineModel/log-lines-in-time-order", Fixture, NULL,
+              fixture_set_up, test_log_lines_in_time_order, fixture_tear_down);
 
   return g_test_run ();
 }
