@@ -8,6 +8,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n.h>
 
 #include "sw-window.h"
@@ -455,9 +457,10 @@ format_stats (SwWindow *self,
   if (dropped > 0)
     {
       g_string_append (text, " · ");
-      g_string_append_printf (text, ngettext ("%" G_GUINT64_FORMAT " event dropped",
-                                              "%" G_GUINT64_FORMAT " events dropped", dropped),
-                              dropped);
+      /* PRIu64, not G_GUINT64_FORMAT: xgettext understands only the former. */
+      g_string_append_printf (text, ngettext ("%" PRIu64 " event dropped",
+                                              "%" PRIu64 " events dropped", dropped),
+                              (uint64_t) dropped);
     }
 
   return g_string_free (g_steal_pointer (&text), FALSE);
