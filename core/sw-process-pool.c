@@ -14,8 +14,9 @@
  *    (so 10 tasks on 4 workers use all 4 processes), and marks its future
  *    RUNNING at that moment, as concurrent.futures does when it moves a
  *    work item to its call queue: a task sent to a process can no longer
- *    be cancelled.  A worker holds one task at a time, so a future that
- *    is not running yet can always be cancelled.
+ *    be cancelled.  A worker holds one task at a time, unless the pool's
+ *    tasks have been short (see PIPELINE_DEPTH): so with tasks like the
+ *    lessons' a future not yet running can always be cancelled.
  *  - polls the worker sockets and the eventfd, reads results and lines in
  *    batches (sw-wire.c), merges the events the workers recorded into the
  *    trace (one SwTraceImporter per worker: their lanes keep the worker's
@@ -59,6 +60,16 @@
 
 #define WORKER_NAME "switchyard-worker"
 
+/* Pipelining: while the tasks of this pool take less than SHORT_TASK_US
+ * on average, a worker is sent up to PIPELINE_DEPTH at a time, so it goes
+ * from one to the next without waiting for us (that is what makes 10,000
+ * trivial tasks cheap).  Otherwise, and until the first results are in,
+ * a worker holds one task: a long task never waits behind another in a
+ * worker while a second worker idles, and a task that has not started is
+ * still ours to cancel. */
+#define SHORT_TASK_US  500
+#define PIPELINE_DEPTH 16
+
 /* How long a worker that should exit (EOF on its socket) gets before it is
  * killed; it needs microseconds. */
 #define REAP_GRACE_US (5 * G_USEC_PER_SEC)
@@ -69,6 +80,7 @@ typedef struct
   SwFuture   *future;    /* owned */
   const char *task;      /* the registry's name: static */
   GVariant   *args;      /* owned, not floating */
+  gint64      sent_us;   /* when the manager sent it (monotonic) */
 } SwProcItem;
 
 /* One worker process.  Touched by the manager thread only. */
@@ -83,6 +95,7 @@ typedef struct
   SwTraceImporter *importer;
   GQueue           in_flight;   /* SwProcItem.link sent to it, oldest first */
   guint64          last_used;   /* dispatch stamp: the lowest idle one goes next */
+  gint64           last_done_us; /* when its last result arrived */
 } SwProcWorker;
 
 /* Shared by the GObject and the manager thread (g_atomic_rc_box). */
@@ -98,6 +111,7 @@ typedef struct
   /* Manager thread only. */
   SwProcWorker *workers;        /* max_workers of them */
   guint64       dispatch_clock;
+  gint64        service_us;     /* running average of a task's time in a worker; -1: none yet */
   GByteArray   *scratch;        /* aligned copies of imported events */
 
   /* @mutex guards the fields below; @cond is broadcast when @started or
@@ -385,7 +399,8 @@ sw_proc_worker_import (SwProcCore   *core,
 /* Completes the oldest task of @worker with a result or error message.
  * Returns FALSE if the message does not belong to it (a broken worker). */
 static gboolean
-sw_proc_worker_complete (SwProcWorker *worker,
+sw_proc_worker_complete (SwProcCore   *core,
+                         SwProcWorker *worker,
                          guchar        kind,
                          guint64       task_id,
                          GVariant     *body)
@@ -401,6 +416,17 @@ sw_proc_worker_complete (SwProcWorker *worker,
     }
   g_queue_unlink (&worker->in_flight, link);
   item = link->data;
+
+  /* The task ran from when it was sent or the one before it came back,
+   * whichever is later (plus our latency: fine for telling short tasks
+   * from long ones). */
+  {
+    gint64 now = g_get_monotonic_time ();
+    gint64 sample = now - MAX (item->sent_us, worker->last_done_us);
+
+    core->service_us = core->service_us < 0 ? sample : (core->service_us * 7 + sample) / 8;
+    worker->last_done_us = now;
+  }
 
   if (kind == SW_WORKER_MSG_OK)
     {
@@ -470,7 +496,7 @@ sw_proc_worker_handle_messages (SwProcCore   *core,
 
         case SW_WORKER_MSG_OK:
         case SW_WORKER_MSG_ERROR:
-          if (!sw_proc_worker_complete (worker, kind, task_id, body))
+          if (!sw_proc_worker_complete (core, worker, kind, task_id, body))
             return FALSE;
           break;
 
@@ -529,9 +555,17 @@ sw_proc_core_break (SwProcCore *core,
     sw_proc_fail_item (link->data, reason);
 }
 
-/* The worker with room that has waited longest, or NULL. */
+static guint
+sw_proc_core_get_depth (SwProcCore *core)
+{
+  return core->service_us >= 0 && core->service_us < SHORT_TASK_US ? PIPELINE_DEPTH : 1;
+}
+
+/* The worker with the fewest tasks, of those the longest idle, or NULL if
+ * all are full. */
 static SwProcWorker *
-sw_proc_core_pick_worker (SwProcCore *core)
+sw_proc_core_pick_worker (SwProcCore *core,
+                          guint       depth)
 {
   SwProcWorker *best = NULL;
 
@@ -539,19 +573,24 @@ sw_proc_core_pick_worker (SwProcCore *core)
     {
       SwProcWorker *worker = &core->workers[i];
 
-      if (worker->in_flight.length == 0 && (best == NULL || worker->last_used < best->last_used))
+      if (worker->in_flight.length >= depth)
+        continue;
+      if (best == NULL
+          || worker->in_flight.length < best->in_flight.length
+          || (worker->in_flight.length == best->in_flight.length && worker->last_used < best->last_used))
         best = worker;
     }
   return best;
 }
 
 static guint
-sw_proc_core_count_idle (SwProcCore *core)
+sw_proc_core_count_room (SwProcCore *core,
+                         guint       depth)
 {
   guint n = 0;
 
   for (guint i = 0; i < core->max_workers; i++)
-    n += core->workers[i].in_flight.length == 0;
+    n += depth - MIN (core->workers[i].in_flight.length, depth);
   return n;
 }
 
@@ -562,7 +601,9 @@ sw_proc_core_dispatch (SwProcCore *core,
                        gboolean   *shutdown,
                        gboolean   *queue_empty)
 {
-  guint n_idle = sw_proc_core_count_idle (core);
+  guint depth = sw_proc_core_get_depth (core);
+  guint n_idle = sw_proc_core_count_room (core, depth);
+  gint64 now = g_get_monotonic_time ();
   GQueue taken = G_QUEUE_INIT;
   GList *link;
   gboolean skipped = FALSE;
@@ -588,9 +629,10 @@ sw_proc_core_dispatch (SwProcCore *core,
           continue;
         }
 
-      worker = sw_proc_core_pick_worker (core);
+      worker = sw_proc_core_pick_worker (core, depth);
       g_assert (worker != NULL);
       worker->last_used = ++core->dispatch_clock;
+      item->sent_us = now;
       g_queue_push_tail_link (&worker->in_flight, link);
       sw_wire_writer_append (worker->writer,
                              g_variant_new ("(ytv)", (guchar) SW_WORKER_MSG_RUN,
@@ -978,6 +1020,7 @@ sw_process_pool_new (SwTrace  *trace,
   for (guint i = 0; i < max_workers; i++)
     core->workers[i].fd = -1;
   core->scratch = g_byte_array_new ();
+  core->service_us = -1;
   core->pids = g_array_new (FALSE, FALSE, sizeof (GPid));
   g_mutex_init (&core->mutex);
   g_cond_init (&core->cond);

@@ -4,7 +4,10 @@
  * the worker's own recorder saw (lanes, strings, events with this
  * process's real pid and tid) and the result.  A task's start goes out
  * before the task runs, so the parent's timeline shows a long task while
- * it runs; its lines go out as they are printed.
+ * it runs; its lines go out as they are printed.  The exception: when the
+ * parent pipelined several tasks (it does so only while tasks are short),
+ * the starts and results of that batch go out together, one write per
+ * batch instead of one per task.
  */
 #include "config.h"
 
@@ -164,9 +167,11 @@ sw_worker_run (SwWorker *worker,
 
   worker->task_id = task_id;
   sw_trace_record (worker->trace, SW_EVENT_TASK_START, 0, task_id, 0);
-  /* The start goes out now, so a long task shows as running. */
   sw_worker_append_trace (worker);
-  sw_worker_flush (worker);
+  /* The start goes out now, so a long task shows as running, unless more
+   * tasks are waiting in our buffer: see the top of the file. */
+  if (sw_wire_reader_get_buffered (worker->reader) == 0)
+    sw_worker_flush (worker);
 
   if (error == NULL)
     {
@@ -175,7 +180,7 @@ sw_worker_run (SwWorker *worker,
       context.print = sw_worker_print_cb;
       context.print_data = worker;
       context.in_worker = TRUE;
-      result = sw_tasks_run (&context, name, g_steal_pointer (&args), &error);
+      result = sw_tasks_run (&context, name, args, &error);
     }
 
   sw_worker_append_trace (worker);
