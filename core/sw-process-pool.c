@@ -70,6 +70,9 @@
 #define SHORT_TASK_US  500
 #define PIPELINE_DEPTH 16
 
+/* How long a new worker may take to say hello. */
+#define START_TIMEOUT_US (30 * G_USEC_PER_SEC)
+
 /* How long a worker that should exit (EOF on its socket) gets before it is
  * killed; it needs microseconds. */
 #define REAP_GRACE_US (5 * G_USEC_PER_SEC)
@@ -96,6 +99,7 @@ typedef struct
   GQueue           in_flight;   /* SwProcItem.link sent to it, oldest first */
   guint64          last_used;   /* dispatch stamp: the lowest idle one goes next */
   gint64           last_done_us; /* when its last result arrived */
+  gboolean         hello;       /* its first TRACE frame arrived */
 } SwProcWorker;
 
 /* Shared by the GObject and the manager thread (g_atomic_rc_box). */
@@ -472,11 +476,12 @@ sw_proc_worker_handle_messages (SwProcCore   *core,
       if (message == NULL)
         return TRUE;
 
-      g_variant_get (message, "(ytv)", &kind, &task_id, &body);
+      sw_worker_message_parse (message, &kind, &task_id, &body);
       switch (kind)
         {
         case SW_WORKER_MSG_TRACE:
           sw_proc_worker_import (core, worker, body);
+          worker->hello = TRUE;
           break;
 
         case SW_WORKER_MSG_PRINT:
@@ -634,10 +639,13 @@ sw_proc_core_dispatch (SwProcCore *core,
       worker->last_used = ++core->dispatch_clock;
       item->sent_us = now;
       g_queue_push_tail_link (&worker->in_flight, link);
-      sw_wire_writer_append (worker->writer,
-                             g_variant_new ("(ytv)", (guchar) SW_WORKER_MSG_RUN,
-                                            sw_future_get_id (item->future),
-                                            g_variant_new ("(sv)", item->task, item->args)));
+      {
+        GVariant *run[2] = { g_variant_new_string (item->task), g_variant_new_variant (item->args) };
+
+        sw_wire_writer_append (worker->writer,
+                               sw_worker_message_new (SW_WORKER_MSG_RUN, sw_future_get_id (item->future),
+                                                      g_variant_new_tuple (run, 2)));
+      }
     }
 
   return skipped && !*queue_empty;
@@ -786,6 +794,59 @@ sw_proc_core_run (SwProcCore *core)
     }
 }
 
+/* Waits until every worker has said hello (its first TRACE frame, sent
+ * once it is tied to us): so the pool is ready when sw_process_pool_new
+ * returns, and a worker that cannot start is its error. */
+static gboolean
+sw_proc_core_wait_ready (SwProcCore  *core,
+                         GError     **error)
+{
+  gint64 deadline = g_get_monotonic_time () + START_TIMEOUT_US;
+  guint n = core->max_workers;
+  g_autofree struct pollfd *fds = g_new0 (struct pollfd, n);
+
+  for (;;)
+    {
+      guint n_waiting = 0;
+      gint64 left;
+      int r;
+
+      for (guint i = 0; i < n; i++)
+        {
+          fds[i].fd = core->workers[i].hello ? -1 : core->workers[i].fd;
+          fds[i].events = POLLIN;
+          fds[i].revents = 0;
+          n_waiting += !core->workers[i].hello;
+        }
+      if (n_waiting == 0)
+        return TRUE;
+
+      left = deadline - g_get_monotonic_time ();
+      if (left <= 0)
+        {
+          g_set_error (error, SW_ERROR, SW_ERROR_BROKEN,
+                       "%u of %u workers did not start within %d s", n_waiting, n,
+                       (int) (START_TIMEOUT_US / G_USEC_PER_SEC));
+          return FALSE;
+        }
+      r = poll (fds, n, (int) ((left + 999) / 1000));
+      if (r < 0 && errno != EINTR)
+        g_error ("process pool manager: poll: %s", g_strerror (errno));
+
+      for (guint i = 0; i < n; i++)
+        if (fds[i].revents != 0)
+          {
+            g_autofree char *reason = NULL;
+
+            if (!sw_proc_core_read (core, &core->workers[i], &reason))
+              {
+                g_set_error (error, SW_ERROR, SW_ERROR_BROKEN, "%s as it started", reason);
+                return FALSE;
+              }
+          }
+    }
+}
+
 static gpointer
 sw_process_pool_manager (gpointer data)
 {
@@ -799,6 +860,8 @@ sw_process_pool_manager (gpointer data)
   for (; n_spawned < core->max_workers; n_spawned++)
     if (!sw_proc_worker_spawn (core, &core->workers[n_spawned], n_spawned + 1, &error))
       break;
+  if (error == NULL)
+    sw_proc_core_wait_ready (core, &error);
 
   g_mutex_lock (&core->mutex);
   for (guint i = 0; i < n_spawned; i++)
@@ -814,6 +877,8 @@ sw_process_pool_manager (gpointer data)
   else
     for (guint i = 0; i < n_spawned; i++)
       {
+        if (!core->workers[i].reaped)
+          kill (core->workers[i].pid, SIGKILL);
         sw_proc_worker_close (&core->workers[i]);
         sw_proc_worker_reap (&core->workers[i]);
       }
@@ -968,7 +1033,8 @@ sw_process_pool_find_worker (GError **error)
  * @trace: where the pool's events go, the workers' included
  * @max_workers: how many worker processes, at least 1; all start now
  *
- * Returns when the workers have been spawned.
+ * Returns when every worker has started and said hello, so a worker that
+ * cannot start (or dies at once) is an error here, not a broken pool.
  *
  * Returns: (transfer full) (nullable): a new pool, or NULL with
  *   SW_ERROR_INVALID_ARGUMENT (no workers; worker executable not found)

@@ -36,6 +36,7 @@ typedef struct
   guint64        next_string;    /* first string id not sent yet */
   SwWireReader  *reader;         /* owned */
   SwWireWriter  *writer;         /* owned */
+  GPtrArray     *pending;        /* owned: messages for the next write, after its TRACE */
   GByteArray    *events;         /* owned; scratch for draining */
   guint64        task_id;        /* the running task, 0 between tasks */
   gboolean       peer_gone;      /* a write found the parent's end closed */
@@ -111,14 +112,65 @@ sw_worker_append_trace (SwWorker *worker)
                                                    worker->events->len, 1));
   worker->next_string += strings->len;
 
-  sw_wire_writer_append (worker->writer,
-                         g_variant_new ("(ytv)", (guchar) SW_WORKER_MSG_TRACE, (guint64) 0, body));
+  sw_wire_writer_append (worker->writer, sw_worker_message_new (SW_WORKER_MSG_TRACE, 0, body));
 }
 
+GVariant *
+sw_worker_message_new (guchar    kind,
+                       guint64   task_id,
+                       GVariant *body)
+{
+  GVariant *children[3];
+
+  children[0] = g_variant_new_byte (kind);
+  children[1] = g_variant_new_uint64 (task_id);
+  children[2] = g_variant_new_variant (body);
+  return g_variant_new_tuple (children, 3);
+}
+
+/**
+ * sw_worker_message_parse:
+ * @message: of type SW_WORKER_MESSAGE_TYPE
+ * @body: (out) (transfer full): the body, unboxed
+ */
+void
+sw_worker_message_parse (GVariant  *message,
+                         guchar    *kind,
+                         guint64   *task_id,
+                         GVariant **body)
+{
+  GVariant *child;
+
+  child = g_variant_get_child_value (message, 0);
+  *kind = g_variant_get_byte (child);
+  g_variant_unref (child);
+  child = g_variant_get_child_value (message, 1);
+  *task_id = g_variant_get_uint64 (child);
+  g_variant_unref (child);
+  child = g_variant_get_child_value (message, 2);
+  *body = g_variant_get_variant (child);
+  g_variant_unref (child);
+}
+
+/* Queues @message (floating is sunk) for the next write. */
+static void
+sw_worker_queue (SwWorker *worker,
+                 GVariant *message)
+{
+  g_ptr_array_add (worker->pending, g_variant_ref_sink (message));
+}
+
+/* One write: what was recorded since the last one, then the queued
+ * messages. */
 static void
 sw_worker_flush (SwWorker *worker)
 {
   SwWireStatus status;
+
+  sw_worker_append_trace (worker);
+  for (guint i = 0; i < worker->pending->len; i++)
+    sw_wire_writer_append (worker->writer, g_ptr_array_index (worker->pending, i));
+  g_ptr_array_set_size (worker->pending, 0);
 
   if (worker->peer_gone)
     return;
@@ -136,10 +188,8 @@ sw_worker_print_cb (const char *line,
 {
   SwWorker *worker = user_data;
 
-  sw_worker_append_trace (worker);
-  sw_wire_writer_append (worker->writer,
-                         g_variant_new ("(ytv)", (guchar) SW_WORKER_MSG_PRINT, worker->task_id,
-                                        g_variant_new_string (line)));
+  sw_worker_queue (worker, sw_worker_message_new (SW_WORKER_MSG_PRINT, worker->task_id,
+                                                 g_variant_new_string (line)));
   sw_worker_flush (worker);
 }
 
@@ -167,7 +217,6 @@ sw_worker_run (SwWorker *worker,
 
   worker->task_id = task_id;
   sw_trace_record (worker->trace, SW_EVENT_TASK_START, 0, task_id, 0);
-  sw_worker_append_trace (worker);
   /* The start goes out now, so a long task shows as running, unless more
    * tasks are waiting in our buffer: see the top of the file. */
   if (sw_wire_reader_get_buffered (worker->reader) == 0)
@@ -183,15 +232,12 @@ sw_worker_run (SwWorker *worker,
       result = sw_tasks_run (&context, name, args, &error);
     }
 
-  sw_worker_append_trace (worker);
   if (result != NULL)
-    sw_wire_writer_append (worker->writer,
-                           g_variant_new ("(ytv)", (guchar) SW_WORKER_MSG_OK, task_id,
-                                          g_variant_new_variant (result)));
+    sw_worker_queue (worker, sw_worker_message_new (SW_WORKER_MSG_OK, task_id,
+                                                    g_variant_new_variant (result)));
   else
-    sw_wire_writer_append (worker->writer,
-                           g_variant_new ("(ytv)", (guchar) SW_WORKER_MSG_ERROR, task_id,
-                                          g_variant_new ("(sis)",
+    sw_worker_queue (worker, sw_worker_message_new (SW_WORKER_MSG_ERROR, task_id,
+                                                    g_variant_new ("(sis)",
                                                          error ? g_quark_to_string (error->domain) : "",
                                                          error ? error->code : 0,
                                                          error ? error->message : "task failed")));
@@ -225,8 +271,9 @@ sw_worker_main (int       fd,
   worker.writer = sw_wire_writer_new ();
   worker.events = g_byte_array_new ();
 
+  worker.pending = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+
   /* Our lanes, so the parent shows this worker before its first task. */
-  sw_worker_append_trace (&worker);
   sw_worker_flush (&worker);
 
   while (!worker.peer_gone)
@@ -242,7 +289,7 @@ sw_worker_main (int       fd,
 
           if (message == NULL)
             break;
-          g_variant_get (message, "(ytv)", &kind, &task_id, &body);
+          sw_worker_message_parse (message, &kind, &task_id, &body);
           g_variant_unref (message);
 
           if (kind == SW_WORKER_MSG_RUN)
@@ -283,6 +330,7 @@ sw_worker_main (int       fd,
     g_propagate_error (error, g_steal_pointer (&local_error));
 
   g_clear_error (&worker.error);
+  g_ptr_array_unref (worker.pending);
   g_byte_array_unref (worker.events);
   sw_wire_writer_free (worker.writer);
   sw_wire_reader_free (worker.reader);

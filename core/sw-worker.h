@@ -15,9 +15,10 @@
  *     'o' OK      v                 the task's result
  *     'e' ERROR   (sis)             the task's error: domain, code, message
  *
- * A worker sends a TRACE frame first (its lanes), then before the frames
- * of a task whatever it recorded since; so its events are always merged
- * before the result or line they go with.  It runs one task at a time, in
+ * Each write of a worker starts with a TRACE frame of what it recorded
+ * since the last write (the first one: its lanes), then the results and
+ * lines; so its events are always merged before the result or line they
+ * go with.  It runs one task at a time, in
  * the order received, and exits when its socket reaches EOF.
  */
 #pragma once
@@ -36,6 +37,16 @@ typedef enum {
   SW_WORKER_MSG_OK    = 'o',
   SW_WORKER_MSG_ERROR = 'e',
 } SwWorkerMessageKind;
+
+/* Building and taking apart a message without a format string (they are
+ * parsed at every call, and this is the hot path of the pool). */
+GVariant *sw_worker_message_new   (guchar     kind,
+                                   guint64    task_id,
+                                   GVariant  *body);
+void      sw_worker_message_parse (GVariant  *message,
+                                   guchar    *kind,
+                                   guint64   *task_id,
+                                   GVariant **body);
 
 /* The fd the parent hands its end of the socketpair on. */
 #define SW_WORKER_FD 3

@@ -706,6 +706,28 @@ test_process_pool_missing_worker_is_a_clear_error (void)
 }
 
 static void
+test_process_pool_worker_that_cannot_start_is_an_error (void)
+{
+  g_autofree char *saved = g_strdup (g_getenv ("SW_WORKER"));
+  g_autofree char *false_path = g_find_program_in_path ("false");
+  g_autoptr(SwTrace) trace = sw_trace_new (0);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SwProcessPool) pool = NULL;
+
+  g_assert_nonnull (false_path);
+  g_setenv ("SW_WORKER", false_path, TRUE);
+  pool = sw_process_pool_new (trace, 2, &error);
+  if (saved != NULL)
+    g_setenv ("SW_WORKER", saved, TRUE);
+  else
+    g_unsetenv ("SW_WORKER");
+
+  g_assert_null (pool);
+  g_assert_error (error, SW_ERROR, SW_ERROR_BROKEN);
+  g_assert_nonnull (strstr (error->message, "exited with status 1 as it started"));
+}
+
+static void
 test_process_pool_dispose_waits (void)
 {
   g_autoptr(SwTrace) trace = sw_trace_new (0);
@@ -770,6 +792,7 @@ main (int   argc,
   g_test_add_func ("/Sw/ProcessPool/zero-workers-refused", test_process_pool_zero_workers_refused);
   g_test_add_func ("/Sw/ProcessPool/bad-task-refused-at-submit", test_process_pool_bad_task_refused_at_submit);
   g_test_add_func ("/Sw/ProcessPool/missing-worker-is-a-clear-error", test_process_pool_missing_worker_is_a_clear_error);
+  g_test_add_func ("/Sw/ProcessPool/worker-that-cannot-start-is-an-error", test_process_pool_worker_that_cannot_start_is_an_error);
   g_test_add_func ("/Sw/ProcessPool/dispose-waits", test_process_pool_dispose_waits);
   g_test_add_func ("/Sw/ProcessPool/last-unref-in-callback", test_process_pool_last_unref_in_callback);
 
