@@ -68,7 +68,7 @@
  * worker while a second worker idles, and a task that has not started is
  * still ours to cancel. */
 #define SHORT_TASK_US  500
-#define PIPELINE_DEPTH 16
+#define PIPELINE_DEPTH 64
 
 /* How long a new worker may take to say hello. */
 #define START_TIMEOUT_US (30 * G_USEC_PER_SEC)
