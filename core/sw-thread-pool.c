@@ -18,6 +18,9 @@
  *  - The workers hold the core, not the GObject, so the last unref of the
  *    pool may happen anywhere, even in a done-callback on a worker.
  *
+ * As an SwExecutor, a named task (sw-tasks.h) is an ordinary work item
+ * whose body calls sw_tasks_run on the worker.
+ *
  * Events: submit records TASK_SUBMIT on the caller's lane, a worker
  * records TASK_START on its own; the future records END/ERROR/CANCEL and
  * the callbacks (see sw-future.c).
@@ -54,6 +57,8 @@ typedef struct
   GCond         work_cond;
   GCond         exit_cond;
   GQueue        queue;         /* of SwWorkItem.link, oldest first */
+  SwTaskPrintFunc print;       /* for named tasks, read at submit */
+  gpointer      print_data;
   guint         n_workers;     /* loops started or about to start */
   guint         n_idle;        /* workers not inside a task body */
   guint         n_sleeping;    /* idle workers blocked on @work_cond */
@@ -77,7 +82,10 @@ struct _SwThreadPool
   guint64      id;
 };
 
-G_DEFINE_FINAL_TYPE (SwThreadPool, sw_thread_pool, G_TYPE_OBJECT)
+static void sw_thread_pool_executor_init (SwExecutorInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (SwThreadPool, sw_thread_pool, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (SW_TYPE_EXECUTOR, sw_thread_pool_executor_init))
 
 static GPrivate sw_current_worker;     /* SwWorker* on a worker, NULL elsewhere */
 static guint64  sw_thread_pool_last_id; /* atomic */
@@ -474,4 +482,100 @@ sw_thread_pool_shutdown (SwThreadPool *self,
     }
 
   sw_pool_core_shutdown (self->core, self->id, wait, cancel_futures);
+}
+
+/* A named task, as a work item's user_data. */
+typedef struct
+{
+  SwTaskContext  context;      /* trace and cancellable owned */
+  char          *task;
+  GVariant      *args;         /* sunk; nullable */
+} SwNamedTaskCall;
+
+static void
+sw_named_task_call_free (gpointer data)
+{
+  SwNamedTaskCall *call = data;
+
+  g_clear_object (&call->context.trace);
+  g_clear_object (&call->context.cancellable);
+  g_clear_pointer (&call->args, g_variant_unref);
+  g_free (call->task);
+  g_free (call);
+}
+
+static GVariant *
+sw_named_task_worker (gpointer       user_data,
+                      GCancellable  *cancellable,
+                      GError       **error)
+{
+  SwNamedTaskCall *call = user_data;
+
+  /* sw_tasks_run sinks a floating argument and only borrows ours. */
+  return sw_tasks_run (&call->context, call->task, call->args, error);
+}
+
+static SwFuture *
+sw_thread_pool_submit_task (SwExecutor  *executor,
+                            const char  *label,
+                            const char  *task,
+                            GVariant    *args,
+                            GError     **error)
+{
+  SwThreadPool *self = SW_THREAD_POOL (executor);
+  SwPoolCore *core = self->core;
+  SwNamedTaskCall *call;
+
+  /* An unknown name fails here, at once, rather than in a worker. */
+  if (sw_tasks_lookup (task, error) == NULL)
+    {
+      if (args != NULL)
+        g_variant_unref (g_variant_ref_sink (args));
+      return NULL;
+    }
+
+  call = g_new0 (SwNamedTaskCall, 1);
+  call->context.trace = g_object_ref (core->trace);
+  call->context.cancellable = g_object_ref (core->cancellable);
+  call->context.in_worker = FALSE;
+  call->task = g_strdup (task);
+  call->args = args != NULL ? g_variant_ref_sink (args) : NULL;
+  g_mutex_lock (&core->mutex);
+  call->context.print = core->print;
+  call->context.print_data = core->print_data;
+  g_mutex_unlock (&core->mutex);
+
+  return sw_thread_pool_submit (self, label != NULL ? label : task, sw_named_task_worker,
+                                call, sw_named_task_call_free, error);
+}
+
+static void
+sw_thread_pool_executor_shutdown (SwExecutor *executor,
+                                  gboolean    wait,
+                                  gboolean    cancel_futures)
+{
+  sw_thread_pool_shutdown (SW_THREAD_POOL (executor), wait, cancel_futures);
+}
+
+/* Lines are printed on the worker thread that runs the task; the function
+ * in effect when a task is submitted is the one it uses. */
+static void
+sw_thread_pool_set_print_func (SwExecutor      *executor,
+                               SwTaskPrintFunc  func,
+                               gpointer         user_data)
+{
+  SwPoolCore *core = SW_THREAD_POOL (executor)->core;
+
+  g_mutex_lock (&core->mutex);
+  core->print = func;
+  core->print_data = user_data;
+  g_mutex_unlock (&core->mutex);
+}
+
+static void
+sw_thread_pool_executor_init (SwExecutorInterface *iface)
+{
+  iface->submit_task = sw_thread_pool_submit_task;
+  iface->shutdown = sw_thread_pool_executor_shutdown;
+  iface->set_print_func = sw_thread_pool_set_print_func;
 }

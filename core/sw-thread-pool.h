@@ -1,8 +1,9 @@
-/* sw-thread-pool.h — ThreadPoolExecutor on GThreadPool */
+/* sw-thread-pool.h — ThreadPoolExecutor on GThreadPool; an SwExecutor */
 #pragma once
 
 #include <gio/gio.h>
 
+#include "sw-executor.h"
 #include "sw-future.h"
 #include "sw-trace.h"
 

@@ -1,6 +1,8 @@
 /* test-future.c — futures behave like concurrent.futures.Future */
 #include "config.h"
 
+#include <string.h>
+
 #include "switchyard.h"
 #include "sw-future-private.h"
 
@@ -598,6 +600,441 @@ test_future_dropped_pending_releases_callbacks (void)
   callback_log_clear (&log);
 }
 
+static void
+test_future_exception_returns_task_error (void)
+{
+  g_autoptr(SwTrace) trace = sw_trace_new (0);
+  g_autoptr(SwFuture) ok = _sw_future_new (trace, "ok");
+  g_autoptr(SwFuture) failed = _sw_future_new (trace, "failed");
+  g_autoptr(SwFuture) cancelled = _sw_future_new (trace, "cancelled");
+  g_autoptr(SwFuture) running = _sw_future_new (trace, "running");
+
+  _sw_future_set_result (ok, g_variant_new_int32 (1));
+  _sw_future_set_error (failed, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "gone"));
+  g_assert_true (sw_future_cancel (cancelled));
+  g_assert_true (_sw_future_set_running (running));
+
+  /* Success: done, and no task error. */
+  {
+    g_autoptr(GError) task_error = NULL;
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (sw_future_exception (ok, 0, &task_error, &error));
+    g_assert_no_error (error);
+    g_assert_null (task_error);
+  }
+  /* Failure: the call succeeds and hands over a copy of the task's error. */
+  {
+    g_autoptr(GError) task_error = NULL;
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (sw_future_exception (failed, -1, &task_error, &error));
+    g_assert_no_error (error);
+    g_assert_error (task_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+    g_assert_cmpstr (task_error->message, ==, "gone");
+  }
+  /* Cancelled and timed out are failures of the call itself. */
+  {
+    g_autoptr(GError) task_error = NULL;
+    g_autoptr(GError) error = NULL;
+
+    g_assert_false (sw_future_exception (cancelled, -1, &task_error, &error));
+    g_assert_error (error, SW_ERROR, SW_ERROR_CANCELLED);
+    g_assert_null (task_error);
+  }
+  {
+    g_autoptr(GError) task_error = NULL;
+    g_autoptr(GError) error = NULL;
+
+    g_assert_false (sw_future_exception (running, 1000, &task_error, &error));
+    g_assert_error (error, SW_ERROR, SW_ERROR_TIMED_OUT);
+    g_assert_null (task_error);
+    g_assert_cmpuint (the_event (trace, SW_EVENT_WAIT_END, sw_future_get_id (running)).flags,
+                      ==, SW_EVENT_FLAG_FAILED);
+  }
+}
+
+static gboolean
+full_ok_cb (SwFuture  *future,
+            gpointer   user_data,
+            GError   **error)
+{
+  CallbackData *cd = user_data;
+
+  logging_cb (future, cd);
+  return TRUE;
+}
+
+static gboolean
+full_failing_cb (SwFuture  *future,
+                 gpointer   user_data,
+                 GError   **error)
+{
+  CallbackData *cd = user_data;
+
+  logging_cb (future, cd);
+  g_set_error_literal (error, SW_ERROR, SW_ERROR_FAILED, "parser exploded");
+  return FALSE;
+}
+
+static void
+add_full_callback (SwFuture             *future,
+                   SwFutureCallbackFull  func,
+                   CallbackLog          *log,
+                   guint                 index)
+{
+  CallbackData *cd = g_new0 (CallbackData, 1);
+
+  cd->log = log;
+  cd->index = index;
+  sw_future_add_done_callback_full (future, func, cd, callback_data_free);
+}
+
+/* Finds the LOG events whose line contains @needle. */
+static guint
+count_log_lines (SwTrace    *trace,
+                 const char *needle)
+{
+  g_autoptr(GArray) all = sw_trace_dup_events (trace);
+  guint n = 0;
+
+  for (guint i = 0; i < all->len; i++)
+    {
+      const SwEvent *e = &g_array_index (all, SwEvent, i);
+
+      if (e->kind == SW_EVENT_LOG && strstr (sw_trace_lookup_string (trace, e->arg), needle) != NULL)
+        n++;
+    }
+  return n;
+}
+
+static void
+test_future_failing_callback_is_recorded_and_others_run (void)
+{
+  g_autoptr(SwTrace) trace = sw_trace_new (0);
+  g_autoptr(SwFuture) future = _sw_future_new (trace, "parse later");
+  g_autoptr(GArray) ends = NULL;
+  g_autofree char *line = NULL;
+  guint64 id = sw_future_get_id (future);
+  CallbackLog log;
+
+  callback_log_init (&log);
+  add_logging_callback (future, &log, 0);
+  add_full_callback (future, full_failing_cb, &log, 1);
+  add_full_callback (future, full_ok_cb, &log, 2);
+  add_logging_callback (future, &log, 3);
+
+  _sw_future_set_result (future, g_variant_new_int32 (3));
+
+  /* All four ran, in order, and were released. */
+  g_assert_cmpuint (log.order->len, ==, 4);
+  for (guint i = 0; i < 4; i++)
+    g_assert_cmpuint (g_array_index (log.order, guint, i), ==, i);
+  g_assert_cmpint (g_atomic_int_get (&log.destroyed), ==, 4);
+
+  /* Only the second one's end is flagged, and its error is in the log. */
+  ends = dup_events_of (trace, SW_EVENT_CALLBACK_END, id);
+  g_assert_cmpuint (ends->len, ==, 4);
+  g_assert_cmpuint (g_array_index (ends, SwEvent, 0).flags, ==, 0);
+  g_assert_cmpuint (g_array_index (ends, SwEvent, 1).flags, ==, SW_EVENT_FLAG_FAILED);
+  g_assert_cmpuint (g_array_index (ends, SwEvent, 2).flags, ==, 0);
+  g_assert_cmpuint (g_array_index (ends, SwEvent, 3).flags, ==, 0);
+  line = g_strdup_printf ("done-callback of task %" G_GUINT64_FORMAT " (parse later) failed: parser exploded", id);
+  g_assert_cmpuint (count_log_lines (trace, line), ==, 1);
+
+  /* The future itself is untouched by its callback's failure. */
+  g_assert_cmpint (sw_future_get_state (future), ==, SW_FUTURE_FINISHED);
+  callback_log_clear (&log);
+}
+
+static void
+test_future_failing_callback_after_done_is_recorded (void)
+{
+  g_autoptr(SwTrace) trace = sw_trace_new (0);
+  g_autoptr(SwFuture) future = _sw_future_new (trace, "done already");
+  CallbackLog log;
+
+  callback_log_init (&log);
+  _sw_future_set_result (future, g_variant_new_int32 (1));
+
+  /* Runs at once, here; its failure is recorded and add returns normally. */
+  add_full_callback (future, full_failing_cb, &log, 0);
+  g_assert_cmpuint (log.order->len, ==, 1);
+  g_assert_true (log.thread == g_thread_self ());
+  g_assert_cmpuint (the_event (trace, SW_EVENT_CALLBACK_END, sw_future_get_id (future)).flags,
+                    ==, SW_EVENT_FLAG_FAILED);
+  g_assert_cmpuint (count_log_lines (trace, "parser exploded"), ==, 1);
+
+  /* A callback added after it still runs. */
+  add_logging_callback (future, &log, 1);
+  g_assert_cmpuint (log.order->len, ==, 2);
+  callback_log_clear (&log);
+}
+
+/* Completes futures from another thread once the main thread is blocked
+ * (a WAIT_BEGIN about @wait_object is in the trace) — with @each_wait,
+ * blocked again before each one, as as_completed's next() is. */
+typedef struct
+{
+  SwTrace  *trace;
+  guint64   wait_object;
+  SwFuture *to_finish[4];  /* NULL-terminated; finished in this order */
+  gboolean  fail;          /* fail them instead */
+  gboolean  each_wait;
+} LateCompleter;
+
+static gpointer
+late_completer_thread (gpointer data)
+{
+  LateCompleter *lc = data;
+
+  for (guint i = 0; i < G_N_ELEMENTS (lc->to_finish) && lc->to_finish[i] != NULL; i++)
+    {
+      /* Before each completion, the waiter must be blocked again. */
+      gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+
+      while (count_events (lc->trace, SW_EVENT_WAIT_BEGIN, lc->wait_object) <= (lc->each_wait ? i : 0))
+        {
+          g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+          g_thread_yield ();
+        }
+      if (lc->fail)
+        _sw_future_set_error (lc->to_finish[i], g_error_new_literal (SW_ERROR, SW_ERROR_FAILED, "late"));
+      else
+        _sw_future_set_result (lc->to_finish[i], g_variant_new_int32 ((gint32) i));
+    }
+  return NULL;
+}
+
+static gboolean
+array_has (GPtrArray *array,
+           SwFuture  *future)
+{
+  return g_ptr_array_find (array, future, NULL);
+}
+
+static void
+test_future_wait_first_completed (void)
+{
+  g_autoptr(SwTrace) trace = sw_trace_new (0);
+  g_autoptr(SwFuture) slow = _sw_future_new (trace, "slow");
+  g_autoptr(SwFuture) quick = _sw_future_new (trace, "quick");
+  g_autoptr(GPtrArray) done = NULL;
+  g_autoptr(GPtrArray) not_done = NULL;
+  SwFuture *fs[] = { slow, quick };
+  LateCompleter lc = { trace, sw_future_get_id (slow), { quick, NULL }, FALSE };
+  GThread *thread;
+
+  thread = g_thread_new ("completer", late_completer_thread, &lc);
+  g_assert_true (sw_futures_wait (fs, 2, SW_WAIT_FIRST_COMPLETED, -1, &done, &not_done));
+  g_thread_join (thread);
+
+  g_assert_cmpuint (done->len, ==, 1);
+  g_assert_true (array_has (done, quick));
+  g_assert_cmpuint (not_done->len, ==, 1);
+  g_assert_true (array_has (not_done, slow));
+  /* It blocked, on this lane, about the first future given. */
+  g_assert_cmpuint (the_event (trace, SW_EVENT_WAIT_BEGIN, sw_future_get_id (slow)).lane, ==,
+                    sw_trace_get_current_lane (trace));
+  g_assert_cmpuint (the_event (trace, SW_EVENT_WAIT_END, sw_future_get_id (slow)).flags, ==, 0);
+  /* No done-callback was used for it. */
+  g_assert_cmpuint (count_events (trace, SW_EVENT_CALLBACK_BEGIN, sw_future_get_id (quick)), ==, 0);
+}
+
+static void
+test_future_wait_already_done_does_not_block (void)
+{
+  g_autoptr(SwTrace) trace = sw_trace_new (0);
+  g_autoptr(SwFuture) pending = _sw_future_new (trace, "pending");
+  g_autoptr(SwFuture) finished = _sw_future_new (trace, "finished");
+  g_autoptr(GPtrArray) done = NULL;
+  g_autoptr(GPtrArray) not_done = NULL;
+  SwFuture *fs[] = { pending, finished };
+
+  _sw_future_set_result (finished, g_variant_new_int32 (1));
+  g_assert_true (sw_futures_wait (fs, 2, SW_WAIT_FIRST_COMPLETED, -1, &done, &not_done));
+  g_assert_cmpuint (done->len, ==, 1);
+  g_assert_true (done->pdata[0] == finished);
+  g_assert_cmpuint (not_done->len, ==, 1);
+  g_assert_true (not_done->pdata[0] == pending);
+  g_assert_cmpuint (count_events (trace, SW_EVENT_WAIT_BEGIN, sw_future_get_id (pending)), ==, 0);
+
+  /* Nothing at all to wait for is met at once in every mode. */
+  for (SwWaitMode mode = SW_WAIT_FIRST_COMPLETED; mode <= SW_WAIT_ALL_COMPLETED; mode++)
+    {
+      g_autoptr(GPtrArray) d = NULL;
+      g_autoptr(GPtrArray) nd = NULL;
+
+      g_assert_true (sw_futures_wait (NULL, 0, mode, -1, &d, &nd));
+      g_assert_cmpuint (d->len, ==, 0);
+      g_assert_cmpuint (nd->len, ==, 0);
+    }
+}
+
+static void
+test_future_wait_first_exception (void)
+{
+  g_autoptr(SwTrace) trace = sw_trace_new (0);
+  g_autoptr(SwFuture) slow = _sw_future_new (trace, "slow");
+  g_autoptr(SwFuture) ok = _sw_future_new (trace, "ok");
+  g_autoptr(SwFuture) cancelled = _sw_future_new (trace, "cancelled");
+  g_autoptr(SwFuture) failing = _sw_future_new (trace, "failing");
+  g_autoptr(GPtrArray) done = NULL;
+  g_autoptr(GPtrArray) not_done = NULL;
+  SwFuture *fs[] = { slow, ok, cancelled, failing };
+  LateCompleter lc = { trace, sw_future_get_id (slow), { failing, NULL }, TRUE };
+  GThread *thread;
+
+  /* A success and a cancellation do not end a FIRST_EXCEPTION wait. */
+  _sw_future_set_result (ok, g_variant_new_int32 (1));
+  g_assert_true (sw_future_cancel (cancelled));
+
+  thread = g_thread_new ("completer", late_completer_thread, &lc);
+  g_assert_true (sw_futures_wait (fs, 4, SW_WAIT_FIRST_EXCEPTION, -1, &done, &not_done));
+  g_thread_join (thread);
+
+  g_assert_cmpuint (done->len, ==, 3);
+  g_assert_true (done->pdata[0] == ok);
+  g_assert_true (done->pdata[1] == cancelled);
+  g_assert_true (done->pdata[2] == failing);
+  g_assert_cmpuint (not_done->len, ==, 1);
+  g_assert_true (not_done->pdata[0] == slow);
+}
+
+static void
+test_future_wait_first_exception_all_done_without_failure (void)
+{
+  g_autoptr(SwTrace) trace = sw_trace_new (0);
+  g_autoptr(SwFuture) a = _sw_future_new (trace, "a");
+  g_autoptr(SwFuture) b = _sw_future_new (trace, "b");
+  g_autoptr(GPtrArray) done = NULL;
+  g_autoptr(GPtrArray) not_done = NULL;
+  SwFuture *fs[] = { a, b };
+  LateCompleter lc = { trace, sw_future_get_id (a), { b, a, NULL }, FALSE };
+  GThread *thread;
+
+  thread = g_thread_new ("completer", late_completer_thread, &lc);
+  g_assert_true (sw_futures_wait (fs, 2, SW_WAIT_FIRST_EXCEPTION, -1, &done, &not_done));
+  g_thread_join (thread);
+
+  g_assert_cmpuint (done->len, ==, 2);
+  g_assert_cmpuint (not_done->len, ==, 0);
+  /* One wait, which the first completion did not end. */
+  g_assert_cmpuint (count_events (trace, SW_EVENT_WAIT_BEGIN, sw_future_get_id (a)), ==, 1);
+}
+
+static void
+test_future_wait_all_completed_and_timeout (void)
+{
+  g_autoptr(SwTrace) trace = sw_trace_new (0);
+  g_autoptr(SwFuture) a = _sw_future_new (trace, "a");
+  g_autoptr(SwFuture) b = _sw_future_new (trace, "b");
+  g_autoptr(SwFuture) stuck = _sw_future_new (trace, "stuck");
+  SwFuture *fs[] = { a, a, b, stuck, b };
+
+  _sw_future_set_result (a, g_variant_new_int32 (1));
+  _sw_future_set_error (b, g_error_new_literal (SW_ERROR, SW_ERROR_FAILED, "x"));
+
+  /* Timed out: partial sets, duplicates counted once. */
+  {
+    g_autoptr(GPtrArray) done = NULL;
+    g_autoptr(GPtrArray) not_done = NULL;
+
+    g_assert_false (sw_futures_wait (fs, G_N_ELEMENTS (fs), SW_WAIT_ALL_COMPLETED, 1000, &done, &not_done));
+    g_assert_cmpuint (done->len, ==, 2);
+    g_assert_true (done->pdata[0] == a);
+    g_assert_true (done->pdata[1] == b);
+    g_assert_cmpuint (not_done->len, ==, 1);
+    g_assert_true (not_done->pdata[0] == stuck);
+    g_assert_cmpuint (the_event (trace, SW_EVENT_WAIT_END, sw_future_get_id (a)).flags, ==,
+                      SW_EVENT_FLAG_FAILED);
+  }
+  /* Polling does not block. */
+  {
+    g_autoptr(GPtrArray) done = NULL;
+
+    g_assert_false (sw_futures_wait (fs, G_N_ELEMENTS (fs), SW_WAIT_ALL_COMPLETED, 0, &done, NULL));
+    g_assert_cmpuint (done->len, ==, 2);
+    g_assert_cmpuint (count_events (trace, SW_EVENT_WAIT_BEGIN, sw_future_get_id (a)), ==, 1);
+  }
+  /* All done: met. */
+  {
+    g_autoptr(GPtrArray) done = NULL;
+    g_autoptr(GPtrArray) not_done = NULL;
+
+    g_assert_true (sw_future_cancel (stuck));
+    g_assert_true (sw_futures_wait (fs, G_N_ELEMENTS (fs), SW_WAIT_ALL_COMPLETED, -1, &done, &not_done));
+    g_assert_cmpuint (done->len, ==, 3);
+    g_assert_cmpuint (not_done->len, ==, 0);
+  }
+}
+
+static void
+test_future_as_completed_in_completion_order (void)
+{
+  g_autoptr(SwTrace) trace = sw_trace_new (0);
+  g_autoptr(SwFuture) a = _sw_future_new (trace, "a");
+  g_autoptr(SwFuture) b = _sw_future_new (trace, "b");
+  g_autoptr(SwFuture) c = _sw_future_new (trace, "c");
+  g_autoptr(SwFuture) d = _sw_future_new (trace, "d");
+  g_autoptr(SwAsCompleted) iter = NULL;
+  SwFuture *fs[] = { a, b, c, b, d };
+  /* a blocks the iteration; c and b finish later, in that order. */
+  LateCompleter lc = { trace, sw_future_get_id (a), { c, b, a, NULL }, FALSE, TRUE };
+  SwFuture *expected[] = { d, c, b, a };
+  GThread *thread;
+
+  _sw_future_set_result (d, g_variant_new_int32 (0));
+  iter = sw_as_completed_new (fs, G_N_ELEMENTS (fs), -1);
+  thread = g_thread_new ("completer", late_completer_thread, &lc);
+
+  /* Already done first, then by completion, each once. */
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(SwFuture) next = sw_as_completed_next (iter, &error);
+
+      g_assert_no_error (error);
+      g_assert_true (next == expected[i]);
+    }
+  {
+    g_autoptr(GError) error = NULL;
+
+    g_assert_null (sw_as_completed_next (iter, &error));
+    g_assert_no_error (error);
+  }
+  g_thread_join (thread);
+  g_assert_cmpuint (count_events (trace, SW_EVENT_WAIT_BEGIN, sw_future_get_id (a)), ==, 3);
+}
+
+static void
+test_future_as_completed_times_out (void)
+{
+  g_autoptr(SwTrace) trace = sw_trace_new (0);
+  g_autoptr(SwFuture) done = _sw_future_new (trace, "done");
+  g_autoptr(SwFuture) stuck1 = _sw_future_new (trace, "stuck 1");
+  g_autoptr(SwFuture) stuck2 = _sw_future_new (trace, "stuck 2");
+  g_autoptr(SwAsCompleted) iter = NULL;
+  g_autoptr(SwFuture) first = NULL;
+  g_autoptr(GError) error = NULL;
+  SwFuture *fs[] = { stuck1, done, stuck2 };
+
+  _sw_future_set_result (done, g_variant_new_int32 (0));
+  iter = sw_as_completed_new (fs, G_N_ELEMENTS (fs), 1000);
+
+  first = sw_as_completed_next (iter, &error);
+  g_assert_no_error (error);
+  g_assert_true (first == done);
+  g_assert_null (sw_as_completed_next (iter, &error));
+  g_assert_error (error, SW_ERROR, SW_ERROR_TIMED_OUT);
+  g_assert_cmpstr (error->message, ==, "2 (of 3) futures unfinished");
+
+  /* Freed early: the futures are left alone and can still complete. */
+  g_clear_pointer (&iter, sw_as_completed_free);
+  _sw_future_set_result (stuck1, g_variant_new_int32 (1));
+  g_assert_cmpint (sw_future_get_state (stuck2), ==, SW_FUTURE_PENDING);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -621,6 +1058,17 @@ main (int   argc,
   g_test_add_func ("/Sw/Future/callback-runs-on-cancel", test_future_callback_runs_on_cancel);
   g_test_add_func ("/Sw/Future/second-completion-keeps-first", test_future_second_completion_keeps_first);
   g_test_add_func ("/Sw/Future/dropped-pending-releases-callbacks", test_future_dropped_pending_releases_callbacks);
+
+  g_test_add_func ("/Sw/Future/exception-returns-task-error", test_future_exception_returns_task_error);
+  g_test_add_func ("/Sw/Future/failing-callback-is-recorded-and-others-run", test_future_failing_callback_is_recorded_and_others_run);
+  g_test_add_func ("/Sw/Future/failing-callback-after-done-is-recorded", test_future_failing_callback_after_done_is_recorded);
+  g_test_add_func ("/Sw/Future/wait-first-completed", test_future_wait_first_completed);
+  g_test_add_func ("/Sw/Future/wait-already-done-does-not-block", test_future_wait_already_done_does_not_block);
+  g_test_add_func ("/Sw/Future/wait-first-exception", test_future_wait_first_exception);
+  g_test_add_func ("/Sw/Future/wait-first-exception-all-done-without-failure", test_future_wait_first_exception_all_done_without_failure);
+  g_test_add_func ("/Sw/Future/wait-all-completed-and-timeout", test_future_wait_all_completed_and_timeout);
+  g_test_add_func ("/Sw/Future/as-completed-in-completion-order", test_future_as_completed_in_completion_order);
+  g_test_add_func ("/Sw/Future/as-completed-times-out", test_future_as_completed_times_out);
 
   return g_test_run ();
 }
