@@ -11,6 +11,7 @@
 
 #include "sw-clock.h"
 #include "sw-error.h"
+#include "sw-executor.h"
 #include "sw-trace.h"
 
 #define RECORD_EVENTS_PER_THREAD (2u * 1000u * 1000u)
@@ -127,6 +128,80 @@ bench_record (SwBenchLineFunc   line,
   return TRUE;
 }
 
+#define POOL_TASKS 10000
+#define POOL_ROUNDS 3
+
+static void
+count_done_cb (SwFuture *future,
+               gpointer  user_data)
+{
+  g_atomic_int_inc ((gint *) user_data);
+}
+
+/* µs per task: POOL_TASKS trivial tasks submitted asynchronously to 4
+ * workers, each with a done-callback, tracing on; from the first submit
+ * to the return of shutdown(wait).  Pool start-up is not counted. */
+static gboolean
+measure_pool (const char  *kind,
+              double      *best_us,
+              GError     **error)
+{
+  *best_us = G_MAXDOUBLE;
+
+  for (guint round = 0; round < POOL_ROUNDS; round++)
+    {
+      g_autoptr(SwTrace) trace = sw_trace_new (0);
+      g_autoptr(SwExecutor) pool = sw_executor_new_pool (kind, trace, 4, error);
+      g_autoptr(GVariant) args = NULL;
+      gint done = 0;
+      gint64 start;
+
+      if (pool == NULL)
+        return FALSE;
+      args = g_variant_ref_sink (g_variant_new ("(v)", g_variant_new_uint32 (1)));
+
+      start = sw_clock_monotonic_ns ();
+      for (guint i = 0; i < POOL_TASKS; i++)
+        {
+          g_autoptr(SwFuture) future = sw_executor_submit_task (pool, NULL, "return_value", args, error);
+
+          if (future == NULL)
+            return FALSE;
+          sw_future_add_done_callback (future, count_done_cb, &done, NULL);
+        }
+      sw_executor_shutdown (pool, TRUE, FALSE);
+      *best_us = MIN (*best_us, (sw_clock_monotonic_ns () - start) / 1000.0 / POOL_TASKS);
+
+      if (g_atomic_int_get (&done) != POOL_TASKS)
+        {
+          g_set_error (error, SW_ERROR, SW_ERROR_FAILED, "bench pool: %d of %d callbacks ran",
+                       g_atomic_int_get (&done), POOL_TASKS);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+bench_pool (SwBenchLineFunc   line,
+            gpointer          user_data,
+            GError          **error)
+{
+  static const char * const kinds[] = { "thread", "process" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    {
+      g_autofree char *text = NULL;
+      double us;
+
+      if (!measure_pool (kinds[i], &us, error))
+        return FALSE;
+      text = g_strdup_printf ("bench %s_pool_us_per_task %.2f us/task", kinds[i], us);
+      line (text, user_data);
+    }
+  return TRUE;
+}
+
 typedef struct
 {
   const char *name;
@@ -135,6 +210,7 @@ typedef struct
 
 static const SwBench benches[] = {
   { "record", bench_record },
+  { "pool", bench_pool },
 };
 
 const char * const *

@@ -3,6 +3,10 @@
 
 #include "sw-executor.h"
 
+#include "sw-error.h"
+#include "sw-process-pool.h"
+#include "sw-thread-pool.h"
+
 G_DEFINE_INTERFACE (SwExecutor, sw_executor, G_TYPE_OBJECT)
 
 static void
@@ -56,4 +60,43 @@ sw_executor_set_print_func (SwExecutor      *self,
   g_return_if_fail (SW_IS_EXECUTOR (self));
 
   SW_EXECUTOR_GET_IFACE (self)->set_print_func (self, func, user_data);
+}
+
+/**
+ * sw_executor_get_cancellable:
+ *
+ * What the pool's running tasks watch (SwTaskContext.cancellable, also in
+ * worker processes).  shutdown (cancel_futures) cancels it; cancel it
+ * yourself to stop the running tasks but let the pool finish the rest.
+ *
+ * Returns: (transfer none): the pool's cancellable
+ */
+GCancellable *
+sw_executor_get_cancellable (SwExecutor *self)
+{
+  g_return_val_if_fail (SW_IS_EXECUTOR (self), NULL);
+
+  return SW_EXECUTOR_GET_IFACE (self)->get_cancellable (self);
+}
+
+/**
+ * sw_executor_new_pool:
+ * @kind: "thread" or "process"
+ *
+ * Returns: (transfer full): a new pool, or NULL with @error
+ */
+SwExecutor *
+sw_executor_new_pool (const char  *kind,
+                      SwTrace     *trace,
+                      guint        max_workers,
+                      GError     **error)
+{
+  if (g_strcmp0 (kind, "thread") == 0)
+    return SW_EXECUTOR (sw_thread_pool_new (trace, max_workers, error));
+  if (g_strcmp0 (kind, "process") == 0)
+    return SW_EXECUTOR (sw_process_pool_new (trace, max_workers, error));
+
+  g_set_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
+               "unknown kind of pool '%s' (thread or process)", kind ? kind : "");
+  return NULL;
 }

@@ -31,7 +31,14 @@ struct _SwExecutorInterface
   void      (*set_print_func)  (SwExecutor       *self,
                                 SwTaskPrintFunc   func,
                                 gpointer          user_data);
+  GCancellable *(*get_cancellable) (SwExecutor    *self);
 };
+
+/* A new pool by kind: "thread" or "process". */
+SwExecutor *sw_executor_new_pool     (const char       *kind,
+                                      SwTrace          *trace,
+                                      guint             max_workers,
+                                      GError          **error) G_GNUC_WARN_UNUSED_RESULT;
 
 SwFuture *sw_executor_submit_task    (SwExecutor       *self,
                                       const char       *label,
@@ -44,6 +51,7 @@ void      sw_executor_shutdown       (SwExecutor       *self,
 void      sw_executor_set_print_func (SwExecutor       *self,
                                       SwTaskPrintFunc   func,
                                       gpointer          user_data);
+GCancellable *sw_executor_get_cancellable (SwExecutor  *self);
 
 /* map(): every task is submitted at once; results come back in submission
  * order, the first failure ends the iteration with that task's error, and

@@ -111,10 +111,13 @@ typedef struct
   guint64       id;
   char         *worker_path;
   int           wake_fd;        /* eventfd: submit/shutdown → manager */
+  GCancellable *cancellable;    /* cancelled: running tasks are told to stop */
+  gulong        cancelled_id;
 
   /* Manager thread only. */
   SwProcWorker *workers;        /* max_workers of them */
   guint64       dispatch_clock;
+  gboolean      stop_sent;      /* SIGUSR1 went to every worker */
   gint64        service_us;     /* running average of a task's time in a worker; -1: none yet */
   GByteArray   *scratch;        /* aligned copies of imported events */
 
@@ -125,6 +128,7 @@ typedef struct
   GQueue           queue;          /* SwProcItem.link, pending, oldest first */
   gboolean         wake_pending;   /* the eventfd was written, manager not yet awake */
   gboolean         shutdown;
+  gboolean         stop_tasks;     /* @cancellable was cancelled */
   char            *broken;         /* why the pool is broken, NULL while it is not */
   gboolean         started;        /* spawning is over, well or not */
   GError          *start_error;
@@ -168,6 +172,8 @@ sw_proc_core_clear (gpointer data)
    * says it is done, and it holds a reference until then. */
   g_warn_if_fail (g_queue_is_empty (&core->queue));
 
+  g_cancellable_disconnect (core->cancellable, core->cancelled_id);
+  g_clear_object (&core->cancellable);
   if (core->thread != NULL)
     g_thread_unref (core->thread);
   if (core->wake_fd >= 0)
@@ -613,13 +619,27 @@ sw_proc_core_dispatch (SwProcCore *core,
   GList *link;
   gboolean skipped = FALSE;
 
+  gboolean stop_tasks;
+
   g_mutex_lock (&core->mutex);
   core->wake_pending = FALSE;
   while (taken.length < n_idle && (link = g_queue_pop_head_link (&core->queue)) != NULL)
     g_queue_push_tail_link (&taken, link);
   *shutdown = core->shutdown;
   *queue_empty = g_queue_is_empty (&core->queue);
+  stop_tasks = core->stop_tasks;
   g_mutex_unlock (&core->mutex);
+
+  /* Told to stop: the workers' tasks see their cancellable cancelled (the
+   * worker turns SIGUSR1 into that).  Only the manager reaps, so a pid it
+   * signals is still its worker's, never a recycled one. */
+  if (stop_tasks && !core->stop_sent)
+    {
+      for (guint i = 0; i < core->max_workers; i++)
+        if (!core->workers[i].reaped && core->workers[i].hello)
+          kill (core->workers[i].pid, SIGUSR1);
+      core->stop_sent = TRUE;
+    }
 
   while ((link = g_queue_pop_head_link (&taken)) != NULL)
     {
@@ -896,6 +916,23 @@ sw_process_pool_manager (gpointer data)
   return NULL;
 }
 
+/* Any thread: whoever cancels the pool's cancellable. */
+static void
+sw_proc_core_cancelled_cb (GCancellable *cancellable,
+                           gpointer      data)
+{
+  SwProcCore *core = data;
+  gboolean wake;
+
+  g_mutex_lock (&core->mutex);
+  core->stop_tasks = TRUE;
+  wake = sw_proc_core_wake_locked (core);
+  g_mutex_unlock (&core->mutex);
+
+  if (wake)
+    sw_proc_core_wake (core);
+}
+
 static void
 sw_proc_core_shutdown (SwProcCore *core,
                        gboolean    wait,
@@ -928,6 +965,8 @@ sw_proc_core_shutdown (SwProcCore *core,
       sw_future_cancel (item->future);
       sw_proc_item_free (item);
     }
+  if (cancel_futures)
+    g_cancellable_cancel (core->cancellable);
 
   if (wait)
     {
@@ -1091,6 +1130,10 @@ sw_process_pool_new (SwTrace  *trace,
   g_mutex_init (&core->mutex);
   g_cond_init (&core->cond);
   g_queue_init (&core->queue);
+  core->cancellable = g_cancellable_new ();
+  core->cancelled_id = g_cancellable_connect (core->cancellable,
+                                              G_CALLBACK (sw_proc_core_cancelled_cb),
+                                              core, NULL);
 
   self = g_object_new (SW_TYPE_PROCESS_POOL, NULL);
   self->core = core;
@@ -1315,10 +1358,17 @@ sw_process_pool_executor_set_print_func (SwExecutor      *executor,
   sw_process_pool_set_print_func (SW_PROCESS_POOL (executor), func, user_data);
 }
 
+static GCancellable *
+sw_process_pool_executor_get_cancellable (SwExecutor *executor)
+{
+  return SW_PROCESS_POOL (executor)->core->cancellable;
+}
+
 static void
 sw_process_pool_executor_init (SwExecutorInterface *iface)
 {
   iface->submit_task = sw_process_pool_submit_task;
   iface->shutdown = sw_process_pool_executor_shutdown;
   iface->set_print_func = sw_process_pool_executor_set_print_func;
+  iface->get_cancellable = sw_process_pool_executor_get_cancellable;
 }

@@ -11,9 +11,13 @@
 #include "sw-tasks.h"
 
 extern const SwScenario sw_scenario_thread_pool;
+extern const SwScenario sw_scenario_process_pool;
+extern const SwScenario sw_scenario_callbacks;
 
 static const SwScenario * const scenarios[] = {
   &sw_scenario_thread_pool,
+  &sw_scenario_process_pool,
+  &sw_scenario_callbacks,
 };
 
 /**

@@ -572,10 +572,17 @@ sw_thread_pool_set_print_func (SwExecutor      *executor,
   g_mutex_unlock (&core->mutex);
 }
 
+static GCancellable *
+sw_thread_pool_executor_get_cancellable (SwExecutor *executor)
+{
+  return SW_THREAD_POOL (executor)->core->cancellable;
+}
+
 static void
 sw_thread_pool_executor_init (SwExecutorInterface *iface)
 {
   iface->submit_task = sw_thread_pool_submit_task;
   iface->shutdown = sw_thread_pool_executor_shutdown;
   iface->set_print_func = sw_thread_pool_set_print_func;
+  iface->get_cancellable = sw_thread_pool_executor_get_cancellable;
 }

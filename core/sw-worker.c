@@ -14,6 +14,7 @@
 #include "sw-worker.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -41,6 +42,7 @@ typedef struct
   guint64        task_id;        /* the running task, 0 between tasks */
   gboolean       peer_gone;      /* a write found the parent's end closed */
   GError        *error;          /* the first write error, if any */
+  GCancellable  *cancellable;    /* every task's; SIGUSR1 cancels it */
 } SwWorker;
 
 gboolean
@@ -199,7 +201,6 @@ sw_worker_run (SwWorker *worker,
                GVariant *body)
 {
   SwTaskContext context = { 0 };
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) args = NULL;
   g_autoptr(GVariant) result = NULL;
@@ -225,7 +226,7 @@ sw_worker_run (SwWorker *worker,
   if (error == NULL)
     {
       context.trace = worker->trace;
-      context.cancellable = cancellable;
+      context.cancellable = worker->cancellable;
       context.print = sw_worker_print_cb;
       context.print_data = worker;
       context.in_worker = TRUE;
@@ -242,6 +243,37 @@ sw_worker_run (SwWorker *worker,
                                                          error ? error->code : 0,
                                                          error ? error->message : "task failed")));
   worker->task_id = 0;
+}
+
+/* The parent stops our running task with SIGUSR1.  A handler could not
+ * cancel a GCancellable (it takes locks), so the signal is blocked and a
+ * thread of ours waits for it.  Blocked before our first message: the
+ * parent only signals a worker that has said hello. */
+static gpointer
+sw_worker_stop_listener (gpointer data)
+{
+  GCancellable *cancellable = data;   /* owned: the thread outlives main's frame */
+  sigset_t set;
+  int signo;
+
+  sigemptyset (&set);
+  sigaddset (&set, SIGUSR1);
+  while (sigwait (&set, &signo) == 0)
+    g_cancellable_cancel (cancellable);
+  return NULL;
+}
+
+static void
+sw_worker_listen_for_stop (SwWorker *worker)
+{
+  sigset_t set;
+
+  sigemptyset (&set);
+  sigaddset (&set, SIGUSR1);
+  pthread_sigmask (SIG_BLOCK, &set, NULL);
+  /* Never joined: it lives as long as the process. */
+  g_thread_unref (g_thread_new ("stop-listener", sw_worker_stop_listener,
+                                g_object_ref (worker->cancellable)));
 }
 
 /**
@@ -263,6 +295,8 @@ sw_worker_main (int       fd,
   int status = 0;
 
   worker.fd = fd;
+  worker.cancellable = g_cancellable_new ();
+  sw_worker_listen_for_stop (&worker);
   worker.trace = sw_trace_new (0);
   g_snprintf (name, sizeof name, "worker %u", index);
   sw_trace_name_thread (worker.trace, name);
@@ -336,6 +370,7 @@ sw_worker_main (int       fd,
   sw_wire_reader_free (worker.reader);
   sw_trace_cursor_free (worker.cursor);
   g_object_unref (worker.trace);
+  g_object_unref (worker.cancellable);
 
   return status;
 }

@@ -7,6 +7,7 @@
 #include "sw-error.h"
 #include "sw-executor.h"
 #include "sw-future.h"
+#include "sw-process-pool.h"
 #include "sw-scenario.h"
 #include "sw-stats.h"
 #include "sw-tasks.h"

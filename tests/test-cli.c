@@ -118,7 +118,7 @@ test_cli_run_prints_lesson_and_writes_trace (void)
   g_assert_cmpint (r.status, ==, 0);
   for (guint i = 1; i <= 4; i++)
     {
-      g_autofree char *running = g_strdup_printf ("task %u is running on thread ", i);
+      g_autofree char *running = g_strdup_printf ("task %u is running in process ", i);
       g_autofree char *result = g_strdup_printf ("task %u result: %u", i, i);
 
       g_assert_nonnull (strstr (r.out, running));

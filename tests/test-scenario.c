@@ -1,6 +1,8 @@
 /* test-scenario.c — parameters are checked; the thread-pool lesson runs for real */
 #include "config.h"
 
+#include <unistd.h>
+
 #include "switchyard.h"
 
 static void
@@ -70,8 +72,10 @@ test_scenario_params_defaults_and_checks (void)
 
 typedef struct
 {
-  guint n_lines;
-  gboolean saw_done;
+  GMutex     mutex;     /* lines come from workers and the manager too */
+  GPtrArray *all;       /* guarded by mutex */
+  guint      n_lines;
+  gboolean   saw_done;
 } Lines;
 
 static void
@@ -80,16 +84,40 @@ count_line_cb (const char *line,
 {
   Lines *lines = user_data;
 
-  g_atomic_int_inc (&lines->n_lines);
+  g_mutex_lock (&lines->mutex);
+  if (lines->all == NULL)
+    lines->all = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (lines->all, g_strdup (line));
+  lines->n_lines++;
   if (g_str_has_prefix (line, "main done in"))
     lines->saw_done = TRUE;
+  g_mutex_unlock (&lines->mutex);
 }
 
-static GArray *
-run_lesson (const char * const *assignments,
-            Lines              *lines)
+static gboolean
+lines_contain (Lines      *lines,
+               const char *needle)
 {
-  const SwScenario *s = sw_scenario_get_default ();
+  for (guint i = 0; lines->all && i < lines->all->len; i++)
+    if (strstr (g_ptr_array_index (lines->all, i), needle))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+lines_clear (Lines *lines)
+{
+  g_clear_pointer (&lines->all, g_ptr_array_unref);
+}
+
+/* Runs a scenario to its end; returns its events (and its trace). */
+static GArray *
+run_scenario (const char         *name,
+              const char * const *assignments,
+              Lines              *lines,
+              SwTrace           **trace_out)
+{
+  const SwScenario *s = sw_scenario_lookup (name, NULL);
   g_autoptr(SwParams) p = sw_params_new (s);
   g_autoptr(SwTrace) trace = sw_trace_new (0);
   g_autoptr(SwScenarioRun) run = NULL;
@@ -101,7 +129,143 @@ run_lesson (const char * const *assignments,
   sw_scenario_run_set_line_func (run, count_line_cb, lines);
   g_assert_true (sw_scenario_run_execute (run, &error));
   g_assert_no_error (error);
+  if (trace_out)
+    *trace_out = g_object_ref (trace);
   return sw_trace_dup_events (trace);
+}
+
+static GArray *
+run_lesson (const char * const *assignments,
+            Lines              *lines)
+{
+  return run_scenario ("thread-pool", assignments, lines, NULL);
+}
+
+static gint
+lane_pid (SwTrace *trace,
+          guint32  lane_id)
+{
+  SwLane lane;
+
+  g_assert_true (sw_trace_get_lane (trace, lane_id, &lane));
+  return lane.pid;
+}
+
+static void
+test_scenario_process_pool_reuses_four_processes (void)
+{
+  const char *set[] = { "workers=4", "tasks=10", "min_sleep=0.05", "max_sleep=0.1", NULL };
+  Lines lines = { 0 };
+  g_autoptr(SwTrace) trace = NULL;
+  g_autoptr(GArray) events = run_scenario ("process-pool", set, &lines, &trace);
+  g_autoptr(GHashTable) pids = g_hash_table_new (NULL, NULL);
+  guint callbacks = 0;
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      const SwEvent *e = &g_array_index (events, SwEvent, i);
+
+      if (e->kind == SW_EVENT_TASK_START)
+        {
+          gint pid = lane_pid (trace, e->lane);
+
+          g_assert_cmpint (pid, !=, getpid ());
+          g_hash_table_add (pids, GINT_TO_POINTER (pid));
+        }
+      else if (e->kind == SW_EVENT_CALLBACK_BEGIN)
+        {
+          /* Done-callbacks of a process pool run in the parent process. */
+          g_assert_cmpint (lane_pid (trace, e->lane), ==, getpid ());
+          callbacks++;
+        }
+    }
+  g_assert_cmpuint (g_hash_table_size (pids), ==, 4);
+  g_assert_cmpuint (callbacks, ==, 10);
+  g_assert_true (lines.saw_done);
+  g_assert_true (lines_contain (&lines, "task 10 result: 10"));
+  lines_clear (&lines);
+}
+
+static void
+test_scenario_process_pool_crash_breaks_pool (void)
+{
+  const char *set[] = { "workers=2", "tasks=4", "min_sleep=0.05", "max_sleep=0.1", "crash_task=2", NULL };
+  Lines lines = { 0 };
+  g_autoptr(GArray) events = run_scenario ("process-pool", set, &lines, NULL);
+  SwTaskStats stats;
+
+  /* The run ends by itself and says which futures failed and why. */
+  sw_task_stats_compute ((SwEvent *) events->data, events->len, &stats);
+  g_assert_cmpuint (stats.n_failed, >=, 1);
+  g_assert_true (lines_contain (&lines, "task 2 failed: "));
+  g_assert_true (lines_contain (&lines, "killed by signal 6"));
+  g_assert_true (lines_contain (&lines, "summary: wall "));
+  g_assert_true (lines.saw_done);
+  lines_clear (&lines);
+}
+
+/* Decoupled parse: which lane printed "parses page i", and where did
+ * page i's download start? */
+static void
+assert_parse_lanes (const char *pool,
+                    gboolean    in_parent)
+{
+  g_autofree char *pool_set = g_strdup_printf ("pool=%s", pool);
+  const char *set[] = { pool_set, "pages=4", "workers=4", "min_download=0.05",
+                        "max_download=0.1", "parse=0.02", NULL };
+  Lines lines = { 0 };
+  g_autoptr(SwTrace) trace = NULL;
+  g_autoptr(GArray) events = run_scenario ("callbacks", set, &lines, &trace);
+  g_autoptr(GHashTable) start_lane = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autoptr(GHashTable) label_task = g_hash_table_new (g_str_hash, g_str_equal);
+  guint parses = 0;
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      SwEvent *e = &g_array_index (events, SwEvent, i);
+
+      if (e->kind == SW_EVENT_TASK_SUBMIT)
+        g_hash_table_insert (label_task, (gpointer) sw_trace_lookup_string (trace, e->arg), &e->object);
+      else if (e->kind == SW_EVENT_TASK_START)
+        g_hash_table_insert (start_lane, &e->object, GUINT_TO_POINTER (e->lane));
+    }
+  for (guint i = 0; i < events->len; i++)
+    {
+      const SwEvent *e = &g_array_index (events, SwEvent, i);
+      const char *line;
+      guint page;
+      g_autofree char *label = NULL;
+      guint64 *task;
+
+      if (e->kind != SW_EVENT_LOG)
+        continue;
+      line = sw_trace_lookup_string (trace, e->arg);
+      if (strstr (line, " parses page ") == NULL)
+        continue;
+      page = (guint) g_ascii_strtoull (strstr (line, " parses page ") + 13, NULL, 10);
+      label = g_strdup_printf ("page %u", page);
+      task = g_hash_table_lookup (label_task, label);
+      g_assert_nonnull (task);
+      if (in_parent)
+        g_assert_cmpint (lane_pid (trace, e->lane), ==, getpid ());
+      else
+        g_assert_cmpuint (e->lane, ==, GPOINTER_TO_UINT (g_hash_table_lookup (start_lane, task)));
+      parses++;
+    }
+  g_assert_cmpuint (parses, ==, 4);
+  lines_clear (&lines);
+}
+
+static void
+test_scenario_callbacks_parse_in_parent_for_processes (void)
+{
+  assert_parse_lanes ("process", TRUE);
+}
+
+static void
+test_scenario_callbacks_parse_on_worker_thread_for_threads (void)
+{
+  assert_parse_lanes ("thread", FALSE);
 }
 
 static guint
@@ -170,6 +334,7 @@ test_scenario_thread_pool_async_overlaps (void)
   g_assert_true (lines.saw_done);
   /* Per task: a running line, a callback line, a result line. */
   g_assert_cmpuint (lines.n_lines, >=, 8 * 3);
+  lines_clear (&lines);
 }
 
 static void
@@ -186,6 +351,7 @@ test_scenario_thread_pool_sync_serialises (void)
   g_assert_cmpuint (stats.n_finished, ==, 5);
   g_assert_cmpfloat (stats.speedup, <=, 1.0);
   g_assert_true (lines.saw_done);
+  lines_clear (&lines);
 }
 
 typedef struct
@@ -205,9 +371,9 @@ execute_worker (gpointer data)
 }
 
 static void
-test_scenario_stop_ends_run (void)
+assert_stop_ends_run (const char *name)
 {
-  const SwScenario *s = sw_scenario_get_default ();
+  const SwScenario *s = sw_scenario_lookup (name, NULL);
   g_autoptr(SwParams) p = sw_params_new (s);
   g_autoptr(SwTrace) trace = sw_trace_new (0);
   g_autoptr(SwScenarioRun) run = NULL;
@@ -233,6 +399,19 @@ test_scenario_stop_ends_run (void)
   g_clear_error (&bg.error);
 }
 
+/* Tasks sleep 30 s: had Stop not reached them, meson's timeout fails us. */
+static void
+test_scenario_stop_ends_run (void)
+{
+  assert_stop_ends_run ("thread-pool");
+}
+
+static void
+test_scenario_stop_reaches_worker_processes (void)
+{
+  assert_stop_ends_run ("process-pool");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -244,6 +423,11 @@ main (int    argc,
   g_test_add_func ("/Sw/Scenario/thread-pool-async-overlaps", test_scenario_thread_pool_async_overlaps);
   g_test_add_func ("/Sw/Scenario/thread-pool-sync-serialises", test_scenario_thread_pool_sync_serialises);
   g_test_add_func ("/Sw/Scenario/stop-ends-run", test_scenario_stop_ends_run);
+  g_test_add_func ("/Sw/Scenario/stop-reaches-worker-processes", test_scenario_stop_reaches_worker_processes);
+  g_test_add_func ("/Sw/Scenario/process-pool-reuses-four-processes", test_scenario_process_pool_reuses_four_processes);
+  g_test_add_func ("/Sw/Scenario/process-pool-crash-breaks-pool", test_scenario_process_pool_crash_breaks_pool);
+  g_test_add_func ("/Sw/Scenario/callbacks-parse-in-parent-for-processes", test_scenario_callbacks_parse_in_parent_for_processes);
+  g_test_add_func ("/Sw/Scenario/callbacks-parse-on-worker-thread-for-threads", test_scenario_callbacks_parse_on_worker_thread_for_threads);
 
   return g_test_run ();
 }

@@ -140,7 +140,7 @@ static void
 test_run_to_completion (void)
 {
   static const char * const params[] = {
-    "workers", "4", "tasks", "8", "min_sleep", "0.05", "max_sleep", "0.2", "seed", "7", NULL,
+    "workers", "4", "tasks", "8", "min_sleep", "0.05", "max_sleep", "0.2", NULL,
   };
   SwWindow *win;
   SwTimelineModel *model;
