@@ -108,7 +108,7 @@ sampler_worker (gpointer data)
 {
   SwCtxSampler *sampler = data;
 
-  sw_trace_name_thread (sampler->trace, "ctx-switch sampler");
+  sw_trace_name_helper_thread (sampler->trace, "ctx-switch sampler");
 
   g_mutex_lock (&sampler->mutex);
   while (!sampler->stop)

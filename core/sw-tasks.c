@@ -247,7 +247,8 @@ sw_tasks_run (SwTaskContext  *context,
   result = info->func (context, owned_args, error);
   if (result == NULL && error != NULL && *error == NULL)
     g_set_error (error, SW_ERROR, SW_ERROR_FAILED, "task '%s' returned nothing", name);
-  return result ? g_variant_ref_sink (result) : NULL;
+  /* Tasks return a new or a floating reference: own it either way. */
+  return result ? g_variant_take_ref (result) : NULL;
 }
 
 void

@@ -29,8 +29,12 @@
 
 #include "sw-thread-pool.h"
 
+#include "sw-ctx-switches.h"
 #include "sw-error.h"
 #include "sw-future-private.h"
+
+/* How often the workers' context switches are read while tasks run. */
+#define CTX_SAMPLE_PERIOD_MS 100
 
 typedef struct
 {
@@ -47,6 +51,7 @@ typedef struct
   /* Immutable after creation. */
   SwTrace      *trace;         /* owned */
   GCancellable *cancellable;   /* owned; cancelled by shutdown(cancel_futures) */
+  SwCtxSampler *sampler;       /* owned; reads the workers' context switches */
   guint         max_workers;
 
   gint          n_named;       /* atomic: worker lanes named, for "worker N" */
@@ -70,6 +75,7 @@ typedef struct
 {
   SwPoolCore *core;
   gboolean    completing;      /* counted idle but still completing a task */
+  SwCtxLane  *ctx_lane;        /* this thread's context switches, in this pool */
 } SwWorker;
 
 struct _SwThreadPool
@@ -100,6 +106,7 @@ sw_pool_core_clear (gpointer data)
   g_warn_if_fail (g_queue_is_empty (&core->queue));
 
   g_clear_object (&core->trace);
+  g_clear_pointer (&core->sampler, sw_ctx_sampler_free);
   g_clear_object (&core->cancellable);
   g_mutex_clear (&core->mutex);
   g_cond_clear (&core->work_cond);
@@ -144,8 +151,10 @@ sw_pool_core_run_item (SwPoolCore *core,
   run = _sw_future_set_running (future);
   if (run)
     {
+      sw_ctx_lane_sample_self (worker->ctx_lane);
       sw_trace_record (core->trace, SW_EVENT_TASK_START, 0, sw_future_get_id (future), 0);
       value = item->func (item->user_data, core->cancellable, &error);
+      sw_ctx_lane_sample_self (worker->ctx_lane);
     }
 
   /* Idle from here on, before the caller can see the result: see the top
@@ -182,7 +191,7 @@ sw_thread_pool_worker (gpointer data,
                        gpointer user_data)
 {
   SwPoolCore *core = data;
-  SwWorker worker = { core, FALSE };
+  SwWorker worker = { core, FALSE, NULL };
   gboolean named = FALSE;
 
   g_private_set (&sw_current_worker, &worker);
@@ -212,6 +221,8 @@ sw_thread_pool_worker (gpointer data,
           sw_trace_name_thread (core->trace, name);
         }
       named = TRUE;
+      if (worker.ctx_lane == NULL)
+        worker.ctx_lane = sw_ctx_sampler_add_self (core->sampler, sw_trace_get_thread_lane (core->trace));
 
       sw_pool_core_run_item (core, &worker, link->data);
 
@@ -345,6 +356,7 @@ sw_thread_pool_new (SwTrace  *trace,
   core = g_atomic_rc_box_new0 (SwPoolCore);
   core->trace = g_object_ref (trace);
   core->cancellable = g_cancellable_new ();
+  core->sampler = sw_ctx_sampler_new (trace, CTX_SAMPLE_PERIOD_MS);
   core->max_workers = max_workers;
   g_mutex_init (&core->mutex);
   g_cond_init (&core->work_cond);

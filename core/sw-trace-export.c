@@ -121,6 +121,8 @@ write_metadata (Writer *w,
       const SwLane *lane = &g_array_index (lanes, SwLane, i);
       g_autofree char *label = NULL;
 
+      if (lane->kind == SW_LANE_HELPER)
+        continue;
       begin_event (w);
       if (lane->kind == SW_LANE_PROCESS)
         {

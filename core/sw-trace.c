@@ -352,8 +352,9 @@ default_thread_name (void)
 
 /* Slow path: the calling thread's buffer in this trace, made on first use. */
 static SwTraceBuffer *
-get_buffer_slow (SwTrace  *self,
-                 gboolean  create)
+get_buffer_slow (SwTrace    *self,
+                 gboolean    create,
+                 SwLaneKind  kind)
 {
   guint64 uid = get_thread_uid ();
   SwTraceBuffer *buffer;
@@ -368,7 +369,7 @@ get_buffer_slow (SwTrace  *self,
 
       buffer = g_new0 (SwTraceBuffer, 1);
       buffer->thread_uid = uid;
-      buffer->thread_lane = sw_trace_register_lane (self, SW_LANE_THREAD, name,
+      buffer->thread_lane = sw_trace_register_lane (self, kind, name,
                                                     getpid (), get_tid (),
                                                     self->process_lane);
       buffer->current_lane = buffer->thread_lane;
@@ -393,7 +394,7 @@ get_buffer (SwTrace *self)
 {
   if (G_LIKELY (thread_cache.serial == self->serial))
     return thread_cache.buffer;
-  return get_buffer_slow (self, TRUE);
+  return get_buffer_slow (self, TRUE, SW_LANE_THREAD);
 }
 
 static gpointer
@@ -563,6 +564,19 @@ sw_trace_name_thread (SwTrace    *self,
   return buffer->thread_lane;
 }
 
+/* The engine's own threads (samplers) record on other threads' lanes;
+ * their own lane is kept out of the picture. */
+guint32
+sw_trace_name_helper_thread (SwTrace    *self,
+                             const char *name)
+{
+  g_return_val_if_fail (SW_IS_TRACE (self), 0);
+
+  /* Made a helper from the start, so no consumer ever sees it as a thread. */
+  get_buffer_slow (self, TRUE, SW_LANE_HELPER);
+  return sw_trace_name_thread (self, name);
+}
+
 gboolean
 sw_trace_thread_has_lane (SwTrace *self)
 {
@@ -570,7 +584,7 @@ sw_trace_thread_has_lane (SwTrace *self)
 
   if (thread_cache.serial == self->serial)
     return TRUE;
-  return get_buffer_slow (self, FALSE) != NULL;
+  return get_buffer_slow (self, FALSE, SW_LANE_THREAD) != NULL;
 }
 
 guint32

@@ -72,6 +72,7 @@ typedef enum {
   SW_LANE_PROCESS,
   SW_LANE_THREAD,
   SW_LANE_COROUTINE,
+  SW_LANE_HELPER,     /* the engine's own thread (a sampler): records for others */
 } SwLaneKind;
 
 /* A lane as registered; `name` is owned by the trace and lives as long. */
@@ -119,6 +120,8 @@ guint32     sw_trace_register_lane      (SwTrace        *self,
                                          gint            tid,
                                          guint32         parent);
 guint32     sw_trace_name_thread        (SwTrace        *self,
+                                         const char     *name);
+guint32     sw_trace_name_helper_thread (SwTrace        *self,
                                          const char     *name);
 gboolean    sw_trace_thread_has_lane    (SwTrace        *self);
 guint32     sw_trace_get_thread_lane    (SwTrace        *self);

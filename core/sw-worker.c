@@ -20,6 +20,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "sw-ctx-switches.h"
 #include "sw-error.h"
 #include "sw-tasks.h"
 #include "sw-trace.h"
@@ -27,6 +28,10 @@
 
 /* Events drained per cursor call. */
 #define DRAIN_EVENTS 1024
+
+/* How often our context switches are read while a task runs; they reach
+ * the parent with our next message. */
+#define CTX_SAMPLE_PERIOD_MS 100
 
 typedef struct
 {
@@ -43,6 +48,8 @@ typedef struct
   gboolean       peer_gone;      /* a write found the parent's end closed */
   GError        *error;          /* the first write error, if any */
   GCancellable  *cancellable;    /* every task's; SIGUSR1 cancels it */
+  SwCtxSampler  *sampler;        /* reads our context switches while tasks run */
+  SwCtxLane     *ctx_lane;
 } SwWorker;
 
 gboolean
@@ -217,6 +224,7 @@ sw_worker_run (SwWorker *worker,
     }
 
   worker->task_id = task_id;
+  sw_ctx_lane_sample_self (worker->ctx_lane);
   sw_trace_record (worker->trace, SW_EVENT_TASK_START, 0, task_id, 0);
   /* The start goes out now, so a long task shows as running, unless more
    * tasks are waiting in our buffer: see the top of the file. */
@@ -231,6 +239,7 @@ sw_worker_run (SwWorker *worker,
       context.print_data = worker;
       context.in_worker = TRUE;
       result = sw_tasks_run (&context, name, args, &error);
+      sw_ctx_lane_sample_self (worker->ctx_lane);
     }
 
   if (result != NULL)
@@ -299,7 +308,8 @@ sw_worker_main (int       fd,
   sw_worker_listen_for_stop (&worker);
   worker.trace = sw_trace_new (0);
   g_snprintf (name, sizeof name, "worker %u", index);
-  sw_trace_name_thread (worker.trace, name);
+  worker.sampler = sw_ctx_sampler_new (worker.trace, CTX_SAMPLE_PERIOD_MS);
+  worker.ctx_lane = sw_ctx_sampler_add_self (worker.sampler, sw_trace_name_thread (worker.trace, name));
   worker.cursor = sw_trace_cursor_new (worker.trace);
   worker.reader = sw_wire_reader_new (SW_WORKER_MESSAGE_TYPE);
   worker.writer = sw_wire_writer_new ();
@@ -369,6 +379,7 @@ sw_worker_main (int       fd,
   sw_wire_writer_free (worker.writer);
   sw_wire_reader_free (worker.reader);
   sw_trace_cursor_free (worker.cursor);
+  sw_ctx_sampler_free (worker.sampler);
   g_object_unref (worker.trace);
   g_object_unref (worker.cancellable);
 

@@ -51,6 +51,20 @@ test_ctx_switches_sampled_and_counted_once (void)
   g_thread_join (thread);
   sw_ctx_sampler_free (s.sampler);
 
+  /* The sampler is the engine's own thread: kept out of the picture. */
+  {
+    g_autoptr(GArray) lanes = sw_trace_dup_lanes (trace);
+    guint helpers = 0;
+
+    for (guint i = 0; i < lanes->len; i++)
+      if (g_array_index (lanes, SwLane, i).kind == SW_LANE_HELPER)
+        {
+          g_assert_cmpstr (g_array_index (lanes, SwLane, i).name, ==, "ctx-switch sampler");
+          helpers++;
+        }
+    g_assert_cmpuint (helpers, ==, 1);
+  }
+
   events = sw_trace_dup_events (trace);
   for (guint i = 0; i < events->len; i++)
     {

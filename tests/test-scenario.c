@@ -159,7 +159,7 @@ test_scenario_process_pool_reuses_four_processes (void)
   g_autoptr(SwTrace) trace = NULL;
   g_autoptr(GArray) events = run_scenario ("process-pool", set, &lines, &trace);
   g_autoptr(GHashTable) pids = g_hash_table_new (NULL, NULL);
-  guint callbacks = 0;
+  guint callbacks = 0, ctx_in_workers = 0;
 
   for (guint i = 0; i < events->len; i++)
     {
@@ -172,6 +172,8 @@ test_scenario_process_pool_reuses_four_processes (void)
           g_assert_cmpint (pid, !=, getpid ());
           g_hash_table_add (pids, GINT_TO_POINTER (pid));
         }
+      else if (e->kind == SW_EVENT_CTX_SWITCHES)
+        ctx_in_workers += lane_pid (trace, e->lane) != getpid ();
       else if (e->kind == SW_EVENT_CALLBACK_BEGIN)
         {
           /* Done-callbacks of a process pool run in the parent process. */
@@ -181,6 +183,8 @@ test_scenario_process_pool_reuses_four_processes (void)
     }
   g_assert_cmpuint (g_hash_table_size (pids), ==, 4);
   g_assert_cmpuint (callbacks, ==, 10);
+  /* Workers read their own context switches and ship them with their events. */
+  g_assert_cmpuint (ctx_in_workers, >, 0);
   g_assert_true (lines.saw_done);
   g_assert_true (lines_contain (&lines, "task 10 result: 10"));
   lines_clear (&lines);
@@ -296,7 +300,7 @@ test_scenario_thread_pool_async_overlaps (void)
   g_autoptr(GArray) events = run_lesson (set, &lines);
   g_autoptr(GHashTable) worker_lanes = g_hash_table_new (NULL, NULL);
   guint32 main_lane = 0;
-  guint submits = 0, ends = 0, callbacks = 0;
+  guint submits = 0, ends = 0, callbacks = 0, ctx_on_workers = 0;
 
   for (guint i = 0; i < events->len; i++)
     {
@@ -313,6 +317,9 @@ test_scenario_thread_pool_async_overlaps (void)
           g_assert_cmpuint (e->lane, !=, main_lane);
           g_hash_table_add (worker_lanes, GUINT_TO_POINTER (e->lane));
           break;
+        case SW_EVENT_CTX_SWITCHES:
+          ctx_on_workers += g_hash_table_contains (worker_lanes, GUINT_TO_POINTER (e->lane));
+          break;
         case SW_EVENT_TASK_END:
           ends++;
           break;
@@ -328,6 +335,8 @@ test_scenario_thread_pool_async_overlaps (void)
   g_assert_cmpuint (submits, ==, 8);
   g_assert_cmpuint (ends, ==, 8);
   g_assert_cmpuint (callbacks, ==, 8);
+  /* Sleeping tasks block: their threads' voluntary switches are recorded. */
+  g_assert_cmpuint (ctx_on_workers, >, 0);
   g_assert_cmpuint (g_hash_table_size (worker_lanes), <=, 4);
   g_assert_cmpuint (max_concurrent_tasks (events), >=, 2);
   g_assert_cmpuint (max_concurrent_tasks (events), <=, 4);

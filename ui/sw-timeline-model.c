@@ -150,7 +150,7 @@ sync_lanes (SwTimelineModel *self)
     {
       const SwLane *info = &g_array_index (lanes, SwLane, i);
 
-      if (info->kind == SW_LANE_PROCESS)
+      if (info->kind == SW_LANE_PROCESS || info->kind == SW_LANE_HELPER)
         continue;
       if (!g_hash_table_contains (self->lane_by_id, GUINT_TO_POINTER (info->id)))
         add_lane (self, info);

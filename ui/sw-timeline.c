@@ -1295,6 +1295,21 @@ sw_timeline_fit (SwTimeline *self)
 }
 
 /* Zooms about the middle of the view (keyboard). */
+/* Shows [begin_ns, end_ns] (relative to the run's start) across the
+ * width; the view stays there (no follow). */
+void
+sw_timeline_show_range (SwTimeline *self,
+                        gint64      begin_ns,
+                        gint64      end_ns)
+{
+  g_return_if_fail (SW_IS_TIMELINE (self));
+  g_return_if_fail (end_ns > begin_ns);
+
+  set_follow (self, FALSE);
+  sw_time_scale_fit (&self->scale, begin_ns, end_ns, content_width (self));
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
 void
 sw_timeline_zoom (SwTimeline *self,
                   double      factor)

@@ -17,6 +17,9 @@ void               sw_timeline_set_model        (SwTimeline      *self,
                                                  SwTimelineModel *model);
 gboolean           sw_timeline_get_follow       (SwTimeline      *self);
 void               sw_timeline_fit              (SwTimeline      *self);
+void               sw_timeline_show_range       (SwTimeline      *self,
+                                                 gint64           begin_ns,
+                                                 gint64           end_ns);
 void               sw_timeline_zoom             (SwTimeline      *self,
                                                  double           factor);
 const SwTimeScale *sw_timeline_get_scale        (SwTimeline      *self);
