@@ -971,15 +971,25 @@ sw_proc_core_shutdown (SwProcCore *core,
   if (wait)
     {
       GThread *thread;
+      gboolean waited = FALSE;
 
+      /* Recorded only when it blocks.  Object 0: a wait for the whole
+       * pool, not for one future. */
       g_mutex_lock (&core->mutex);
       while (!core->manager_done)
-        g_cond_wait (&core->cond, &core->mutex);
+        {
+          if (!waited)
+            sw_trace_record (core->trace, SW_EVENT_WAIT_BEGIN, 0, 0, core->id);
+          waited = TRUE;
+          g_cond_wait (&core->cond, &core->mutex);
+        }
       thread = g_steal_pointer (&core->thread);
       g_mutex_unlock (&core->mutex);
 
       if (thread != NULL)
         g_thread_join (thread);
+      if (waited)
+        sw_trace_record (core->trace, SW_EVENT_WAIT_END, 0, 0, core->id);
     }
 }
 

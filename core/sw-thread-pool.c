@@ -274,10 +274,21 @@ sw_pool_core_shutdown (SwPoolCore *core,
 
   if (wait)
     {
+      gboolean waited = FALSE;
+
+      /* Recorded only when it blocks.  Object 0: a wait for the whole
+       * pool, not for one future. */
       g_mutex_lock (&core->mutex);
       while (core->n_workers > 0)
-        g_cond_wait (&core->exit_cond, &core->mutex);
+        {
+          if (!waited)
+            sw_trace_record (core->trace, SW_EVENT_WAIT_BEGIN, 0, 0, pool_id);
+          waited = TRUE;
+          g_cond_wait (&core->exit_cond, &core->mutex);
+        }
       g_mutex_unlock (&core->mutex);
+      if (waited)
+        sw_trace_record (core->trace, SW_EVENT_WAIT_END, 0, 0, pool_id);
     }
 }
 

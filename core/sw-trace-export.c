@@ -291,8 +291,10 @@ sw_trace_to_chrome_json (SwTrace *trace)
           record = task_record (tasks, e->object);
           if (record->wait != NULL)
             {
-              g_autofree char *name = g_strdup_printf ("result(%s)",
-                                                       task_name (&w, record, e->object, fallback, sizeof fallback));
+              g_autofree char *name = e->object == 0
+                                      ? g_strdup ("shutdown(wait=True)")
+                                      : g_strdup_printf ("result(%s)",
+                                                         task_name (&w, record, e->object, fallback, sizeof fallback));
               write_slice (&w, name, "wait", lane, (gint64) record->wait->time, (gint64) e->time, NULL);
               record->wait = NULL;
             }

@@ -25,8 +25,9 @@ typedef enum {
   SW_EVENT_TASK_CANCEL,      /* object: task id */
   SW_EVENT_CALLBACK_BEGIN,   /* object: task id; on the lane that runs it */
   SW_EVENT_CALLBACK_END,     /* object: task id; flags: SW_EVENT_FLAG_FAILED */
-  SW_EVENT_WAIT_BEGIN,       /* object: task id waited on (result()) */
-  SW_EVENT_WAIT_END,         /* object: task id */
+  SW_EVENT_WAIT_BEGIN,       /* object: task id waited on (result()), or 0
+                                and arg: pool id for shutdown(wait) */
+  SW_EVENT_WAIT_END,         /* object, arg: as for WAIT_BEGIN */
   SW_EVENT_POOL_SHUTDOWN,    /* object: pool id; arg: 1 if wait */
   SW_EVENT_CO_SPAWN,         /* object: coroutine lane id */
   SW_EVENT_CO_SWITCH,        /* object: lane switched to; flags: SwSwitchReason */

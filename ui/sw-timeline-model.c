@@ -4,6 +4,8 @@
 
 #include "sw-timeline-model.h"
 
+#include <unistd.h>
+
 /* How many events one drain call hands out, and how long one update may
  * spend draining before it leaves the rest for the next frame. */
 #define DRAIN_BATCH      4096
@@ -99,8 +101,14 @@ add_lane (SwTimelineModel *self,
   lane->name = g_strdup (info->name != NULL ? info->name : "");
   lane->pid = info->pid;
   lane->tid = info->tid;
-  /* The TID tells the audience these are real OS threads. */
-  lane->label = g_strdup_printf ("%s · TID %d", lane->name, lane->tid);
+  /* The TID tells the audience these are real OS threads; a lane of
+   * another process (a pool's worker) shows its PID first. */
+  if (lane->pid != 0 && lane->pid != getpid ())
+    lane->label = lane->tid == lane->pid
+                  ? g_strdup_printf ("%s · PID %d", lane->name, lane->pid)
+                  : g_strdup_printf ("%s · PID %d TID %d", lane->name, lane->pid, lane->tid);
+  else
+    lane->label = g_strdup_printf ("%s · TID %d", lane->name, lane->tid);
   lane->tasks = g_array_new (FALSE, FALSE, sizeof (SwTimelineSpan));
   lane->waits = g_array_new (FALSE, FALSE, sizeof (SwTimelineSpan));
   lane->callbacks = g_array_new (FALSE, FALSE, sizeof (SwTimelineSpan));

@@ -14,6 +14,8 @@
 
 #include "sw-timeline.h"
 
+#include <unistd.h>
+
 /* Fit leaves this much room right of "now" so the growing edge is seen. */
 #define FOLLOW_MARGIN    0.03
 #define MIN_VISIBLE_NS   G_GINT64_CONSTANT (200000000)
@@ -614,7 +616,7 @@ draw_legend (SwTimeline    *self,
     { N_("running"), &palette->task_open, 0 },
     { N_("done-callback"), &palette->callback, 1 },
     { N_("submit"), &palette->submit, 2 },
-    { N_("waiting for a result"), &palette->wait, 3 },
+    { N_("waiting"), &palette->wait, 3 },
   };
 
   gtk_snapshot_append_color (snapshot, &palette->ruler_bg,
@@ -787,8 +789,11 @@ sw_timeline_snapshot (GtkWidget   *widget,
       pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
       pango_layout_get_pixel_extents (layout, NULL, &name_rect);
 
+      /* A worker process is not a thread of ours: say so with its PID. */
       if (lane->kind == SW_LANE_COROUTINE)
         tid = g_strdup_printf (_("coroutine · TID %d"), lane->tid);
+      else if (lane->pid != 0 && lane->pid != getpid ())
+        tid = g_strdup_printf (_("process · PID %d"), lane->pid);
       else
         tid = g_strdup_printf (_("TID %d"), lane->tid);
       pango_layout_set_text (small, tid, -1);
@@ -898,8 +903,12 @@ sw_timeline_query_tooltip (GtkWidget  *widget,
       end = span->end_ns == SW_TIMELINE_OPEN ? now : span->end_ns;
       duration = sw_time_scale_format_duration (end - span->start_ns);
       label = sw_timeline_model_get_task_label (self->model, span->object);
-      markup = g_markup_printf_escaped (_("<b>%s</b> waited %s\nfor the result of %s"),
-                                        lane->name, duration, label ? label : "?");
+      if (span->object == 0)
+        markup = g_markup_printf_escaped (_("<b>%s</b> waited %s\nin shutdown(wait=True) for every task"),
+                                          lane->name, duration);
+      else
+        markup = g_markup_printf_escaped (_("<b>%s</b> waited %s\nfor the result of %s"),
+                                          lane->name, duration, label ? label : "?");
     }
   else
     {
