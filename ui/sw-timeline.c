@@ -146,8 +146,9 @@ update_metrics (SwTimeline *self)
         }
     }
 
-  /* Room for "TID 1234567" under the name, and padding either side. */
-  label_w = MAX (label_w, m->char_w * 9.0);
+  /* Room for "process · PID 1234567" (smaller type) under the name, and
+   * padding either side. */
+  label_w = MAX (label_w, m->char_w * 16.0);
   m->label_w = ceil (MIN (label_w, m->char_w * 24.0) + 2.5 * m->char_w);
 }
 
