@@ -1371,6 +1371,11 @@ test_never_more_than_max_workers (Fixture       *f,
  * submits a long task and returns from main without shutting its pool
  * down.  It must exit by itself, and (process pool) leave no worker
  * behind. */
+/* Deliberately never released (no shutdown, no unref); static so that
+ * LeakSanitizer sees them still reachable at exit. */
+static SwExecutor *volatile child_pool;
+static SwFuture   *volatile child_future;
+
 static int
 child_exit_with_running_pool (const char *kind)
 {
@@ -1387,10 +1392,12 @@ child_exit_with_running_pool (const char *kind)
 #endif
   if (pool == NULL)
     return 2;
+  child_pool = pool;
 
   future = sw_executor_submit_task (pool, NULL, "sleep", g_variant_new ("(d)", BLOCK_S), &error);
   if (future == NULL)
     return 3;
+  child_future = future;
   spin_until (sw_future_get_state (future) == SW_FUTURE_RUNNING);
 
 #ifdef SW_HAVE_PROCESS_POOL
@@ -1404,7 +1411,6 @@ child_exit_with_running_pool (const char *kind)
 #endif
   g_print ("running\n");
 
-  /* Deliberately leaked, still running: no shutdown, no unref. */
   return 0;
 }
 
