@@ -508,10 +508,14 @@ sw_thread_pool_shutdown (SwThreadPool *self,
 }
 
 /* A named task, as a work item's user_data. */
+/* A named task, as a work item's user_data.  Its trace and cancellable
+ * are the core's, borrowed: an item never outlives the core (a worker
+ * frees it holding a core reference, shutdown and submit with the pool
+ * alive). */
 typedef struct
 {
-  SwTaskContext  context;      /* trace and cancellable owned */
-  char          *task;
+  SwTaskContext  context;
+  const char    *task;         /* the registry's static name */
   GVariant      *args;         /* sunk; nullable */
 } SwNamedTaskCall;
 
@@ -520,10 +524,7 @@ sw_named_task_call_free (gpointer data)
 {
   SwNamedTaskCall *call = data;
 
-  g_clear_object (&call->context.trace);
-  g_clear_object (&call->context.cancellable);
   g_clear_pointer (&call->args, g_variant_unref);
-  g_free (call->task);
   g_free (call);
 }
 
@@ -547,10 +548,12 @@ sw_thread_pool_submit_task (SwExecutor  *executor,
 {
   SwThreadPool *self = SW_THREAD_POOL (executor);
   SwPoolCore *core = self->core;
+  const SwTaskInfo *info;
   SwNamedTaskCall *call;
 
   /* An unknown name fails here, at once, rather than in a worker. */
-  if (sw_tasks_lookup (task, error) == NULL)
+  info = sw_tasks_lookup (task, error);
+  if (info == NULL)
     {
       if (args != NULL)
         g_variant_unref (g_variant_ref_sink (args));
@@ -558,10 +561,10 @@ sw_thread_pool_submit_task (SwExecutor  *executor,
     }
 
   call = g_new0 (SwNamedTaskCall, 1);
-  call->context.trace = g_object_ref (core->trace);
-  call->context.cancellable = g_object_ref (core->cancellable);
+  call->context.trace = core->trace;
+  call->context.cancellable = core->cancellable;
   call->context.in_worker = FALSE;
-  call->task = g_strdup (task);
+  call->task = info->name;
   call->args = args != NULL ? g_variant_ref_sink (args) : NULL;
   g_mutex_lock (&core->mutex);
   call->context.print = core->print;
