@@ -15,6 +15,10 @@
 
 G_BEGIN_DECLS
 
+/* How often samplers read their threads: often enough to see a 1 s task
+ * switch, rare enough to cost nothing. */
+#define SW_CTX_SAMPLE_PERIOD_MS 100
+
 typedef struct
 {
   guint32 voluntary;

@@ -53,6 +53,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sw-ctx-switches.h"
 #include "sw-error.h"
 #include "sw-future-private.h"
 #include "sw-wire.h"
@@ -872,10 +873,14 @@ sw_process_pool_manager (gpointer data)
 {
   SwProcCore *core = data;   /* a reference of our own */
   g_autoptr(GError) error = NULL;
+  SwCtxSampler *sampler;
+  SwCtxLane *ctx_lane;
   guint n_spawned = 0;
 
   g_private_set (&sw_current_manager, core);
-  sw_trace_name_thread (core->trace, "manager");
+  /* The manager's own context switches: done-callbacks run here. */
+  sampler = sw_ctx_sampler_new (core->trace, SW_CTX_SAMPLE_PERIOD_MS);
+  ctx_lane = sw_ctx_sampler_add_self (sampler, sw_trace_name_thread (core->trace, "manager"));
 
   for (; n_spawned < core->max_workers; n_spawned++)
     if (!sw_proc_worker_spawn (core, &core->workers[n_spawned], n_spawned + 1, &error))
@@ -905,6 +910,9 @@ sw_process_pool_manager (gpointer data)
 
   for (guint i = 0; i < n_spawned; i++)
     sw_proc_worker_clear (&core->workers[i]);
+
+  sw_ctx_lane_sample_self (ctx_lane);
+  sw_ctx_sampler_free (sampler);
 
   g_mutex_lock (&core->mutex);
   core->manager_done = TRUE;

@@ -6,6 +6,7 @@
 #include <glib/gi18n-lib.h>
 #include <math.h>
 
+#include "sw-ctx-switches.h"
 #include "sw-error.h"
 #include "sw-stats.h"
 #include "sw-tasks.h"
@@ -433,6 +434,8 @@ gboolean
 sw_scenario_run_execute (SwScenarioRun  *run,
                          GError        **error)
 {
+  SwCtxSampler *sampler;
+  SwCtxLane *ctx_lane;
   gboolean ok;
 
   g_return_val_if_fail (run != NULL, FALSE);
@@ -440,8 +443,12 @@ sw_scenario_run_execute (SwScenarioRun  *run,
   if (run->scenario->check && !run->scenario->check (run->params, error))
     return FALSE;
 
-  sw_trace_name_thread (run->trace, "main");
+  /* main's own context switches, beside the pools' threads'. */
+  sampler = sw_ctx_sampler_new (run->trace, SW_CTX_SAMPLE_PERIOD_MS);
+  ctx_lane = sw_ctx_sampler_add_self (sampler, sw_trace_name_thread (run->trace, "main"));
   ok = run->scenario->body (run, error);
+  sw_ctx_lane_sample_self (ctx_lane);
+  sw_ctx_sampler_free (sampler);
   print_summary (run);
 
   if (ok && g_cancellable_set_error_if_cancelled (run->cancellable, error))

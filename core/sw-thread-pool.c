@@ -33,9 +33,6 @@
 #include "sw-error.h"
 #include "sw-future-private.h"
 
-/* How often the workers' context switches are read while tasks run. */
-#define CTX_SAMPLE_PERIOD_MS 100
-
 typedef struct
 {
   GList           link;        /* in SwPoolCore.queue; data is the item */
@@ -367,7 +364,7 @@ sw_thread_pool_new (SwTrace  *trace,
   core = g_atomic_rc_box_new0 (SwPoolCore);
   core->trace = g_object_ref (trace);
   core->cancellable = g_cancellable_new ();
-  core->sampler = sw_ctx_sampler_new (trace, CTX_SAMPLE_PERIOD_MS);
+  core->sampler = sw_ctx_sampler_new (trace, SW_CTX_SAMPLE_PERIOD_MS);
   core->max_workers = max_workers;
   g_mutex_init (&core->mutex);
   g_cond_init (&core->work_cond);

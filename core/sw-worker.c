@@ -29,10 +29,6 @@
 /* Events drained per cursor call. */
 #define DRAIN_EVENTS 1024
 
-/* How often our context switches are read while a task runs; they reach
- * the parent with our next message. */
-#define CTX_SAMPLE_PERIOD_MS 100
-
 typedef struct
 {
   int            fd;
@@ -308,7 +304,8 @@ sw_worker_main (int       fd,
   sw_worker_listen_for_stop (&worker);
   worker.trace = sw_trace_new (0);
   g_snprintf (name, sizeof name, "worker %u", index);
-  worker.sampler = sw_ctx_sampler_new (worker.trace, CTX_SAMPLE_PERIOD_MS);
+  /* Samples taken while a task runs reach the parent with our next message. */
+  worker.sampler = sw_ctx_sampler_new (worker.trace, SW_CTX_SAMPLE_PERIOD_MS);
   worker.ctx_lane = sw_ctx_sampler_add_self (worker.sampler, sw_trace_name_thread (worker.trace, name));
   worker.cursor = sw_trace_cursor_new (worker.trace);
   worker.reader = sw_wire_reader_new (SW_WORKER_MESSAGE_TYPE);

@@ -288,6 +288,17 @@ handle_event (SwTimelineModel *self,
         }
       break;
 
+    case SW_EVENT_CTX_SWITCHES:
+      {
+        SwCtxSwitches delta;
+
+        lane = ensure_lane (self, event->lane);
+        sw_ctx_switches_unpack (event->arg, &delta);
+        lane->ctx_voluntary += delta.voluntary;
+        lane->ctx_involuntary += delta.involuntary;
+      }
+      break;
+
     case SW_EVENT_LOG:
       {
         LogLine line = { event->time, event->arg };
@@ -309,7 +320,6 @@ handle_event (SwTimelineModel *self,
     case SW_EVENT_CONN_CLOSE:
     case SW_EVENT_BYTES_IN:
     case SW_EVENT_BYTES_OUT:
-    case SW_EVENT_CTX_SWITCHES:
     case SW_EVENT_COUNTER:
     case SW_EVENT_N_KINDS:
     default:

@@ -49,6 +49,8 @@ typedef struct {
   GArray     *submits;    /* SwTimelineMark */
   gint        open_wait;      /* index in waits, or -1 */
   gint        open_callback;  /* index in callbacks, or -1 */
+  guint64     ctx_voluntary;    /* OS context switches so far: it blocked */
+  guint64     ctx_involuntary;  /* … it was preempted */
 } SwTimelineLane;
 
 #define SW_TYPE_TIMELINE_MODEL (sw_timeline_model_get_type ())

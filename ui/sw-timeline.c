@@ -14,6 +14,7 @@
 
 #include "sw-timeline.h"
 
+#include <inttypes.h>
 #include <unistd.h>
 
 /* Fit leaves this much room right of "now" so the growing edge is seen. */
@@ -146,9 +147,9 @@ update_metrics (SwTimeline *self)
         }
     }
 
-  /* Room for "process · PID 1234567" (smaller type) under the name, and
-   * padding either side. */
-  label_w = MAX (label_w, m->char_w * 16.0);
+  /* Room for "process · PID 1234567 · ⇄ 123" (smaller type) under the
+   * name, and padding either side. */
+  label_w = MAX (label_w, m->char_w * 19.0);
   m->label_w = ceil (MIN (label_w, m->char_w * 24.0) + 2.5 * m->char_w);
 }
 
@@ -790,13 +791,21 @@ sw_timeline_snapshot (GtkWidget   *widget,
       pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
       pango_layout_get_pixel_extents (layout, NULL, &name_rect);
 
-      /* A worker process is not a thread of ours: say so with its PID. */
+      /* A worker process is not a thread of ours: say so with its PID.
+       * ⇄ counts the OS context switches seen on the lane so far. */
       if (lane->kind == SW_LANE_COROUTINE)
         tid = g_strdup_printf (_("coroutine · TID %d"), lane->tid);
       else if (lane->pid != 0 && lane->pid != getpid ())
         tid = g_strdup_printf (_("process · PID %d"), lane->pid);
       else
         tid = g_strdup_printf (_("TID %d"), lane->tid);
+      if (lane->ctx_voluntary + lane->ctx_involuntary > 0)
+        {
+          char *with_switches = g_strdup_printf ("%s · ⇄ %" G_GUINT64_FORMAT, tid,
+                                                 lane->ctx_voluntary + lane->ctx_involuntary);
+          g_free (tid);
+          tid = with_switches;
+        }
       pango_layout_set_text (small, tid, -1);
       pango_layout_get_pixel_extents (small, NULL, &tid_rect);
 
@@ -866,7 +875,7 @@ sw_timeline_query_tooltip (GtkWidget  *widget,
   gint64 t, tol, now, end;
   guint index;
 
-  if (keyboard_mode || self->model == NULL || x < m->label_w || y < m->ruler_h ||
+  if (keyboard_mode || self->model == NULL || y < m->ruler_h ||
       y >= gtk_widget_get_height (widget) - m->legend_h)
     return FALSE;
 
@@ -875,6 +884,19 @@ sw_timeline_query_tooltip (GtkWidget  *widget,
     return FALSE;
 
   lane = sw_timeline_model_get_lane (self->model, index);
+
+  /* Over the label: who this is, and how often the OS switched it out. */
+  if (x < m->label_w)
+    {
+      markup = g_markup_printf_escaped (_("<b>%s</b>\nprocess %d, thread %d\n"
+                                          "%" PRIu64 " voluntary context switches (it blocked)\n"
+                                          "%" PRIu64 " involuntary (it was preempted)"),
+                                        lane->name, lane->pid, lane->tid,
+                                        (uint64_t) lane->ctx_voluntary, (uint64_t) lane->ctx_involuntary);
+      gtk_tooltip_set_markup (tooltip, markup);
+      return TRUE;
+    }
+
   t = sw_time_scale_px_to_ns (&self->scale, x - m->label_w);
   tol = (gint64) (3.0 * self->scale.ns_per_px);
   now = sw_timeline_model_get_now_ns (self->model);
