@@ -15,6 +15,7 @@
 #include "sw-timeline.h"
 
 #include <inttypes.h>
+#include <string.h>
 #include <unistd.h>
 
 /* Fit leaves this much room right of "now" so the growing edge is seen. */
@@ -208,25 +209,39 @@ set_follow (SwTimeline *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FOLLOW]);
 }
 
-/* First index whose span ends at or after t (open spans end at +∞). */
+/* First index ≥ @from whose gint64 at @field is ≥ @t, in an array sorted
+ * by that field: one binary search for spans' starts and ends and marks. */
 static guint
-first_ending_after (GArray *spans,
-                    gint64  t)
+lower_bound (GArray *array,
+             gsize   field,
+             guint   from,
+             gint64  t)
 {
-  guint lo = 0;
-  guint hi = spans->len;
+  gsize size = g_array_get_element_size (array);
+  guint lo = from;
+  guint hi = array->len;
 
   while (lo < hi)
     {
       guint mid = lo + (hi - lo) / 2;
+      gint64 value;
 
-      if (g_array_index (spans, SwTimelineSpan, mid).end_ns < t)
+      memcpy (&value, array->data + (gsize) mid * size + field, sizeof value);
+      if (value < t)
         lo = mid + 1;
       else
         hi = mid;
     }
 
   return lo;
+}
+
+/* First index whose span ends at or after t (open spans end at +∞). */
+static guint
+first_ending_after (GArray *spans,
+                    gint64  t)
+{
+  return lower_bound (spans, G_STRUCT_OFFSET (SwTimelineSpan, end_ns), 0, t);
 }
 
 /* First index ≥ from whose span starts at or after t. */
@@ -235,20 +250,7 @@ first_starting_after (GArray *spans,
                       guint   from,
                       gint64  t)
 {
-  guint lo = from;
-  guint hi = spans->len;
-
-  while (lo < hi)
-    {
-      guint mid = lo + (hi - lo) / 2;
-
-      if (g_array_index (spans, SwTimelineSpan, mid).start_ns < t)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-
-  return lo;
+  return lower_bound (spans, G_STRUCT_OFFSET (SwTimelineSpan, start_ns), from, t);
 }
 
 static guint
@@ -256,20 +258,7 @@ first_mark_after (GArray *marks,
                   guint   from,
                   gint64  t)
 {
-  guint lo = from;
-  guint hi = marks->len;
-
-  while (lo < hi)
-    {
-      guint mid = lo + (hi - lo) / 2;
-
-      if (g_array_index (marks, SwTimelineMark, mid).time_ns < t)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-
-  return lo;
+  return lower_bound (marks, G_STRUCT_OFFSET (SwTimelineMark, time_ns), from, t);
 }
 
 static void
