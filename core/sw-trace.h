@@ -29,9 +29,11 @@ typedef enum {
                                 and arg: pool id for shutdown(wait) */
   SW_EVENT_WAIT_END,         /* object, arg: as for WAIT_BEGIN */
   SW_EVENT_POOL_SHUTDOWN,    /* object: pool id; arg: 1 if wait */
-  SW_EVENT_CO_SPAWN,         /* object: coroutine lane id */
-  SW_EVENT_CO_SWITCH,        /* object: lane switched to; flags: SwSwitchReason */
-  SW_EVENT_CO_EXIT,          /* object: coroutine lane id */
+  SW_EVENT_CO_SPAWN,         /* on the spawner's lane; object: the new coroutine's lane */
+  SW_EVENT_CO_SWITCH,        /* on the lane giving up the thread; object: the lane
+                                that gets it; flags: SwSwitchReason */
+  SW_EVENT_CO_EXIT,          /* on the coroutine's lane; object: its lane;
+                                flags: SW_EVENT_FLAG_FAILED on error */
   SW_EVENT_CONN_OPEN,        /* object: connection id */
   SW_EVENT_CONN_CLOSE,       /* object: connection id */
   SW_EVENT_BYTES_IN,         /* object: connection id; arg: bytes */
@@ -54,6 +56,8 @@ typedef enum {
   SW_SWITCH_SLEEP,
   SW_SWITCH_YIELD,
   SW_SWITCH_JOIN,
+  SW_SWITCH_EXIT,
+  SW_SWITCH_WAIT,     /* wait_readable / wait_writable on a plain fd */
 } SwSwitchReason;
 
 /* One event.  While in a producer's buffer `time` holds raw clock ticks;
