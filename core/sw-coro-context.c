@@ -71,7 +71,7 @@ struct _SwCoroContext {
 
   /* UCONTEXT */
   gboolean       started;
-  ucontext_t    *uc;      /* only until the first entry */
+  ucontext_t    *uc;      /* until the first entry, which frees it */
   sigjmp_buf     env;
 
   /* ASan: the stack this context runs on (learnt at the first switch away
@@ -507,6 +507,8 @@ ucontext_trampoline (unsigned int hi,
   SwCoroContext *self = (SwCoroContext *) (((guintptr) hi << 32) | (guintptr) lo);
 
   asan_finish (NULL);
+  /* setcontext is done with it: ~1 KiB less per live coroutine. */
+  g_clear_pointer (&self->uc, g_free);
   self->entry (self->data);
   g_error ("coroutine entry returned; it must switch away for good");
 }
