@@ -7,9 +7,16 @@
 
 #include "sw-bench.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sw-clock.h"
+#include "sw-coro.h"
+#include "sw-coro-context.h"
 #include "sw-error.h"
 #include "sw-executor.h"
 #include "sw-trace.h"
@@ -202,6 +209,373 @@ bench_pool (SwBenchLineFunc   line,
   return TRUE;
 }
 
+/* Coroutines */
+
+#define CORO_ROUNDS 5
+#define CORO_YIELDS 500000           /* per coroutine of the ping-pong pair */
+#define CORO_SPAWN_JOINS 10000
+#define CORO_IDLE 10000
+#define CORO_WAKEUP_ROUND_TRIPS 20000
+
+static gpointer
+yield_loop_co (gpointer   arg,
+               GError   **error)
+{
+  guint n = GPOINTER_TO_UINT (arg);
+
+  for (guint i = 0; i < n; i++)
+    sw_co_yield ();
+  return NULL;
+}
+
+/* ns per switch of two coroutines yielding to each other, on the calling
+ * thread (thread CPU time, as bench record). */
+static double
+measure_coro_switch (gboolean traced)
+{
+  double best = G_MAXDOUBLE;
+
+  for (guint round = 0; round < CORO_ROUNDS; round++)
+    {
+      g_autoptr(SwTrace) trace = NULL;
+      SwCoroutine *pair[2];
+      guint64 switches;
+      gint64 start;
+
+      if (traced)
+        {
+          trace = sw_trace_new (2 * CORO_YIELDS + 4 * SW_TRACE_CHUNK_EVENTS);
+          sw_co_set_trace (trace);
+        }
+      for (guint i = 0; i < 2; i++)
+        pair[i] = sw_co_spawn ("yield", yield_loop_co, GUINT_TO_POINTER (CORO_YIELDS), NULL);
+
+      switches = sw_co_get_switch_count ();
+      start = thread_cpu_ns ();
+      if (!sw_co_joinall (pair, 2, -1, NULL))
+        g_error ("bench coro: joinall failed");
+      best = MIN (best, (double) (thread_cpu_ns () - start) / (sw_co_get_switch_count () - switches));
+
+      for (guint i = 0; i < 2; i++)
+        sw_co_unref (pair[i]);
+      if (traced)
+        {
+          sw_co_set_trace (NULL);
+          if (sw_trace_get_dropped (trace) != 0)
+            g_error ("bench coro: %" G_GUINT64_FORMAT " events dropped", sw_trace_get_dropped (trace));
+        }
+    }
+  return best;
+}
+
+typedef struct
+{
+  SwCoroBackend backend;
+  double        ns;
+} CoroSwitchThread;
+
+/* A thread of its own, with its own main context, so that its scheduler
+ * and all its contexts are made with @backend. */
+static gpointer
+coro_switch_thread_worker (gpointer data)
+{
+  CoroSwitchThread *cst = data;
+  GMainContext *context = g_main_context_new ();
+
+  g_main_context_push_thread_default (context);
+  cst->ns = measure_coro_switch (FALSE);
+  g_main_context_pop_thread_default (context);
+  g_main_context_unref (context);
+  return NULL;
+}
+
+static double
+measure_coro_switch_with (SwCoroBackend backend)
+{
+  SwCoroBackend previous = sw_coro_backend_get ();
+  CoroSwitchThread cst = { backend, 0 };
+
+  sw_coro_backend_set (backend);
+  g_thread_join (g_thread_new ("bench-coro", coro_switch_thread_worker, &cst));
+  sw_coro_backend_set (previous);
+  return cst.ns;
+}
+
+static gpointer
+trivial_co (gpointer   arg,
+            GError   **error)
+{
+  return arg;
+}
+
+/* ns for spawn + run to exit + join of one trivial coroutine at a time,
+ * from the thread (which runs its main context to join). */
+static double
+measure_coro_spawn_join (void)
+{
+  double best = G_MAXDOUBLE;
+
+  for (guint round = 0; round < CORO_ROUNDS; round++)
+    {
+      gint64 start = sw_clock_monotonic_ns ();
+
+      for (guint i = 0; i < CORO_SPAWN_JOINS; i++)
+        {
+          g_autoptr(SwCoroutine) co = sw_co_spawn ("trivial", trivial_co, NULL, NULL);
+
+          sw_co_join (co, NULL);
+        }
+      best = MIN (best, (double) (sw_clock_monotonic_ns () - start) / CORO_SPAWN_JOINS);
+    }
+  return best;
+}
+
+static gint64
+resident_bytes (void)
+{
+  g_autofree char *contents = NULL;
+  long size = 0, resident = 0;
+
+  if (!g_file_get_contents ("/proc/self/statm", &contents, NULL, NULL) ||
+      sscanf (contents, "%ld %ld", &size, &resident) != 2)
+    return -1;
+  return (gint64) resident * sysconf (_SC_PAGESIZE);
+}
+
+static gpointer
+sleep_forever_co (gpointer   arg,
+                  GError   **error)
+{
+  (*(guint *) arg)++;
+  sw_co_sleep (G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC, NULL);
+  return NULL;
+}
+
+/* KiB of resident memory per coroutine that has started and sleeps. */
+static gboolean
+measure_coro_idle (double  *best_kib,
+                   GError **error)
+{
+  *best_kib = G_MAXDOUBLE;
+
+  for (guint round = 0; round < 3; round++)
+    {
+      SwCoroutine **cos = g_new (SwCoroutine *, CORO_IDLE);
+      gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+      guint started = 0;
+      gint64 before, after;
+
+      before = resident_bytes ();
+      for (guint i = 0; i < CORO_IDLE; i++)
+        cos[i] = sw_co_spawn ("idle", sleep_forever_co, &started, NULL);
+      while (started < CORO_IDLE && g_get_monotonic_time () < deadline)
+        sw_co_sleep (1000, NULL);
+      after = resident_bytes ();
+
+      for (guint i = 0; i < CORO_IDLE; i++)
+        sw_co_cancel (cos[i]);
+      sw_co_joinall (cos, CORO_IDLE, -1, NULL);
+      for (guint i = 0; i < CORO_IDLE; i++)
+        sw_co_unref (cos[i]);
+      g_free (cos);
+
+      if (started < CORO_IDLE || before < 0 || after < 0)
+        {
+          g_set_error (error, SW_ERROR, SW_ERROR_FAILED, "bench coro: %u of %u idle coroutines started",
+                       started, CORO_IDLE);
+          return FALSE;
+        }
+      *best_kib = MIN (*best_kib, (double) (after - before) / 1024.0 / CORO_IDLE);
+    }
+  return TRUE;
+}
+
+typedef struct
+{
+  int    fd;
+  guint  round_trips;
+  gboolean serve;    /* answer (pong) rather than ask (ping) */
+} PingPong;
+
+static gpointer
+ping_pong_co (gpointer   arg,
+              GError   **error)
+{
+  PingPong *pp = arg;
+  char byte = 'p';
+
+  for (guint i = 0; i < pp->round_trips; i++)
+    {
+      if (!pp->serve && write (pp->fd, &byte, 1) != 1)
+        g_error ("bench coro: write: %s", g_strerror (errno));
+      if (!sw_co_wait_readable (pp->fd, -1, error))
+        return NULL;
+      if (read (pp->fd, &byte, 1) != 1)
+        g_error ("bench coro: read: %s", g_strerror (errno));
+      if (pp->serve && write (pp->fd, &byte, 1) != 1)
+        g_error ("bench coro: write: %s", g_strerror (errno));
+    }
+  return pp;
+}
+
+typedef struct
+{
+  int   fd;
+  guint *waiting;
+} IdleWaiter;
+
+static gpointer
+idle_wait_co (gpointer   arg,
+              GError   **error)
+{
+  IdleWaiter *w = arg;
+
+  (*w->waiting)++;
+  sw_co_wait_readable (w->fd, -1, NULL);
+  return NULL;
+}
+
+/* ns per wake-up of a ping-pong pair while @n_idle other coroutines each
+ * wait on a socket of their own (both ends of n_idle / 2 socketpairs:
+ * the fd limit here is 20,000). */
+static gboolean
+measure_coro_wakeup (guint     n_idle,
+                     double   *best_ns,
+                     GError  **error)
+{
+  guint n_pairs = (n_idle + 1) / 2;
+  int *fds = g_new (int, 2 * n_pairs);
+  IdleWaiter *waiters = g_new0 (IdleWaiter, 2 * n_pairs);
+  SwCoroutine **idle = g_new (SwCoroutine *, 2 * n_pairs);
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  guint waiting = 0;
+  guint made = 0;
+  gboolean ok = TRUE;
+
+  *best_ns = G_MAXDOUBLE;
+  for (; made < n_pairs; made++)
+    if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, &fds[2 * made]) < 0)
+      {
+        g_set_error (error, SW_ERROR, SW_ERROR_IO, "bench coro: socketpair %u of %u: %s",
+                     made + 1, n_pairs, g_strerror (errno));
+        ok = FALSE;
+        break;
+      }
+  for (guint i = 0; i < 2 * made; i++)
+    {
+      waiters[i].fd = fds[i];
+      waiters[i].waiting = &waiting;
+      idle[i] = sw_co_spawn ("idle", idle_wait_co, &waiters[i], NULL);
+    }
+  while (waiting < 2 * made && g_get_monotonic_time () < deadline)
+    sw_co_sleep (1000, NULL);
+
+  for (guint round = 0; ok && round < CORO_ROUNDS; round++)
+    {
+      int pair[2];
+      PingPong ping = { 0, CORO_WAKEUP_ROUND_TRIPS, FALSE };
+      PingPong pong = { 0, CORO_WAKEUP_ROUND_TRIPS, TRUE };
+      SwCoroutine *cos[2];
+      gint64 start;
+
+      if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, pair) < 0)
+        {
+          g_set_error (error, SW_ERROR, SW_ERROR_IO, "bench coro: socketpair: %s", g_strerror (errno));
+          ok = FALSE;
+          break;
+        }
+      ping.fd = pair[0];
+      pong.fd = pair[1];
+      start = sw_clock_monotonic_ns ();
+      cos[0] = sw_co_spawn ("ping", ping_pong_co, &ping, NULL);
+      cos[1] = sw_co_spawn ("pong", ping_pong_co, &pong, NULL);
+      sw_co_joinall (cos, 2, -1, NULL);
+      *best_ns = MIN (*best_ns, (double) (sw_clock_monotonic_ns () - start) / (2.0 * CORO_WAKEUP_ROUND_TRIPS));
+      if (sw_co_join (cos[0], NULL) == NULL || sw_co_join (cos[1], NULL) == NULL)
+        {
+          g_set_error (error, SW_ERROR, SW_ERROR_FAILED, "bench coro: ping-pong failed");
+          ok = FALSE;
+        }
+      sw_co_unref (cos[0]);
+      sw_co_unref (cos[1]);
+      close (pair[0]);
+      close (pair[1]);
+    }
+
+  if (ok && waiting < 2 * made)
+    {
+      g_set_error (error, SW_ERROR, SW_ERROR_FAILED, "bench coro: %u of %u idle waiters started",
+                   waiting, 2 * made);
+      ok = FALSE;
+    }
+  for (guint i = 0; i < 2 * made; i++)
+    sw_co_cancel (idle[i]);
+  sw_co_joinall (idle, 2 * made, -1, NULL);
+  for (guint i = 0; i < 2 * made; i++)
+    {
+      sw_co_unref (idle[i]);
+      close (fds[i]);
+    }
+  g_free (idle);
+  g_free (waiters);
+  g_free (fds);
+  return ok;
+}
+
+static gboolean
+bench_coro (SwBenchLineFunc   line,
+            gpointer          user_data,
+            GError          **error)
+{
+  static const guint wakeup_sizes[] = { 10, 1000, 10000 };
+  g_autofree char *text = NULL;
+  struct rlimit limit;
+  double value;
+
+  sw_clock_init ();
+  text = g_strdup_printf ("# coroutine backend in force: %s", sw_coro_backend_name (sw_coro_backend_get ()));
+  line (text, user_data);
+
+  if (sw_coro_backend_available (SW_CORO_BACKEND_ASM))
+    {
+      g_free (text);
+      text = g_strdup_printf ("bench coro_switch_ns %.1f ns", measure_coro_switch_with (SW_CORO_BACKEND_ASM));
+      line (text, user_data);
+    }
+  g_free (text);
+  text = g_strdup_printf ("bench coro_switch_traced_ns %.1f ns", measure_coro_switch (TRUE));
+  line (text, user_data);
+  g_free (text);
+  text = g_strdup_printf ("bench coro_spawn_join_ns %.0f ns", measure_coro_spawn_join ());
+  line (text, user_data);
+
+  if (!measure_coro_idle (&value, error))
+    return FALSE;
+  g_free (text);
+  text = g_strdup_printf ("bench coro_idle_kib %.2f KiB", value);
+  line (text, user_data);
+
+  g_free (text);
+  text = g_strdup_printf ("bench coro_switch_ns_ucontext %.1f ns", measure_coro_switch_with (SW_CORO_BACKEND_UCONTEXT));
+  line (text, user_data);
+
+  /* 10,000 waiting sockets need more than the usual 1,024 fds. */
+  if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max)
+    {
+      limit.rlim_cur = limit.rlim_max;
+      (void) setrlimit (RLIMIT_NOFILE, &limit);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (wakeup_sizes); i++)
+    {
+      if (!measure_coro_wakeup (wakeup_sizes[i], &value, error))
+        return FALSE;
+      g_free (text);
+      text = g_strdup_printf ("bench coro_wakeup_ns_%u %.0f ns", wakeup_sizes[i], value);
+      line (text, user_data);
+    }
+  return TRUE;
+}
+
 typedef struct
 {
   const char *name;
@@ -211,6 +585,7 @@ typedef struct
 static const SwBench benches[] = {
   { "record", bench_record },
   { "pool", bench_pool },
+  { "coro", bench_coro },
 };
 
 const char * const *

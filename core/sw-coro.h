@@ -18,6 +18,19 @@
  * SwSwitchReason why it gave up); CO_EXIT on the coroutine's lane (flags:
  * SW_EVENT_FLAG_FAILED if it ended with an error).  While a coroutine
  * runs, the thread's events go to its lane (sw_trace_set_current_lane).
+ *
+ * CO_SWITCH's arg says what the coroutine now waits for: the duration in
+ * µs for SLEEP, the fd for WAIT (and RECV/SEND/ACCEPT/CONNECT), the joined
+ * coroutine's lane for JOIN, 0 otherwise.  A switch from the thread's own
+ * lane to a coroutine carries the thread's innermost wait (JOIN, SLEEP,
+ * WAIT…) or YIELD when the thread is just running its main loop.  A wait
+ * that is over before it switches (data already there) records nothing.
+ *
+ * Threads: the scheduler binds to the thread-default GMainContext of its
+ * first use; a thread other than the one iterating the global default
+ * context must push a context of its own before spawning.  Coroutines are
+ * used from their own thread only, except sw_co_cancel, sw_co_ref/unref
+ * and sw_co_is_done.
  */
 #pragma once
 
@@ -56,7 +69,12 @@ SwCoroutine  *sw_co_self               (void);
 /* Blocking-looking calls.  Each returns FALSE with G_IO_ERROR_CANCELLED
  * if the coroutine was cancelled while it waited, or G_IO_ERROR_TIMED_OUT
  * for a wait whose timeout (µs; −1: none) ran out.  Outside a coroutine
- * they block the thread the ordinary way. */
+ * they block the thread as gevent's main greenlet does: running the main
+ * context (so the thread's coroutines run) until the wait is over; such
+ * waits may nest.  sleep with duration <= 0 is a yield recorded as SLEEP.
+ * One coroutine at a time may wait for each direction of an fd (another
+ * gets G_IO_ERROR_BUSY).  sw_co_yield in the thread's own code runs one
+ * non-blocking main context iteration. */
 gboolean      sw_co_sleep              (gint64            duration_us,
                                         GError          **error);
 gboolean      sw_co_wait_readable      (int               fd,
@@ -67,8 +85,12 @@ gboolean      sw_co_wait_writable      (int               fd,
                                         GError          **error);
 void          sw_co_yield              (void);
 
-/* join: the coroutine's value (transfer: the body's), or NULL with its
- * error (a copy).  joinall: TRUE when all are done; FALSE on timeout. */
+/* join: the coroutine's value (transfer: the body's; every join returns
+ * the same pointer), or NULL with its error (a copy each time).
+ * joinall: TRUE when all are done; FALSE with G_IO_ERROR_TIMED_OUT on
+ * timeout (the timeout is for all of them together).  Like gevent's, it
+ * does not report the coroutines' own errors: join each for those.  Both
+ * fail with G_IO_ERROR_CANCELLED if the joining coroutine is cancelled. */
 gpointer      sw_co_join               (SwCoroutine      *co,
                                         GError          **error);
 gboolean      sw_co_joinall            (SwCoroutine     **cos,
@@ -77,7 +99,11 @@ gboolean      sw_co_joinall            (SwCoroutine     **cos,
                                         GError          **error);
 
 /* Wakes a waiting coroutine with G_IO_ERROR_CANCELLED (or makes its next
- * wait fail so, if it is running or ready). */
+ * wait fail so, if it is running or ready).  Sticky: every later wait of
+ * the coroutine fails too, so a body that ignores the error still ends
+ * soon.  A coroutine cancelled before its first run never runs its body
+ * (its joiner gets the cancellation).  Callable from any thread: from
+ * another one it takes effect when the owner's main context next runs. */
 void          sw_co_cancel             (SwCoroutine      *co);
 
 /* Switches done on this thread so far (for scenarios and benchmarks). */

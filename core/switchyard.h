@@ -3,6 +3,7 @@
 
 #include "sw-bench.h"
 #include "sw-clock.h"
+#include "sw-coro.h"
 #include "sw-ctx-switches.h"
 #include "sw-error.h"
 #include "sw-executor.h"
