@@ -339,6 +339,129 @@ test_wait_both_directions (void)
   close (fds[1]);
 }
 
+/* The thread's own fd wait runs its coroutines meanwhile: the writer is
+ * a coroutine. */
+static void
+test_thread_wait_readable (void)
+{
+  int fds[2];
+  FdWaiter waiter = { 0 };
+  Writer writer = { &waiter, 0, 't' };
+  g_autoptr(SwCoroutine) co = NULL;
+  g_autoptr(GError) error = NULL;
+  char byte = 0;
+
+  make_socketpair (fds);
+  writer.fd = fds[1];
+  waiter.waiting = TRUE; /* the thread itself is the waiter */
+  co = sw_co_spawn ("writer", write_later_co, &writer, NULL);
+  g_assert_true (sw_co_wait_readable (fds[0], DEADLINE_US, &error));
+  g_assert_no_error (error);
+  g_assert_true (waiter.written);
+  g_assert_cmpint (read (fds[0], &byte, 1), ==, 1);
+  g_assert_cmpint (byte, ==, 't');
+  sw_co_join (co, NULL);
+
+  /* …and times out like a coroutine's. */
+  g_assert_false (sw_co_wait_readable (fds[0], 10000, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+
+  close (fds[0]);
+  close (fds[1]);
+}
+
+/* A handler run by the main loop while the thread joins may itself wait
+ * (as a GTK callback would): thread waits nest. */
+typedef struct
+{
+  gboolean ran;
+  gboolean slept;
+} Nested;
+
+static gboolean
+nested_sleep_cb (gpointer data)
+{
+  Nested *nested = data;
+
+  nested->ran = TRUE;
+  nested->slept = sw_co_sleep (20000, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_thread_waits_nest (void)
+{
+  Sleeper sleeper = { 50000 };
+  Nested nested = { 0 };
+  g_autoptr(SwCoroutine) co = sw_co_spawn ("sleeper", sleep_co, &sleeper, NULL);
+  g_autoptr(GSource) source = g_timeout_source_new (5);
+
+  g_source_set_callback (source, nested_sleep_cb, &nested, NULL);
+  g_source_attach (source, g_main_context_get_thread_default ());
+  g_assert_true (sw_co_join (co, NULL) == &sleeper);
+  g_assert_true (nested.ran);
+  g_assert_true (nested.slept);
+  g_source_destroy (source);
+}
+
+/* A coroutine that never waits, only yields, still lets the main loop
+ * run its other sources (a GTK frame, here a timeout). */
+typedef struct
+{
+  gboolean flag;
+  guint64  yields;
+} Busy;
+
+static gpointer
+busy_co (gpointer   arg,
+         GError   **error)
+{
+  Busy *busy = arg;
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+
+  while (!busy->flag && g_get_monotonic_time () < deadline)
+    {
+      sw_co_yield ();
+      busy->yields++;
+    }
+  return NULL;
+}
+
+static gboolean
+set_flag_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_busy_coroutine_lets_loop_run (void)
+{
+  Busy busy = { 0 };
+  g_autoptr(SwCoroutine) co = sw_co_spawn ("busy", busy_co, &busy, NULL);
+  g_autoptr(GSource) source = g_timeout_source_new (10);
+
+  g_source_set_callback (source, set_flag_cb, &busy.flag, NULL);
+  g_source_attach (source, g_main_context_get_thread_default ());
+  sw_co_join (co, NULL);
+  g_assert_true (busy.flag);
+  g_assert_cmpuint (busy.yields, >, 0);
+  g_source_destroy (source);
+}
+
+/* A small stack is enough for a small body. */
+static void
+test_stack_size (void)
+{
+  Sleeper sleeper = { 1000 };
+  g_autoptr(SwCoroutine) co = NULL;
+
+  sw_co_set_stack_size (16 * 1024);
+  co = sw_co_spawn ("small", sleep_co, &sleeper, NULL);
+  sw_co_set_stack_size (SW_CO_DEFAULT_STACK_SIZE);
+  g_assert_true (sw_co_join (co, NULL) == &sleeper);
+}
+
 /* Many fd waiters woken in an order of the writer's choosing. */
 #define N_PAIRS 200
 
@@ -877,6 +1000,10 @@ main (int    argc,
   g_test_add_func ("/Sw/Coro/wait-readable", test_wait_readable);
   g_test_add_func ("/Sw/Coro/wait-timeout", test_wait_timeout);
   g_test_add_func ("/Sw/Coro/wait-both-directions", test_wait_both_directions);
+  g_test_add_func ("/Sw/Coro/thread-wait-readable", test_thread_wait_readable);
+  g_test_add_func ("/Sw/Coro/thread-waits-nest", test_thread_waits_nest);
+  g_test_add_func ("/Sw/Coro/busy-coroutine-lets-loop-run", test_busy_coroutine_lets_loop_run);
+  g_test_add_func ("/Sw/Coro/stack-size", test_stack_size);
   g_test_add_func ("/Sw/Coro/many-fd-waiters", test_many_fd_waiters);
   g_test_add_func ("/Sw/Coro/cancel-sleeping", test_cancel_sleeping);
   g_test_add_func ("/Sw/Coro/cancel-waiting", test_cancel_waiting);
