@@ -45,6 +45,9 @@ struct _SwTimelineModel
   guint           n_submits;
   guint           n_callbacks;
   guint           n_waits;
+  guint           n_coroutine_lanes;
+  guint           n_switches;
+  guint           lanes_dirty : 1;  /* lanes need sorting into rows */
   guint           running : 1;
 };
 
@@ -76,18 +79,60 @@ lane_free (gpointer data)
   g_array_unref (lane->waits);
   g_array_unref (lane->callbacks);
   g_array_unref (lane->submits);
+  g_array_unref (lane->running);
+  g_array_unref (lane->waiting);
+  g_array_unref (lane->switches);
   g_free (lane);
 }
 
+/* The thread a lane's row is grouped under: itself, or a coroutine's. */
+static guint32
+lane_group (const SwTimelineLane *lane)
+{
+  return lane->kind == SW_LANE_COROUTINE ? lane->parent : lane->id;
+}
+
+/* Rows: threads in the order they were registered (a run names "main"
+ * before it starts anything, so main comes first), each followed by its
+ * coroutines in the order they were made. */
 static gint
 lane_compare (gconstpointer a,
-              gconstpointer b)
+              gconstpointer b,
+              gpointer      user_data)
 {
   const SwTimelineLane *la = *(const SwTimelineLane * const *) a;
   const SwTimelineLane *lb = *(const SwTimelineLane * const *) b;
+  guint32 ga = lane_group (la);
+  guint32 gb = lane_group (lb);
+  gboolean ca, cb;
+
+  if (ga != gb)
+    return (ga > gb) - (ga < gb);
+
+  ca = la->kind == SW_LANE_COROUTINE;
+  cb = lb->kind == SW_LANE_COROUTINE;
+  if (ca != cb)
+    return ca ? 1 : -1;
 
   return (la->id > lb->id) - (la->id < lb->id);
 }
+
+/* Sorting once per drain rather than per new lane: a run may bring
+ * thousands of coroutine lanes at once. */
+static void
+sort_lanes (SwTimelineModel *self)
+{
+  if (!self->lanes_dirty)
+    return;
+
+  g_ptr_array_sort_with_data (self->lanes, lane_compare, self);
+  for (guint i = 0; i < self->lanes->len; i++)
+    ((SwTimelineLane *) g_ptr_array_index (self->lanes, i))->index = i;
+  self->lanes_dirty = FALSE;
+}
+
+static SwTimelineLane *ensure_lane (SwTimelineModel *self,
+                                    guint32          id);
 
 static SwTimelineLane *
 add_lane (SwTimelineModel *self,
@@ -97,6 +142,7 @@ add_lane (SwTimelineModel *self,
 
   lane = g_new0 (SwTimelineLane, 1);
   lane->id = info->id;
+  lane->parent = info->parent;
   lane->kind = info->kind;
   lane->name = g_strdup (info->name != NULL ? info->name : "");
   lane->pid = info->pid;
@@ -115,10 +161,27 @@ add_lane (SwTimelineModel *self,
   lane->submits = g_array_new (FALSE, FALSE, sizeof (SwTimelineMark));
   lane->open_wait = -1;
   lane->open_callback = -1;
+  lane->running = g_array_new (FALSE, FALSE, sizeof (SwTimelineSpan));
+  lane->waiting = g_array_new (FALSE, FALSE, sizeof (SwTimelineSpan));
+  lane->switches = g_array_new (FALSE, FALSE, sizeof (SwTimelineSwitch));
+  lane->open_running = -1;
+  lane->open_waiting = -1;
 
   g_hash_table_insert (self->lane_by_id, GUINT_TO_POINTER (lane->id), lane);
+  lane->index = self->lanes->len;
   g_ptr_array_add (self->lanes, lane);
-  g_ptr_array_sort (self->lanes, lane_compare);
+  self->lanes_dirty = TRUE;
+
+  /* A coroutine's row goes under its thread's: make sure that one is there. */
+  if (lane->kind == SW_LANE_COROUTINE)
+    {
+      SwLane parent;
+
+      self->n_coroutine_lanes++;
+      if (sw_trace_get_lane (self->trace, lane->parent, &parent) &&
+          parent.kind == SW_LANE_THREAD)
+        ensure_lane (self, lane->parent);
+    }
 
   return lane;
 }
@@ -205,6 +268,59 @@ close_span (GArray              *spans,
   span->state = state;
 }
 
+/* The lane gets the thread at t: whatever it waited for is over. */
+static void
+co_resume (SwTimelineLane *lane,
+           gint64          t)
+{
+  if (lane->exited || lane->open_running >= 0)
+    return;
+
+  if (lane->open_waiting >= 0)
+    {
+      close_span (lane->waiting, lane->open_waiting, t, SW_TIMELINE_SPAN_OK);
+      lane->open_waiting = -1;
+    }
+  lane->open_running = open_span (lane->running, t, 0);
+}
+
+/* The lane gives the thread up at t, waiting for @reason. */
+static void
+co_suspend (SwTimelineLane *lane,
+            gint64          t,
+            guint32         reason)
+{
+  if (lane->open_running >= 0)
+    {
+      close_span (lane->running, lane->open_running, t, SW_TIMELINE_SPAN_OK);
+      lane->open_running = -1;
+    }
+
+  if (!lane->exited && reason != SW_SWITCH_EXIT && lane->open_waiting < 0)
+    {
+      lane->open_waiting = open_span (lane->waiting, t, 0);
+      g_array_index (lane->waiting, SwTimelineSpan, lane->open_waiting).reason = reason;
+    }
+}
+
+static void
+co_exit (SwTimelineLane *lane,
+         gint64          t,
+         gboolean        failed)
+{
+  SwTimelineSpanState state = failed ? SW_TIMELINE_SPAN_FAILED : SW_TIMELINE_SPAN_OK;
+
+  if (lane->open_running >= 0)
+    close_span (lane->running, lane->open_running, t, state);
+  else if (failed && lane->running->len > 0)
+    g_array_index (lane->running, SwTimelineSpan, lane->running->len - 1).state = state;
+  if (lane->open_waiting >= 0)
+    close_span (lane->waiting, lane->open_waiting, t, SW_TIMELINE_SPAN_CANCELLED);
+  lane->open_running = -1;
+  lane->open_waiting = -1;
+  lane->exited = TRUE;
+}
+
 static void
 handle_event (SwTimelineModel *self,
               const SwEvent   *event)
@@ -214,6 +330,17 @@ handle_event (SwTimelineModel *self,
   gint64 t = (gint64) event->time - self->origin_ns;
 
   self->n_events++;
+
+  /* A coroutine that records anything holds the thread, even when the
+   * switch that gave it the thread was not recorded (its first run). */
+  if (self->n_coroutine_lanes > 0 &&
+      event->kind != SW_EVENT_CO_SWITCH && event->kind != SW_EVENT_CO_EXIT &&
+      event->kind != SW_EVENT_CTX_SWITCHES)
+    {
+      lane = g_hash_table_lookup (self->lane_by_id, GUINT_TO_POINTER (event->lane));
+      if (lane != NULL && lane->kind == SW_LANE_COROUTINE)
+        co_resume (lane, t);
+    }
 
   switch ((SwEventKind) event->kind)
     {
@@ -308,14 +435,31 @@ handle_event (SwTimelineModel *self,
 
     case SW_EVENT_LANE_BEGIN:
     case SW_EVENT_LANE_END:
+    case SW_EVENT_CO_SPAWN:
       ensure_lane (self, (guint32) event->object);
+      break;
+
+    case SW_EVENT_CO_SWITCH:
+      {
+        SwTimelineLane *to;
+        SwTimelineSwitch sw = { t, (guint32) event->object, event->flags };
+
+        lane = ensure_lane (self, event->lane);
+        to = ensure_lane (self, (guint32) event->object);
+        co_suspend (lane, t, event->flags);
+        co_resume (to, t);
+        g_array_append_val (lane->switches, sw);
+        self->n_switches++;
+      }
+      break;
+
+    case SW_EVENT_CO_EXIT:
+      lane = ensure_lane (self, event->lane);
+      co_exit (lane, t, (event->flags & SW_EVENT_FLAG_FAILED) != 0);
       break;
 
     case SW_EVENT_NONE:
     case SW_EVENT_POOL_SHUTDOWN:
-    case SW_EVENT_CO_SPAWN:
-    case SW_EVENT_CO_SWITCH:
-    case SW_EVENT_CO_EXIT:
     case SW_EVENT_CONN_OPEN:
     case SW_EVENT_CONN_CLOSE:
     case SW_EVENT_BYTES_IN:
@@ -376,6 +520,8 @@ drain (SwTimelineModel *self,
     }
   while (n > 0 &&
          (deadline_us == 0 || g_get_monotonic_time () < deadline_us));
+
+  sort_lanes (self);
 
   return changed;
 }
@@ -716,4 +862,54 @@ sw_timeline_model_get_log_line (SwTimelineModel *self,
 
   return sw_trace_lookup_string (self->trace,
                                  g_array_index (self->log_lines, LogLine, index).string_id);
+}
+
+guint
+sw_timeline_model_get_n_coroutine_lanes (SwTimelineModel *self)
+{
+  g_return_val_if_fail (SW_IS_TIMELINE_MODEL (self), 0);
+
+  return self->n_coroutine_lanes;
+}
+
+/* Coroutine switches seen so far, on every lane. */
+guint
+sw_timeline_model_get_n_switches (SwTimelineModel *self)
+{
+  g_return_val_if_fail (SW_IS_TIMELINE_MODEL (self), 0);
+
+  return self->n_switches;
+}
+
+/**
+ * sw_timeline_model_find_lane:
+ *
+ * Returns: (transfer none) (nullable): the lane with trace id @lane_id
+ */
+const SwTimelineLane *
+sw_timeline_model_find_lane (SwTimelineModel *self,
+                             guint32          lane_id)
+{
+  g_return_val_if_fail (SW_IS_TIMELINE_MODEL (self), NULL);
+
+  return g_hash_table_lookup (self->lane_by_id, GUINT_TO_POINTER (lane_id));
+}
+
+/* What a coroutine waits for, as its API says it: not translated. */
+const char *
+sw_timeline_switch_reason_to_string (guint32 reason)
+{
+  switch ((SwSwitchReason) reason)
+    {
+    case SW_SWITCH_RECV:    return "recv";
+    case SW_SWITCH_SEND:    return "send";
+    case SW_SWITCH_ACCEPT:  return "accept";
+    case SW_SWITCH_CONNECT: return "connect";
+    case SW_SWITCH_SLEEP:   return "sleep";
+    case SW_SWITCH_YIELD:   return "yield";
+    case SW_SWITCH_JOIN:    return "join";
+    case SW_SWITCH_EXIT:    return "exit";
+    case SW_SWITCH_WAIT:    return "wait";
+    default:                return "switch";
+    }
 }

@@ -25,7 +25,7 @@ typedef struct {
   gint64  end_ns;     /* SW_TIMELINE_OPEN while open */
   guint64 object;     /* task id */
   guint32 state;      /* SwTimelineSpanState */
-  guint32 reserved;
+  guint32 reason;     /* coroutine waiting segments: the SwSwitchReason; else 0 */
 } SwTimelineSpan;
 
 typedef struct {
@@ -33,11 +33,21 @@ typedef struct {
   guint64 object;     /* task id */
 } SwTimelineMark;
 
+/* A coroutine switch, kept on the lane that gave up the thread. */
+typedef struct {
+  gint64  time_ns;
+  guint32 to_lane;    /* lane id that got the thread */
+  guint32 reason;     /* SwSwitchReason: why the giver gave it up */
+} SwTimelineSwitch;
+
 /* One row of the timeline: a thread (or coroutine) lane.  The arrays are
  * sorted by start; spans of one kind never overlap on one lane (a thread
- * does one thing at a time), so they are sorted by end as well. */
+ * does one thing at a time), so they are sorted by end as well.  Rows come
+ * in order "main" first, then each thread followed by its coroutines. */
 typedef struct {
   guint32     id;
+  guint32     parent;     /* a coroutine's thread lane; else its process */
+  guint       index;      /* row, in sw_timeline_model_get_lane() order */
   SwLaneKind  kind;
   char       *name;
   char       *label;      /* "name · TID 1234" */
@@ -51,6 +61,14 @@ typedef struct {
   gint        open_callback;  /* index in callbacks, or -1 */
   guint64     ctx_voluntary;    /* OS context switches so far: it blocked */
   guint64     ctx_involuntary;  /* … it was preempted */
+  /* Coroutines (a thread lane gets these too when its own code switches
+   * to and from its coroutines). */
+  GArray     *running;    /* SwTimelineSpan: holding the thread */
+  GArray     *waiting;    /* SwTimelineSpan: gave it up; .reason says why */
+  GArray     *switches;   /* SwTimelineSwitch: given up here, by time */
+  gint        open_running;   /* index in running, or -1 */
+  gint        open_waiting;   /* index in waiting, or -1 */
+  gboolean    exited;         /* CO_EXIT seen */
 } SwTimelineLane;
 
 #define SW_TYPE_TIMELINE_MODEL (sw_timeline_model_get_type ())
@@ -80,6 +98,12 @@ guint                 sw_timeline_model_get_n_callbacks  (SwTimelineModel *self)
 guint                 sw_timeline_model_get_n_waits      (SwTimelineModel *self);
 const char           *sw_timeline_model_get_task_label   (SwTimelineModel *self,
                                                           guint64          task_id);
+guint                 sw_timeline_model_get_n_coroutine_lanes (SwTimelineModel *self);
+guint                 sw_timeline_model_get_n_switches   (SwTimelineModel *self);
+const SwTimelineLane *sw_timeline_model_find_lane        (SwTimelineModel *self,
+                                                          guint32          lane_id);
+
+const char           *sw_timeline_switch_reason_to_string (guint32         reason);
 
 guint                 sw_timeline_model_get_n_log_lines  (SwTimelineModel *self);
 const char           *sw_timeline_model_get_log_line     (SwTimelineModel *self,

@@ -23,6 +23,9 @@
 #define MIN_VISIBLE_NS   G_GINT64_CONSTANT (200000000)
 #define WHEEL_STEP_PX    64.0
 #define ZOOM_STEP        1.25
+/* Past this many coroutine switches per 10 px, arrows would be a smear:
+ * one translucent band says "switching hard here" instead. */
+#define DENSE_SWITCHES_PER_10PX 3
 
 typedef struct {
   GdkRGBA fg;
@@ -365,7 +368,39 @@ typedef enum {
   SPANS_TASKS,
   SPANS_CALLBACKS,
   SPANS_WAITS,
+  SPANS_CO_RUNNING,   /* a coroutine holds the thread */
+  SPANS_CO_WAITING,   /* it gave the thread up: labelled with why */
+  SPANS_CO_LOOP,      /* the thread's own code between its coroutines */
 } SpanStyle;
+
+/* Draws @text centred in [x0, x1] on a small plate, if it fits. */
+static void
+draw_plate_label (DrawContext   *dc,
+                  PangoLayout   *layout,
+                  const char    *text,
+                  const GdkRGBA *plate,
+                  const GdkRGBA *color,
+                  double         x0,
+                  double         x1,
+                  double         y,
+                  double         h)
+{
+  PangoRectangle logical;
+  double pad = 0.4 * dc->self->metrics.char_w;
+  double tx;
+
+  x0 = MAX (x0, 0.0);
+  x1 = MIN (x1, dc->width);
+  pango_layout_set_text (layout, text, -1);
+  pango_layout_get_pixel_extents (layout, NULL, &logical);
+  if (logical.width + 2.0 * pad > x1 - x0 - 4.0 || logical.height > h + 2.0)
+    return;
+
+  tx = round (x0 + (x1 - x0 - logical.width) / 2.0);
+  append_bar (dc->snapshot, plate, tx - pad, y + (h - logical.height) / 2.0 - 1.0,
+              logical.width + 2.0 * pad, logical.height + 2.0, 3.0);
+  draw_text (dc->snapshot, layout, color, tx, y + (h - logical.height) / 2.0);
+}
 
 static void
 draw_spans (DrawContext *dc,
@@ -376,7 +411,8 @@ draw_spans (DrawContext *dc,
 {
   const SwTimeScale *scale = &dc->self->scale;
   guint i = first_ending_after (spans, dc->t0);
-  double min_w = style == SPANS_CALLBACKS ? 4.0 : 1.0;
+  /* A coroutine's run of a few µs still shows where it held the thread. */
+  double min_w = style == SPANS_CALLBACKS ? 4.0 : style == SPANS_CO_RUNNING ? 3.0 : 1.0;
 
   while (i < spans->len)
     {
@@ -395,8 +431,10 @@ draw_spans (DrawContext *dc,
       if (style == SPANS_CALLBACKS)
         color = span->state == SW_TIMELINE_SPAN_FAILED ? &dc->palette->task_failed
                                                        : &dc->palette->callback;
-      else if (style == SPANS_WAITS)
+      else if (style == SPANS_WAITS || style == SPANS_CO_WAITING)
         color = &dc->palette->wait;
+      else if (style == SPANS_CO_LOOP)
+        color = &dc->palette->dim;
       else
         color = span_color (dc, span);
 
@@ -416,7 +454,7 @@ draw_spans (DrawContext *dc,
       x0 = MAX (x0, -4.0);
       x1 = MIN (x1, dc->width + 4.0);
 
-      if (style == SPANS_WAITS)
+      if (style == SPANS_WAITS || style == SPANS_CO_WAITING)
         draw_hatch (dc->snapshot, color, x0, y, x1 - x0, h);
       else
         append_bar (dc->snapshot, color, x0, y, MAX (x1 - x0, min_w), h,
@@ -439,6 +477,13 @@ draw_spans (DrawContext *dc,
                            tx, y + (h - logical.height) / 2.0);
             }
         }
+      else if (style == SPANS_CO_WAITING)
+        draw_plate_label (dc, dc->layout, sw_timeline_switch_reason_to_string (span->reason),
+                          &dc->palette->label_bg, &dc->palette->wait, x0, x1, y, h);
+      else if (style == SPANS_CO_LOOP)
+        draw_plate_label (dc, dc->small, _("event loop"),
+                          &dc->palette->label_bg, &dc->palette->dim, x0, x1,
+                          y - dc->self->metrics.line_h, 2.0 * dc->self->metrics.line_h + h);
 
       i++;
     }
@@ -489,6 +534,139 @@ draw_submits (DrawContext *dc,
                      x + head * 0.8, y + (h - logical.height) / 2.0);
         }
       i = next;
+    }
+}
+
+static guint
+first_switch_after (GArray *switches,
+                    guint   from,
+                    gint64  t)
+{
+  return lower_bound (switches, G_STRUCT_OFFSET (SwTimelineSwitch, time_ns), from, t);
+}
+
+/* Row geometry shared by the lanes and the arrows between them. */
+static void
+lane_bar_rect (SwTimeline *self,
+               guint       index,
+               double     *bar_y,
+               double     *bar_h)
+{
+  const Metrics *m = &self->metrics;
+  double y = m->ruler_h + index * m->lane_h - self->lane_offset;
+
+  *bar_y = y + round (m->lane_h * 0.14);
+  *bar_h = round (m->lane_h * 0.52);
+}
+
+/* A stem from the giver's bar to the taker's, the head touching the
+ * taker's bar.  The head is a stack of 1 px rows: colour nodes only. */
+static void
+draw_arrow (DrawContext   *dc,
+            const GdkRGBA *color,
+            double         x,
+            double         from_y,
+            double         tip_y)
+{
+  double head_h = round (MAX (0.7 * dc->self->metrics.char_w, 6.0));
+  double dir = tip_y > from_y ? 1.0 : -1.0;
+  double base_y = tip_y - dir * head_h;
+
+  if (fabs (tip_y - from_y) > head_h)
+    gtk_snapshot_append_color (dc->snapshot, color,
+                               &GRAPHENE_RECT_INIT (x - 1.0, MIN (from_y, base_y),
+                                                    2.0, fabs (base_y - from_y)));
+  for (double r = 0; r < head_h; r++)
+    {
+      double half = 0.5 + (r / head_h) * (head_h * 0.6);
+      double row_y = dir > 0 ? tip_y - r - 1.0 : tip_y + r;
+
+      gtk_snapshot_append_color (dc->snapshot, color,
+                                 &GRAPHENE_RECT_INIT (x - half, row_y, 2.0 * half, 1.0));
+    }
+}
+
+/* One arrow per coroutine switch, from the lane that gave the thread up
+ * to the lane that got it.  Per giving lane at most one arrow per pixel
+ * column, and one band per 10 px where switches are denser than that. */
+static void
+draw_switches (DrawContext *dc,
+               double       top,
+               double       bottom)
+{
+  SwTimeline *self = dc->self;
+  const SwTimeScale *scale = &self->scale;
+  guint n_lanes = sw_timeline_model_get_n_lanes (self->model);
+  GdkRGBA arrow = dc->palette->fg;
+  GdkRGBA band = dc->palette->fg;
+
+  arrow.alpha *= 0.8;
+  band.alpha *= 0.10;
+
+  for (guint l = 0; l < n_lanes; l++)
+    {
+      const SwTimelineLane *lane = sw_timeline_model_get_lane (self->model, l);
+      GArray *switches = lane->switches;
+      double from_y, from_h;
+      guint i;
+
+      if (switches->len == 0)
+        continue;
+
+      lane_bar_rect (self, lane->index, &from_y, &from_h);
+      i = first_switch_after (switches, 0, dc->t0);
+      while (i < switches->len)
+        {
+          const SwTimelineSwitch *sw = &g_array_index (switches, SwTimelineSwitch, i);
+          const SwTimelineLane *to;
+          double x, to_y, to_h, y0, tip;
+          guint dense_end;
+
+          if (sw->time_ns > dc->t1)
+            break;
+
+          x = floor (sw_time_scale_ns_to_px (scale, sw->time_ns)) + 0.5;
+          to = sw_timeline_model_find_lane (self->model, sw->to_lane);
+          dense_end = first_switch_after (switches, i + 1,
+                                          sw_time_scale_px_to_ns (scale, x + 10.0));
+          if (to == NULL || to == lane)
+            {
+              i = dense_end;
+              continue;
+            }
+
+          lane_bar_rect (self, to->index, &to_y, &to_h);
+          if (to_y > from_y)
+            {
+              y0 = from_y + from_h;
+              tip = to_y;
+            }
+          else
+            {
+              y0 = from_y;
+              tip = to_y + to_h;
+            }
+
+          /* Both ends off screen: nothing of it shows. */
+          if (MAX (y0, tip) < top || MIN (y0, tip) > bottom)
+            {
+              i = first_switch_after (switches, i + 1, sw_time_scale_px_to_ns (scale, x + 1.0));
+              continue;
+            }
+
+          if (dense_end - i > DENSE_SWITCHES_PER_10PX)
+            {
+              gtk_snapshot_append_color (dc->snapshot, &band,
+                                         &GRAPHENE_RECT_INIT (x - 0.5, MIN (y0, tip), 10.0, fabs (tip - y0)));
+              self->n_drawn_bars++;
+              i = dense_end;
+              continue;
+            }
+
+          draw_arrow (dc, &arrow, x, y0, tip);
+          self->n_drawn_bars++;
+          i = first_switch_after (switches, i + 1, sw_time_scale_px_to_ns (scale, x + 1.0));
+        }
     }
 }
 
@@ -598,24 +776,39 @@ draw_legend (SwTimeline    *self,
   double sh = round (m->legend_h * 0.45);
   double sy = y + round ((m->legend_h - sh) / 2.0);
   double x = m->char_w;
-  struct {
+  GdkRGBA arrow = palette->fg;
+  typedef struct {
     const char    *label;
     const GdkRGBA *color;
-    int            style;   /* 0 bar, 1 thin, 2 mark, 3 hatch */
-  } items[] = {
+    int            style;   /* 0 bar, 1 thin, 2 mark, 3 hatch, 4 arrow */
+  } Item;
+  Item task_items[] = {
     { N_("task"), &palette->task, 0 },
     { N_("running"), &palette->task_open, 0 },
     { N_("done-callback"), &palette->callback, 1 },
     { N_("submit"), &palette->submit, 2 },
     { N_("waiting"), &palette->wait, 3 },
   };
+  /* A coroutine run says what coroutines are: runs, waits and hand-overs. */
+  Item coroutine_items[] = {
+    { N_("coroutine runs"), &palette->task, 0 },
+    { N_("waits (sleep, recv, join…)"), &palette->wait, 3 },
+    { N_("switch"), &arrow, 4 },
+  };
+  gboolean coroutines = self->model != NULL &&
+                        sw_timeline_model_get_n_coroutine_lanes (self->model) > 0 &&
+                        sw_timeline_model_get_n_spans (self->model) == 0;
+  Item *items = coroutines ? coroutine_items : task_items;
+  guint n_items = coroutines ? G_N_ELEMENTS (coroutine_items) : G_N_ELEMENTS (task_items);
+
+  arrow.alpha *= 0.8;
 
   gtk_snapshot_append_color (snapshot, &palette->ruler_bg,
                              &GRAPHENE_RECT_INIT (0, y, width, m->legend_h));
   gtk_snapshot_append_color (snapshot, &palette->grid,
                              &GRAPHENE_RECT_INIT (0, y, width, 1));
 
-  for (guint i = 0; i < G_N_ELEMENTS (items); i++)
+  for (guint i = 0; i < n_items; i++)
     {
       PangoRectangle logical;
 
@@ -639,6 +832,14 @@ draw_legend (SwTimeline    *self,
           gtk_snapshot_append_color (snapshot, items[i].color,
                                      &GRAPHENE_RECT_INIT (x, sy, 2.0, sh));
           x += 2.0;
+          break;
+        case 4:
+          {
+            DrawContext dc = { .self = self, .snapshot = snapshot };
+
+            draw_arrow (&dc, items[i].color, x + 0.5 * m->char_w, y + 2.0, y + m->legend_h - 2.0);
+            x += m->char_w;
+          }
           break;
         default:
           draw_hatch (snapshot, items[i].color, x, sy, sw, sh);
@@ -732,6 +933,14 @@ sw_timeline_snapshot (GtkWidget   *widget,
       gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (m->label_w, 0));
 
       draw_spans (&dc, lane->waits, SPANS_WAITS, y + 2.0, m->lane_h - 4.0);
+      /* A coroutine's runs are solid and its waits hatched on one track.
+       * A thread's own code, between its coroutines, runs the main loop
+       * (polling until one is ready): a thin line, not a work bar. */
+      draw_spans (&dc, lane->waiting, SPANS_CO_WAITING, bar_y, bar_h);
+      if (lane->kind == SW_LANE_COROUTINE)
+        draw_spans (&dc, lane->running, SPANS_CO_RUNNING, bar_y, bar_h);
+      else
+        draw_spans (&dc, lane->running, SPANS_CO_LOOP, bar_y + round (bar_h * 0.4), round (bar_h * 0.2));
       draw_spans (&dc, lane->tasks, SPANS_TASKS, bar_y, bar_h);
       draw_spans (&dc, lane->callbacks, SPANS_CALLBACKS, bar_y + bar_h * 0.15, bar_h * 0.7);
       /* A lane that only submits (main, for a thread pool) gets tall
@@ -741,6 +950,18 @@ sw_timeline_snapshot (GtkWidget   *widget,
       else
         draw_submits (&dc, lane->submits, bar_y + bar_h + 3.0, m->lane_h - (bar_y - y) - bar_h - 6.0);
 
+      gtk_snapshot_pop (snapshot);
+      gtk_snapshot_restore (snapshot);
+    }
+
+  /* Switch arrows cross rows: drawn over all of them. */
+  if (self->model != NULL && sw_timeline_model_get_n_switches (self->model) > 0)
+    {
+      gtk_snapshot_save (snapshot);
+      gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (m->label_w, m->ruler_h, dc.width,
+                                                             lanes_bottom - m->ruler_h));
+      gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (m->label_w, 0));
+      draw_switches (&dc, m->ruler_h, lanes_bottom);
       gtk_snapshot_pop (snapshot);
       gtk_snapshot_restore (snapshot);
     }
@@ -771,12 +992,14 @@ sw_timeline_snapshot (GtkWidget   *widget,
       g_autofree char *tid = NULL;
       PangoRectangle name_rect, tid_rect;
       double top;
+      /* A coroutine's row hangs under its thread's, indented. */
+      double indent = lane->kind == SW_LANE_COROUTINE ? 1.6 * m->char_w : 0.0;
 
       if (y + m->lane_h < m->ruler_h || y > lanes_bottom)
         continue;
 
       pango_layout_set_text (layout, lane->name, -1);
-      pango_layout_set_width (layout, (int) ((m->label_w - 2.0 * m->char_w) * PANGO_SCALE));
+      pango_layout_set_width (layout, (int) ((m->label_w - 2.0 * m->char_w - indent) * PANGO_SCALE));
       pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
       pango_layout_get_pixel_extents (layout, NULL, &name_rect);
 
@@ -799,10 +1022,26 @@ sw_timeline_snapshot (GtkWidget   *widget,
       pango_layout_get_pixel_extents (small, NULL, &tid_rect);
 
       top = y + (m->lane_h - name_rect.height - tid_rect.height) / 2.0;
-      draw_text (snapshot, layout, &palette.fg, m->char_w, top);
-      draw_text (snapshot, small, &palette.dim, m->char_w, top + name_rect.height);
+      draw_text (snapshot, layout, &palette.fg, m->char_w + indent, top);
+      draw_text (snapshot, small, &palette.dim, m->char_w + indent, top + name_rect.height);
 
-      if (i > 0)
+      if (indent > 0.0)
+        {
+          /* The tree's stem: down from the row above, then into this one. */
+          double mid = round (top + name_rect.height / 2.0);
+          double stem_x = round (m->char_w + 0.3 * m->char_w);
+
+          gtk_snapshot_append_color (snapshot, &palette.dim,
+                                     &GRAPHENE_RECT_INIT (stem_x, y, 2.0, mid - y + 1.0));
+          gtk_snapshot_append_color (snapshot, &palette.dim,
+                                     &GRAPHENE_RECT_INIT (stem_x, mid - 1.0, indent - 0.6 * m->char_w, 2.0));
+          if (i + 1 < n_lanes &&
+              sw_timeline_model_get_lane (self->model, i + 1)->kind == SW_LANE_COROUTINE)
+            gtk_snapshot_append_color (snapshot, &palette.dim,
+                                       &GRAPHENE_RECT_INIT (stem_x, mid, 2.0, y + m->lane_h - mid));
+        }
+
+      if (i > 0 && indent == 0.0)
         gtk_snapshot_append_color (snapshot, &palette.grid,
                                    &GRAPHENE_RECT_INIT (0, y, m->label_w, 1));
     }
@@ -874,6 +1113,20 @@ sw_timeline_query_tooltip (GtkWidget  *widget,
 
   lane = sw_timeline_model_get_lane (self->model, index);
 
+  /* Over a coroutine's label: whose thread it shares, how often it let go. */
+  if (x < m->label_w && lane->kind == SW_LANE_COROUTINE)
+    {
+      const SwTimelineLane *thread = sw_timeline_model_find_lane (self->model, lane->parent);
+
+      markup = g_markup_printf_escaped (_("<b>%s</b>\ncoroutine on thread %s (TID %d)\n"
+                                          "ran %u times, gave the thread up %u times%s"),
+                                        lane->name, thread ? thread->name : "?", lane->tid,
+                                        lane->running->len, lane->switches->len,
+                                        lane->exited ? _(", ended") : "");
+      gtk_tooltip_set_markup (tooltip, markup);
+      return TRUE;
+    }
+
   /* Over the label: who this is, and how often the OS switched it out. */
   if (x < m->label_w)
     {
@@ -921,6 +1174,42 @@ sw_timeline_query_tooltip (GtkWidget  *widget,
       else
         markup = g_markup_printf_escaped (_("<b>%s</b> waited %s\nfor the result of %s"),
                                           lane->name, duration, label ? label : "?");
+    }
+  else if (lane->kind == SW_LANE_COROUTINE &&
+           (span = find_span (lane->running, t, 0, now)) != NULL)
+    {
+      end = span->end_ns == SW_TIMELINE_OPEN ? now : span->end_ns;
+      duration = sw_time_scale_format_duration (end - span->start_ns);
+      at = sw_time_scale_format_tick (span->start_ns, 1000000);
+      markup = g_markup_printf_escaped (span->end_ns == SW_TIMELINE_OPEN
+                                          ? _("<b>%s</b> holds the thread\n%s so far, since %s")
+                                          : _("<b>%s</b> held the thread\n%s, from %s"),
+                                        lane->name, duration, at);
+    }
+  else if (lane->kind != SW_LANE_COROUTINE &&
+           (span = find_span (lane->running, t, 0, now)) != NULL)
+    {
+      end = span->end_ns == SW_TIMELINE_OPEN ? now : span->end_ns;
+      duration = sw_time_scale_format_duration (end - span->start_ns);
+      markup = g_markup_printf_escaped (_("<b>%s</b> ran its event loop for %s\n"
+                                          "every coroutine was waiting (sleep, I/O…)"),
+                                        lane->name, duration);
+    }
+  else if ((span = find_span (lane->waiting, t, 0, now)) != NULL)
+    {
+      guint k = first_switch_after (lane->switches, 0, span->start_ns);
+      const SwTimelineLane *to = NULL;
+
+      if (k < lane->switches->len)
+        to = sw_timeline_model_find_lane (self->model,
+                                          g_array_index (lane->switches, SwTimelineSwitch, k).to_lane);
+      end = span->end_ns == SW_TIMELINE_OPEN ? now : span->end_ns;
+      duration = sw_time_scale_format_duration (end - span->start_ns);
+      markup = g_markup_printf_escaped (span->end_ns == SW_TIMELINE_OPEN
+                                          ? _("<b>%s</b> waits: %s\n%s so far; gave the thread to %s")
+                                          : _("<b>%s</b> waited: %s\n%s; gave the thread to %s"),
+                                        lane->name, sw_timeline_switch_reason_to_string (span->reason),
+                                        duration, to ? to->name : "?");
     }
   else
     {

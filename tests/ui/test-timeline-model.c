@@ -257,6 +257,173 @@ test_log_lines_in_time_order (Fixture       *f,
   g_cond_clear (&o.cond);
 }
 
+static void
+assert_span_closed (const SwTimelineSpan *span)
+{
+  g_assert_cmpint (span->end_ns, !=, SW_TIMELINE_OPEN);
+  g_assert_cmpint (span->end_ns, >=, span->start_ns);
+}
+
+/* gevent's picture by hand: main spawns two coroutines and joins them;
+ * co-1 sleeps, co-2 sleeps, main waits, co-1 exits, co-2 fails.  Every
+ * switch becomes an arrow, every give-up a waiting segment with why. */
+static void
+test_coroutine_segments_and_switches (Fixture       *f,
+                                      gconstpointer  data)
+{
+  guint32 co1 = sw_trace_register_lane (f->trace, SW_LANE_COROUTINE, "co-1", getpid (), 1001, f->main_lane);
+  guint32 co2 = sw_trace_register_lane (f->trace, SW_LANE_COROUTINE, "co-2", getpid (), 1001, f->main_lane);
+  guint32 co3 = sw_trace_register_lane (f->trace, SW_LANE_COROUTINE, "co-3", getpid (), 1001, f->main_lane);
+  const SwTimelineLane *main_lane, *l1, *l2, *l3;
+  const SwTimelineSwitch *sw;
+
+  /* This thread records for the lanes above: keep it off the timeline. */
+  sw_trace_name_helper_thread (f->trace, "recorder");
+  sw_trace_record_on_lane (f->trace, f->main_lane, SW_EVENT_CO_SPAWN, 0, co1, 0);
+  sw_trace_record_on_lane (f->trace, f->main_lane, SW_EVENT_CO_SPAWN, 0, co2, 0);
+  sw_trace_record_on_lane (f->trace, f->main_lane, SW_EVENT_CO_SWITCH, SW_SWITCH_JOIN, co1, 0);
+  sw_trace_record_on_lane (f->trace, co1, SW_EVENT_LOG, 0, 0, sw_trace_intern (f->trace, "co-1 play 1"));
+  sw_trace_record_on_lane (f->trace, co1, SW_EVENT_CO_SWITCH, SW_SWITCH_SLEEP, co2, 0);
+  sw_trace_record_on_lane (f->trace, co2, SW_EVENT_CO_SWITCH, SW_SWITCH_SLEEP, f->main_lane, 0);
+  sw_timeline_model_update (f->model);
+
+  /* Half way: co-1 and co-2 wait (open), main runs again. */
+  l1 = sw_timeline_model_find_lane (f->model, co1);
+  l2 = sw_timeline_model_find_lane (f->model, co2);
+  g_assert_nonnull (l1);
+  g_assert_nonnull (l2);
+  g_assert_cmpuint (l1->running->len, ==, 1);
+  assert_span_closed (&g_array_index (l1->running, SwTimelineSpan, 0));
+  g_assert_cmpint (l1->open_waiting, ==, 0);
+  g_assert_cmpint (g_array_index (l1->waiting, SwTimelineSpan, 0).end_ns, ==, SW_TIMELINE_OPEN);
+  g_assert_cmpuint (g_array_index (l1->waiting, SwTimelineSpan, 0).reason, ==, SW_SWITCH_SLEEP);
+  g_assert_cmpuint (l2->running->len, ==, 1);
+  g_assert_cmpuint (l2->waiting->len, ==, 1);
+  g_assert_cmpuint (sw_timeline_model_get_n_switches (f->model), ==, 3);
+
+  sw_trace_record_on_lane (f->trace, f->main_lane, SW_EVENT_CO_SWITCH, SW_SWITCH_JOIN, co1, 0);
+  sw_trace_record_on_lane (f->trace, co1, SW_EVENT_CO_EXIT, 0, co1, 0);
+  sw_trace_record_on_lane (f->trace, co1, SW_EVENT_CO_SWITCH, SW_SWITCH_EXIT, co2, 0);
+  sw_trace_record_on_lane (f->trace, co2, SW_EVENT_CO_EXIT, SW_EVENT_FLAG_FAILED, co2, 0);
+  sw_trace_record_on_lane (f->trace, co2, SW_EVENT_CO_SWITCH, SW_SWITCH_EXIT, f->main_lane, 0);
+  /* A first run whose switch was not recorded starts at its first event. */
+  sw_trace_record_on_lane (f->trace, f->main_lane, SW_EVENT_CO_SPAWN, 0, co3, 0);
+  sw_trace_record_on_lane (f->trace, co3, SW_EVENT_LOG, 0, 0, sw_trace_intern (f->trace, "co-3 runs"));
+  sw_timeline_model_update (f->model);
+
+  /* Rows: main, its coroutines, then the other thread. */
+  g_assert_cmpuint (sw_timeline_model_get_n_lanes (f->model), ==, 5);
+  g_assert_cmpuint (sw_timeline_model_get_n_coroutine_lanes (f->model), ==, 3);
+  g_assert_cmpstr (sw_timeline_model_get_lane (f->model, 0)->name, ==, "main");
+  g_assert_cmpstr (sw_timeline_model_get_lane (f->model, 1)->name, ==, "co-1");
+  g_assert_cmpstr (sw_timeline_model_get_lane (f->model, 2)->name, ==, "co-2");
+  g_assert_cmpstr (sw_timeline_model_get_lane (f->model, 3)->name, ==, "co-3");
+  g_assert_cmpstr (sw_timeline_model_get_lane (f->model, 4)->name, ==, "worker-1");
+  for (guint i = 0; i < 5; i++)
+    g_assert_cmpuint (sw_timeline_model_get_lane (f->model, i)->index, ==, i);
+
+  /* co-1: ran twice, slept once in between, ended. */
+  g_assert_true (l1->exited);
+  g_assert_cmpuint (l1->running->len, ==, 2);
+  g_assert_cmpuint (l1->waiting->len, ==, 1);
+  assert_span_closed (&g_array_index (l1->running, SwTimelineSpan, 1));
+  assert_span_closed (&g_array_index (l1->waiting, SwTimelineSpan, 0));
+  g_assert_cmpint (g_array_index (l1->waiting, SwTimelineSpan, 0).end_ns, ==,
+                   g_array_index (l1->running, SwTimelineSpan, 1).start_ns);
+  g_assert_cmpuint (g_array_index (l1->running, SwTimelineSpan, 1).state, ==, SW_TIMELINE_SPAN_OK);
+
+  /* co-2: the same, and its last run is marked failed. */
+  g_assert_true (l2->exited);
+  g_assert_cmpuint (l2->running->len, ==, 2);
+  g_assert_cmpuint (l2->waiting->len, ==, 1);
+  g_assert_cmpuint (g_array_index (l2->running, SwTimelineSpan, 1).state, ==, SW_TIMELINE_SPAN_FAILED);
+  g_assert_cmpint (l2->open_running, ==, -1);
+  g_assert_cmpint (l2->open_waiting, ==, -1);
+
+  /* co-3 runs, though nobody recorded switching to it. */
+  l3 = sw_timeline_model_find_lane (f->model, co3);
+  g_assert_cmpuint (l3->running->len, ==, 1);
+  g_assert_cmpint (g_array_index (l3->running, SwTimelineSpan, 0).end_ns, ==, SW_TIMELINE_OPEN);
+  g_assert_cmpuint (l3->waiting->len, ==, 0);
+
+  /* main's own code waited in join while its coroutines ran. */
+  main_lane = lane_named (f, "main");
+  g_assert_cmpuint (main_lane->waiting->len, ==, 2);
+  for (guint i = 0; i < main_lane->waiting->len; i++)
+    {
+      assert_span_closed (&g_array_index (main_lane->waiting, SwTimelineSpan, i));
+      g_assert_cmpuint (g_array_index (main_lane->waiting, SwTimelineSpan, i).reason, ==, SW_SWITCH_JOIN);
+    }
+  g_assert_cmpstr (sw_timeline_switch_reason_to_string (SW_SWITCH_JOIN), ==, "join");
+  g_assert_cmpstr (sw_timeline_switch_reason_to_string (SW_SWITCH_SLEEP), ==, "sleep");
+
+  /* Arrows, kept on the lane that gave the thread up. */
+  g_assert_cmpuint (sw_timeline_model_get_n_switches (f->model), ==, 6);
+  g_assert_cmpuint (main_lane->switches->len, ==, 2);
+  g_assert_cmpuint (l1->switches->len, ==, 2);
+  g_assert_cmpuint (l2->switches->len, ==, 2);
+  sw = &g_array_index (l1->switches, SwTimelineSwitch, 0);
+  g_assert_cmpuint (sw->to_lane, ==, co2);
+  g_assert_cmpuint (sw->reason, ==, SW_SWITCH_SLEEP);
+  sw = &g_array_index (l1->switches, SwTimelineSwitch, 1);
+  g_assert_cmpuint (sw->to_lane, ==, co2);
+  g_assert_cmpuint (sw->reason, ==, SW_SWITCH_EXIT);
+  sw = &g_array_index (l2->switches, SwTimelineSwitch, 1);
+  g_assert_cmpuint (sw->to_lane, ==, f->main_lane);
+  g_assert_cmpint (sw->time_ns, >=, g_array_index (l1->switches, SwTimelineSwitch, 1).time_ns);
+}
+
+/* Many switches: every segment ends where the next begins, all sorted
+ * by start and by end, as the drawing's binary search needs. */
+static void
+test_coroutine_many_switches_sorted (Fixture       *f,
+                                     gconstpointer  data)
+{
+  guint32 a = sw_trace_register_lane (f->trace, SW_LANE_COROUTINE, "a", getpid (), 1002, f->worker_lane);
+  guint32 b = sw_trace_register_lane (f->trace, SW_LANE_COROUTINE, "b", getpid (), 1002, f->worker_lane);
+  const SwTimelineLane *la, *lb;
+  const guint n = 10000;
+
+  sw_trace_name_helper_thread (f->trace, "recorder");
+  sw_trace_record_on_lane (f->trace, f->worker_lane, SW_EVENT_CO_SWITCH, SW_SWITCH_JOIN, a, 0);
+  for (guint i = 0; i < n; i++)
+    {
+      sw_trace_record_on_lane (f->trace, a, SW_EVENT_CO_SWITCH, SW_SWITCH_YIELD, b, 0);
+      sw_trace_record_on_lane (f->trace, b, SW_EVENT_CO_SWITCH, SW_SWITCH_RECV, a, 0);
+    }
+  sw_timeline_model_drain_all (f->model);
+
+  /* The worker thread's row comes before its coroutines, after main. */
+  g_assert_cmpstr (sw_timeline_model_get_lane (f->model, 0)->name, ==, "main");
+  g_assert_cmpstr (sw_timeline_model_get_lane (f->model, 1)->name, ==, "worker-1");
+  g_assert_cmpstr (sw_timeline_model_get_lane (f->model, 2)->name, ==, "a");
+  g_assert_cmpstr (sw_timeline_model_get_lane (f->model, 3)->name, ==, "b");
+
+  g_assert_cmpuint (sw_timeline_model_get_n_switches (f->model), ==, 2 * n + 1);
+  la = sw_timeline_model_find_lane (f->model, a);
+  lb = sw_timeline_model_find_lane (f->model, b);
+  g_assert_cmpuint (la->running->len, ==, n + 1);
+  g_assert_cmpuint (la->waiting->len, ==, n);
+  g_assert_cmpuint (lb->running->len, ==, n);
+  g_assert_cmpuint (lb->waiting->len, ==, n);
+  g_assert_cmpuint (g_array_index (lb->waiting, SwTimelineSpan, 0).reason, ==, SW_SWITCH_RECV);
+  g_assert_cmpuint (g_array_index (la->waiting, SwTimelineSpan, n - 1).reason, ==, SW_SWITCH_YIELD);
+
+  {
+    GArray *arrays[] = { la->running, la->waiting, lb->running, lb->waiting };
+
+    for (guint j = 0; j < G_N_ELEMENTS (arrays); j++)
+      for (guint i = 1; i < arrays[j]->len; i++)
+        {
+          const SwTimelineSpan *p = &g_array_index (arrays[j], SwTimelineSpan, i - 1);
+          const SwTimelineSpan *q = &g_array_index (arrays[j], SwTimelineSpan, i);
+
+          g_assert_cmpint (p->start_ns, <=, q->start_ns);
+          g_assert_cmpint (p->end_ns, <=, q->end_ns);
+        }
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -273,6 +440,10 @@ main (int   argc,
               fixture_set_up, test_drains_concurrent_producer, fixture_tear_down);
   g_test_add ("/Sw/TimelineModel/log-lines-in-time-order", Fixture, NULL,
               fixture_set_up, test_log_lines_in_time_order, fixture_tear_down);
+  g_test_add ("/Sw/TimelineModel/coroutine-segments-and-switches", Fixture, NULL,
+              fixture_set_up, test_coroutine_segments_and_switches, fixture_tear_down);
+  g_test_add ("/Sw/TimelineModel/coroutine-many-switches-sorted", Fixture, NULL,
+              fixture_set_up, test_coroutine_many_switches_sorted, fixture_tear_down);
 
   return g_test_run ();
 }
