@@ -23,13 +23,17 @@ static const char * const on_off[] = { "on", "off", NULL };
 static const char * const pool_kinds[] = { "process", "thread", NULL };
 static const char * const couplings[] = { "decoupled", "coupled", NULL };
 
+#define SCALE_PARAM \
+  { "scale", SW_PARAM_DOUBLE, "1", 0.01, 10, NULL, N_("Multiplies every duration (0.1: ten times faster)") }
+
 #define LESSON1_PARAMS \
   { "workers",   SW_PARAM_INT,    "4",     1, 64,    NULL,   N_("Workers in the pool") }, \
   { "tasks",     SW_PARAM_INT,    "10",    1, 10000, NULL,   N_("Tasks to submit") }, \
   { "min_sleep", SW_PARAM_DOUBLE, "1",     0, 60,    NULL,   N_("Shortest task sleep, in seconds") }, \
   { "max_sleep", SW_PARAM_DOUBLE, "3",     0, 60,    NULL,   N_("Longest task sleep, in seconds") }, \
   { "mode",      SW_PARAM_CHOICE, "async", 0, 0,     modes,  N_("async: submit all, then collect; sync: wait for each result at once") }, \
-  { "callbacks", SW_PARAM_CHOICE, "on",    0, 0,     on_off, N_("Attach a done-callback to each future") }
+  { "callbacks", SW_PARAM_CHOICE, "on",    0, 0,     on_off, N_("Attach a done-callback to each future") }, \
+  SCALE_PARAM
 
 static const SwParamSpec thread_pool_params[] = {
   LESSON1_PARAMS,
@@ -48,6 +52,7 @@ static const SwParamSpec callbacks_params[] = {
   { "min_download", SW_PARAM_DOUBLE, "1",         0, 60,  NULL,       N_("Shortest download, in seconds") },
   { "max_download", SW_PARAM_DOUBLE, "3",         0, 60,  NULL,       N_("Longest download, in seconds") },
   { "parse",        SW_PARAM_DOUBLE, "1",         0, 60,  NULL,       N_("Time to parse one page, in seconds") },
+  SCALE_PARAM,
 };
 
 static long
@@ -150,8 +155,9 @@ lesson1_body (SwScenarioRun  *run,
   const SwParams *p = sw_scenario_run_get_params (run);
   guint workers = (guint) sw_params_get_int (p, "workers");
   guint n_tasks = (guint) sw_params_get_int (p, "tasks");
-  double min_sleep = sw_params_get_double (p, "min_sleep");
-  double max_sleep = sw_params_get_double (p, "max_sleep");
+  double scale = sw_params_get_double (p, "scale");
+  double min_sleep = sw_params_get_double (p, "min_sleep") * scale;
+  double max_sleep = sw_params_get_double (p, "max_sleep") * scale;
   gboolean sync = g_str_equal (sw_params_get_string (p, "mode"), "sync");
   gboolean callbacks = g_str_equal (sw_params_get_string (p, "callbacks"), "on");
   guint crash_task = sw_scenario_find_param (sw_scenario_run_get_scenario (run), "crash_task")
@@ -268,9 +274,10 @@ callbacks_body (SwScenarioRun  *run,
   const char *kind = sw_params_get_string (p, "pool");
   gboolean coupled = g_str_equal (sw_params_get_string (p, "coupling"), "coupled");
   guint pages = (guint) sw_params_get_int (p, "pages");
-  double min_download = sw_params_get_double (p, "min_download");
-  double max_download = sw_params_get_double (p, "max_download");
-  ParseJob job = { run, sw_params_get_double (p, "parse") };
+  double scale = sw_params_get_double (p, "scale");
+  double min_download = sw_params_get_double (p, "min_download") * scale;
+  double max_download = sw_params_get_double (p, "max_download") * scale;
+  ParseJob job = { run, sw_params_get_double (p, "parse") * scale };
   g_autoptr(SwExecutor) pool = NULL;
   g_autoptr(GPtrArray) futures = g_ptr_array_new_with_free_func (g_object_unref);
   gint64 start = g_get_monotonic_time ();

@@ -14,11 +14,15 @@
 extern const SwScenario sw_scenario_thread_pool;
 extern const SwScenario sw_scenario_process_pool;
 extern const SwScenario sw_scenario_callbacks;
+extern const SwScenario sw_scenario_spawn_joinall;
+extern const SwScenario sw_scenario_io_vs_cpu;
 
 static const SwScenario * const scenarios[] = {
   &sw_scenario_thread_pool,
   &sw_scenario_process_pool,
   &sw_scenario_callbacks,
+  &sw_scenario_spawn_joinall,
+  &sw_scenario_io_vs_cpu,
 };
 
 /**
@@ -411,13 +415,29 @@ print_summary (SwScenarioRun *run)
   g_autoptr(GArray) events = sw_trace_dup_events (run->trace);
   SwTaskStats stats;
   guint64 dropped = sw_trace_get_dropped (run->trace);
+  guint n_coroutines = 0, n_switches = 0;
 
   sw_task_stats_compute ((const SwEvent *) events->data, events->len, &stats);
-  sw_scenario_run_print (run,
-                         "summary: wall %.3f s, sum of task times %.3f s, speedup %.2fx "
-                         "(%u finished, %u failed, %u cancelled)",
-                         stats.wall_ns / 1e9, stats.task_ns_sum / 1e9, stats.speedup,
-                         stats.n_finished, stats.n_failed, stats.n_cancelled);
+  for (guint i = 0; i < events->len; i++)
+    {
+      guint16 kind = g_array_index (events, SwEvent, i).kind;
+
+      n_coroutines += kind == SW_EVENT_CO_SPAWN;
+      n_switches += kind == SW_EVENT_CO_SWITCH;
+    }
+
+  /* A run of coroutines only has no task times to sum: count what it did. */
+  if (stats.n_finished + stats.n_failed + stats.n_cancelled == 0 && n_coroutines > 0)
+    sw_scenario_run_print (run, "summary: wall %.3f s, %u coroutines, %u switches",
+                           (g_array_index (events, SwEvent, events->len - 1).time -
+                            g_array_index (events, SwEvent, 0).time) / 1e9,
+                           n_coroutines, n_switches);
+  else
+    sw_scenario_run_print (run,
+                           "summary: wall %.3f s, sum of task times %.3f s, speedup %.2fx "
+                           "(%u finished, %u failed, %u cancelled)",
+                           stats.wall_ns / 1e9, stats.task_ns_sum / 1e9, stats.speedup,
+                           stats.n_finished, stats.n_failed, stats.n_cancelled);
   if (dropped > 0)
     sw_scenario_run_print (run, "warning: %" G_GUINT64_FORMAT " events dropped (trace full)", dropped);
 }

@@ -1,4 +1,4 @@
-/* test-scenario.c — parameters are checked; the thread-pool lesson runs for real */
+/* test-scenario.c — parameters are checked; the lessons run for real */
 #include "config.h"
 
 #include <unistd.h>
@@ -363,6 +363,138 @@ test_scenario_thread_pool_sync_serialises (void)
   lines_clear (&lines);
 }
 
+static guint
+count_events (GArray  *events,
+              guint16  kind,
+              gint     flags)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      const SwEvent *e = &g_array_index (events, SwEvent, i);
+
+      if (e->kind == kind && (flags < 0 || e->flags == flags))
+        n++;
+    }
+  return n;
+}
+
+/* Lesson 4: three coroutines sleeping 5, 5 and 3 s (scaled) overlap on
+ * one thread; the lesson's lines come out, every switch is recorded. */
+static void
+test_scenario_spawn_joinall_overlaps (void)
+{
+  const char *set[] = { "scale=0.02", NULL };
+  const double scale = 0.02;
+  Lines lines = { 0 };
+  g_autoptr(SwTrace) trace = NULL;
+  g_autoptr(GArray) events = NULL;
+  g_autoptr(GArray) lanes = NULL;
+  gint64 start = g_get_monotonic_time ();
+  double wall;
+  guint32 main_lane = 0;
+  guint n_coroutine_lanes = 0;
+
+  events = run_scenario ("spawn-joinall", set, &lines, &trace);
+  wall = (g_get_monotonic_time () - start) / 1e6;
+
+  /* One-sided: run one after another they would take 13 × scale. */
+  g_assert_cmpfloat (wall, <, 0.8 * 13 * scale);
+
+  for (const char * const *l = (const char * const[]) {
+         "大海1 play 1", "大海2 play 1", "大海 eat 1",
+         "大海 eat 2", "大海1 play 2", "大海2 play 2", "主 ", NULL }; *l; l++)
+    {
+      g_test_message ("line %s", *l);
+      g_assert_true (lines_contain (&lines, *l));
+    }
+  g_assert_true (lines.saw_done);
+
+  /* The coroutines are lanes under main. */
+  lanes = sw_trace_dup_lanes (trace);
+  for (guint i = 0; i < lanes->len; i++)
+    {
+      const SwLane *lane = &g_array_index (lanes, SwLane, i);
+
+      if (lane->kind == SW_LANE_THREAD && g_strcmp0 (lane->name, "main") == 0)
+        main_lane = lane->id;
+    }
+  g_assert_cmpuint (main_lane, !=, 0);
+  for (guint i = 0; i < lanes->len; i++)
+    {
+      const SwLane *lane = &g_array_index (lanes, SwLane, i);
+
+      if (lane->kind == SW_LANE_COROUTINE)
+        {
+          g_assert_cmpuint (lane->parent, ==, main_lane);
+          n_coroutine_lanes++;
+        }
+    }
+  g_assert_cmpuint (n_coroutine_lanes, ==, 3);
+
+  g_assert_cmpuint (count_events (events, SW_EVENT_CO_SPAWN, -1), ==, 3);
+  g_assert_cmpuint (count_events (events, SW_EVENT_CO_EXIT, 0), ==, 3);
+  /* Each gave the thread up to sleep, and main to join them. */
+  g_assert_cmpuint (count_events (events, SW_EVENT_CO_SWITCH, SW_SWITCH_SLEEP), >=, 3);
+  g_assert_cmpuint (count_events (events, SW_EVENT_CO_SWITCH, SW_SWITCH_JOIN), >=, 1);
+  g_assert_true (lines_contain (&lines, "summary: wall "));
+  lines_clear (&lines);
+}
+
+/* Lesson 3: both runs report their totals and switch counts. */
+static void
+test_scenario_io_vs_cpu_reports_both (void)
+{
+  const char *set[] = { "scale=0.02", "coroutines=3", "rounds=3", "slices=200", NULL };
+  Lines lines = { 0 };
+  g_autoptr(SwTrace) trace = NULL;
+  g_autoptr(GArray) events = run_scenario ("io-vs-cpu", set, &lines, &trace);
+  g_autoptr(GArray) lanes = sw_trace_dup_lanes (trace);
+  guint io = 0, cpu = 0;
+
+  g_assert_true (lines_contain (&lines, "io total "));
+  g_assert_true (lines_contain (&lines, "cpu total "));
+  g_assert_true (lines_contain (&lines, " switches"));
+  for (guint i = 0; i < lanes->len; i++)
+    {
+      const SwLane *lane = &g_array_index (lanes, SwLane, i);
+
+      if (lane->kind != SW_LANE_COROUTINE)
+        continue;
+      if (g_str_has_prefix (lane->name, "io-") && g_ascii_isdigit (lane->name[3]))
+        io++;
+      else if (g_str_has_prefix (lane->name, "cpu-") && g_ascii_isdigit (lane->name[4]))
+        cpu++;
+    }
+  g_assert_cmpuint (io, ==, 3);
+  g_assert_cmpuint (cpu, ==, 3);
+  /* Readers wait on real sockets (recv); the CPU run switches by force. */
+  g_assert_cmpuint (count_events (events, SW_EVENT_CO_SWITCH, SW_SWITCH_RECV), >=, 3 * 3);
+  g_assert_cmpuint (count_events (events, SW_EVENT_CO_SWITCH, SW_SWITCH_YIELD), >=, 3 * 200);
+  lines_clear (&lines);
+}
+
+/* Every scenario that sleeps takes the scale parameter. */
+static void
+test_scenario_scale_everywhere (void)
+{
+  const char *names[] = { "thread-pool", "process-pool", "callbacks", "spawn-joinall", "io-vs-cpu" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      const SwScenario *s = sw_scenario_lookup (names[i], NULL);
+      g_autoptr(SwParams) p = NULL;
+
+      g_assert_nonnull (s);
+      p = sw_params_new (s);
+      g_assert_nonnull (sw_scenario_find_param (s, "scale"));
+      g_assert_cmpfloat (sw_params_get_double (p, "scale"), ==, 1.0);
+      g_assert_false (sw_params_set (p, "scale", "0", NULL));
+      g_assert_true (sw_params_set (p, "scale", "0.5", NULL));
+    }
+}
+
 typedef struct
 {
   SwScenarioRun *run;
@@ -379,8 +511,25 @@ execute_worker (gpointer data)
   return NULL;
 }
 
-static void
-assert_stop_ends_run (const char *name)
+static gboolean
+has_lane_named (SwTrace    *trace,
+                const char *name)
+{
+  g_autoptr(GArray) lanes = sw_trace_dup_lanes (trace);
+
+  for (guint i = 0; i < lanes->len; i++)
+    if (g_strcmp0 (g_array_index (lanes, SwLane, i).name, name) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Stops the run once it recorded @min_events events and @lane exists;
+ * returns what it recorded. */
+static GArray *
+assert_stop_ends_run_with (const char         *name,
+                           const char * const *assignments,
+                           guint64             min_events,
+                           const char         *lane)
 {
   const SwScenario *s = sw_scenario_lookup (name, NULL);
   g_autoptr(SwParams) p = sw_params_new (s);
@@ -390,15 +539,17 @@ assert_stop_ends_run (const char *name)
   GThread *thread;
   gint64 deadline;
 
-  g_assert_true (sw_params_set_assignment (p, "min_sleep=30", NULL));
-  g_assert_true (sw_params_set_assignment (p, "max_sleep=30", NULL));
+  for (guint i = 0; assignments[i]; i++)
+    g_assert_true (sw_params_set_assignment (p, assignments[i], NULL));
   run = sw_scenario_run_new (s, p, trace);
   bg.run = run;
   thread = g_thread_new ("scenario", execute_worker, &bg);
 
   /* Once a task is sleeping, stop. */
   deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  while (sw_trace_get_recorded (trace) < 5 && g_get_monotonic_time () < deadline)
+  while ((sw_trace_get_recorded (trace) < min_events ||
+          (lane != NULL && !has_lane_named (trace, lane))) &&
+         g_get_monotonic_time () < deadline)
     g_usleep (1000);
   g_cancellable_cancel (sw_scenario_run_get_cancellable (run));
   g_thread_join (thread);
@@ -406,6 +557,15 @@ assert_stop_ends_run (const char *name)
   g_assert_false (bg.ok);
   g_assert_error (bg.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&bg.error);
+  return sw_trace_dup_events (trace);
+}
+
+static void
+assert_stop_ends_run (const char *name)
+{
+  const char *set[] = { "min_sleep=30", "max_sleep=30", NULL };
+
+  g_array_unref (assert_stop_ends_run_with (name, set, 5, NULL));
 }
 
 /* Tasks sleep 30 s: had Stop not reached them, meson's timeout fails us. */
@@ -419,6 +579,31 @@ static void
 test_scenario_stop_reaches_worker_processes (void)
 {
   assert_stop_ends_run ("process-pool");
+}
+
+/* Coroutines sleep 50 s (scale 10): Stop cancels them on their thread.
+ * Ten events: three spawns, main's switch, three prints and three
+ * switches to sleep — all three are asleep by then. */
+static void
+test_scenario_stop_ends_coroutines (void)
+{
+  const char *set[] = { "scale=10", NULL };
+  g_autoptr(GArray) events = assert_stop_ends_run_with ("spawn-joinall", set, 10, NULL);
+
+  /* Woken from their sleeps, each ended with the cancellation error. */
+  g_assert_cmpuint (count_events (events, SW_EVENT_CO_SWITCH, SW_SWITCH_SLEEP), ==, 3);
+  g_assert_cmpuint (count_events (events, SW_EVENT_CO_EXIT, SW_EVENT_FLAG_FAILED), ==, 3);
+}
+
+/* The CPU run never waits: Stop must still end it (4 × 60 s of work). */
+static void
+test_scenario_stop_ends_cpu_coroutines (void)
+{
+  const char *set[] = { "io_wait=0", "rounds=1", "cpu_work=60", "slices=100000", NULL };
+
+  g_autoptr(GArray) events = assert_stop_ends_run_with ("io-vs-cpu", set, 5, "cpu-1");
+
+  g_assert_cmpuint (count_events (events, SW_EVENT_CO_EXIT, SW_EVENT_FLAG_FAILED), >=, 1);
 }
 
 int
@@ -437,6 +622,11 @@ main (int    argc,
   g_test_add_func ("/Sw/Scenario/process-pool-crash-breaks-pool", test_scenario_process_pool_crash_breaks_pool);
   g_test_add_func ("/Sw/Scenario/callbacks-parse-in-parent-for-processes", test_scenario_callbacks_parse_in_parent_for_processes);
   g_test_add_func ("/Sw/Scenario/callbacks-parse-on-worker-thread-for-threads", test_scenario_callbacks_parse_on_worker_thread_for_threads);
+  g_test_add_func ("/Sw/Scenario/spawn-joinall-overlaps", test_scenario_spawn_joinall_overlaps);
+  g_test_add_func ("/Sw/Scenario/io-vs-cpu-reports-both", test_scenario_io_vs_cpu_reports_both);
+  g_test_add_func ("/Sw/Scenario/scale-everywhere", test_scenario_scale_everywhere);
+  g_test_add_func ("/Sw/Scenario/stop-ends-coroutines", test_scenario_stop_ends_coroutines);
+  g_test_add_func ("/Sw/Scenario/stop-ends-cpu-coroutines", test_scenario_stop_ends_cpu_coroutines);
 
   return g_test_run ();
 }
