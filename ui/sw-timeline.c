@@ -69,6 +69,12 @@ struct _SwTimeline
   SwTimeScale      drag_scale;
   double           drag_offset;
   guint            n_drawn_bars;  /* in the last frame, for tests */
+  /* Widest lane name so far: lane ids only grow, so only lanes above
+   * names_max_id need measuring (thousands of coroutine lanes). */
+  SwTimelineModel *names_model;   /* compared only, not a reference */
+  double           names_char_w;
+  double           names_w;
+  guint32          names_max_id;
   guint            follow : 1;
 };
 
@@ -137,18 +143,32 @@ update_metrics (SwTimeline *self)
   m->legend_h = ceil (m->line_h * 1.7);
   m->lane_h = ceil (m->line_h * 3.4);
 
+  if (self->names_model != self->model || self->names_char_w != m->char_w)
+    {
+      self->names_model = self->model;
+      self->names_char_w = m->char_w;
+      self->names_w = 0.0;
+      self->names_max_id = 0;
+    }
+
   if (self->model != NULL)
     {
       guint n = sw_timeline_model_get_n_lanes (self->model);
+      guint32 max_id = self->names_max_id;
 
       for (guint i = 0; i < n; i++)
         {
           const SwTimelineLane *lane = sw_timeline_model_get_lane (self->model, i);
 
+          if (lane->id <= self->names_max_id)
+            continue;
           pango_layout_set_text (layout, lane->name, -1);
           pango_layout_get_pixel_extents (layout, NULL, &logical);
-          label_w = MAX (label_w, logical.width);
+          self->names_w = MAX (self->names_w, logical.width);
+          max_id = MAX (max_id, lane->id);
         }
+      self->names_max_id = max_id;
+      label_w = self->names_w;
     }
 
   /* Room for "process · PID 1234567 · ⇄ 123" (smaller type) under the
@@ -780,7 +800,7 @@ draw_legend (SwTimeline    *self,
   typedef struct {
     const char    *label;
     const GdkRGBA *color;
-    int            style;   /* 0 bar, 1 thin, 2 mark, 3 hatch, 4 arrow */
+    int            style;   /* 0 bar, 1 thin, 2 mark, 3 hatch, 4 arrow, 5 line */
   } Item;
   Item task_items[] = {
     { N_("task"), &palette->task, 0 },
@@ -794,6 +814,7 @@ draw_legend (SwTimeline    *self,
     { N_("coroutine runs"), &palette->task, 0 },
     { N_("waits (sleep, recv, join…)"), &palette->wait, 3 },
     { N_("switch"), &arrow, 4 },
+    { N_("event loop"), &palette->dim, 5 },
   };
   gboolean coroutines = self->model != NULL &&
                         sw_timeline_model_get_n_coroutine_lanes (self->model) > 0 &&
@@ -832,6 +853,11 @@ draw_legend (SwTimeline    *self,
           gtk_snapshot_append_color (snapshot, items[i].color,
                                      &GRAPHENE_RECT_INIT (x, sy, 2.0, sh));
           x += 2.0;
+          break;
+        case 5:
+          gtk_snapshot_append_color (snapshot, items[i].color,
+                                     &GRAPHENE_RECT_INIT (x, sy + round (sh * 0.4), sw, MAX (round (sh * 0.2), 2.0)));
+          x += sw;
           break;
         case 4:
           {
