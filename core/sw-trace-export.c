@@ -4,7 +4,11 @@
  * lane that ran it; a short "submit" slice on the submitting lane with a
  * flow arrow to the task (flow events bind to enclosing slices, hence the
  * submit slice); an instant per callback on the lane that ran it; X slices
- * for blocking waits; instants for log lines.
+ * for blocking waits; instants for log lines.  A coroutine lane gets an X
+ * slice per run ("running") and per wait ("wait: sleep", …), and a flow
+ * arrow per switch from the lane that gave up the thread to the one that
+ * got it (the arrow starts in the giver's new wait, ends in the taker's
+ * new run, so both ends have a slice to bind to).
  */
 #include "config.h"
 
@@ -144,6 +148,85 @@ write_metadata (Writer *w,
     }
 }
 
+/* A coroutine lane's open segment while the events are replayed. */
+typedef struct
+{
+  gint64  since_ns;
+  guint32 reason;      /* SwSwitchReason of an open wait; 0: spawned, not run yet */
+  gboolean running;
+} CoState;
+
+static CoState *
+co_state (GHashTable *states,
+          guint32     lane)
+{
+  CoState *state = g_hash_table_lookup (states, GUINT_TO_POINTER (lane));
+
+  if (state == NULL)
+    {
+      state = g_new0 (CoState, 1);
+      state->since_ns = -1;
+      g_hash_table_insert (states, GUINT_TO_POINTER (lane), state);
+    }
+  return state;
+}
+
+/* Ends what @lane was doing at @t (a run or a wait) with a slice. */
+static void
+co_close (Writer     *w,
+          GHashTable *states,
+          guint32     lane_id,
+          gint64      t)
+{
+  const SwLane *lane = find_lane (w, lane_id);
+  CoState *state;
+  g_autofree char *name = NULL;
+
+  if (lane == NULL || lane->kind != SW_LANE_COROUTINE)
+    return;
+  state = co_state (states, lane_id);
+  if (state->since_ns < 0)
+    return;
+  if (state->running)
+    name = g_strdup ("running");
+  else if (state->reason == 0)
+    name = g_strdup ("ready (spawned)");
+  else
+    name = g_strdup_printf ("wait: %s", sw_switch_reason_to_string (state->reason));
+  write_slice (w, name, state->running ? "coroutine" : "coroutine-wait", lane,
+               state->since_ns, t, NULL);
+  state->since_ns = -1;
+}
+
+static void
+co_open (GHashTable *states,
+         guint32     lane,
+         gint64      t,
+         gboolean    running,
+         guint32     reason)
+{
+  CoState *state = co_state (states, lane);
+
+  state->since_ns = t;
+  state->running = running;
+  state->reason = reason;
+}
+
+static void
+write_flow (Writer       *w,
+            const char   *ph,
+            guint64       id,
+            const SwLane *lane,
+            gint64        t)
+{
+  begin_event (w);
+  g_string_append_printf (w->out, "{\"ph\":\"%s\",%s\"name\":\"switch\",\"cat\":\"coroutine\",\"id\":%" G_GUINT64_FORMAT
+                          ",\"pid\":%d,\"tid\":%d,\"ts\":",
+                          ph, g_str_equal (ph, "f") ? "\"bp\":\"e\"," : "", id, lane->pid, lane_tid (lane));
+  append_us (w->out, t);
+  g_string_append_c (w->out, '}');
+}
+
 typedef struct
 {
   const SwEvent *submit;
@@ -196,6 +279,8 @@ sw_trace_to_chrome_json (SwTrace *trace)
   g_autoptr(GArray) lanes = NULL;
   g_autoptr(GArray) events = NULL;
   g_autoptr(GHashTable) tasks = NULL;
+  g_autoptr(GHashTable) co_states = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  guint64 next_flow = G_GUINT64_CONSTANT (1) << 62;  /* apart from task ids */
   Writer w = { trace, NULL, TRUE, NULL };
 
   g_return_val_if_fail (SW_IS_TRACE (trace), NULL);
@@ -312,6 +397,36 @@ sw_trace_to_chrome_json (SwTrace *trace)
 
         case SW_EVENT_LOG:
           write_common (&w, "i", sw_trace_lookup_string (trace, e->arg), "log", lane, (gint64) e->time);
+          g_string_append (w.out, ",\"s\":\"t\"}");
+          break;
+
+        case SW_EVENT_CO_SPAWN:
+          /* Spawned: ready, waiting for the thread. */
+          co_open (co_states, (guint32) e->object, (gint64) e->time, FALSE, 0);
+          break;
+
+        case SW_EVENT_CO_SWITCH:
+          {
+            const SwLane *to = find_lane (&w, (guint32) e->object);
+
+            co_close (&w, co_states, e->lane, (gint64) e->time);
+            co_close (&w, co_states, (guint32) e->object, (gint64) e->time);
+            if (lane->kind == SW_LANE_COROUTINE && e->flags != SW_SWITCH_EXIT)
+              co_open (co_states, e->lane, (gint64) e->time, FALSE, e->flags);
+            co_open (co_states, (guint32) e->object, (gint64) e->time, TRUE, 0);
+            if (to != NULL)
+              {
+                write_flow (&w, "s", next_flow, lane, (gint64) e->time);
+                write_flow (&w, "f", next_flow, to, (gint64) e->time);
+                next_flow++;
+              }
+          }
+          break;
+
+        case SW_EVENT_CO_EXIT:
+          co_close (&w, co_states, e->lane, (gint64) e->time);
+          write_common (&w, "i", (e->flags & SW_EVENT_FLAG_FAILED) ? "exit (failed)" : "exit",
+                        "coroutine", lane, (gint64) e->time);
           g_string_append (w.out, ",\"s\":\"t\"}");
           break;
 

@@ -1043,3 +1043,26 @@ sw_trace_dup_strings_from (SwTrace *self,
 
   return copy;
 }
+
+/**
+ * sw_switch_reason_to_string:
+ *
+ * Returns: what a coroutine gave up the thread for: "recv", "sleep", …
+ */
+const char *
+sw_switch_reason_to_string (guint32 reason)
+{
+  switch ((SwSwitchReason) reason)
+    {
+    case SW_SWITCH_RECV:    return "recv";
+    case SW_SWITCH_SEND:    return "send";
+    case SW_SWITCH_ACCEPT:  return "accept";
+    case SW_SWITCH_CONNECT: return "connect";
+    case SW_SWITCH_SLEEP:   return "sleep";
+    case SW_SWITCH_YIELD:   return "yield";
+    case SW_SWITCH_JOIN:    return "join";
+    case SW_SWITCH_EXIT:    return "exit";
+    case SW_SWITCH_WAIT:    return "wait";
+    default:                return "switch";
+    }
+}

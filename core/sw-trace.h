@@ -60,6 +60,8 @@ typedef enum {
   SW_SWITCH_WAIT,     /* wait_readable / wait_writable on a plain fd */
 } SwSwitchReason;
 
+const char *sw_switch_reason_to_string (guint32 reason);
+
 /* One event.  While in a producer's buffer `time` holds raw clock ticks;
  * every event a cursor hands out holds nanoseconds of CLOCK_MONOTONIC. */
 typedef struct {

@@ -93,6 +93,67 @@ test_trace_export_chrome_json (void)
 }
 
 static void
+test_trace_export_coroutines (void)
+{
+  const SwScenario *s = sw_scenario_lookup ("spawn-joinall", NULL);
+  g_autoptr(SwParams) p = sw_params_new (s);
+  g_autoptr(SwTrace) trace = sw_trace_new (0);
+  g_autoptr(SwScenarioRun) run = NULL;
+  g_autoptr(GBytes) json = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GArray) recorded = NULL;
+  g_autoptr(GHashTable) flow_starts = g_hash_table_new (NULL, NULL);
+  JsonArray *events;
+  guint n_switches = 0, n_flow_ends = 0, n_runs = 0, n_sleeps = 0, n_exits = 0;
+
+  g_assert_true (sw_params_set_assignment (p, "scale=0.02", NULL));
+  run = sw_scenario_run_new (s, p, trace);
+  g_assert_true (sw_scenario_run_execute (run, NULL));
+
+  recorded = sw_trace_dup_events (trace);
+  for (guint i = 0; i < recorded->len; i++)
+    n_switches += g_array_index (recorded, SwEvent, i).kind == SW_EVENT_CO_SWITCH;
+  g_assert_cmpuint (n_switches, >, 0);
+
+  json = sw_trace_to_chrome_json (trace);
+  g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (json, NULL),
+                                             g_bytes_get_size (json), NULL));
+  events = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "traceEvents");
+  for (guint i = 0; i < json_array_get_length (events); i++)
+    {
+      JsonObject *e = json_array_get_object_element (events, i);
+      const char *ph = json_object_get_string_member (e, "ph");
+      const char *name = json_object_get_string_member (e, "name");
+      const char *cat = json_object_has_member (e, "cat") ? json_object_get_string_member (e, "cat") : "";
+
+      if (g_str_equal (ph, "X") && g_str_equal (cat, "coroutine"))
+        {
+          /* Coroutines share their thread's tid: each gets its own track. */
+          g_assert_cmpint (json_object_get_int_member (e, "tid"), >=, 1000000);
+          n_runs++;
+        }
+      else if (g_str_equal (ph, "X") && g_str_equal (name, "wait: sleep"))
+        n_sleeps++;
+      else if (g_str_equal (ph, "s") && g_str_equal (cat, "coroutine"))
+        g_hash_table_add (flow_starts, GINT_TO_POINTER ((gint) json_object_get_int_member (e, "id")));
+      else if (g_str_equal (ph, "f") && g_str_equal (cat, "coroutine"))
+        {
+          g_assert_true (g_hash_table_contains (flow_starts, GINT_TO_POINTER ((gint) json_object_get_int_member (e, "id"))));
+          n_flow_ends++;
+        }
+      else if (g_str_equal (ph, "i") && g_str_equal (cat, "coroutine") && g_str_has_prefix (name, "exit"))
+        n_exits++;
+    }
+
+  /* An arrow per switch; play, play and eat each slept once and ran. */
+  g_assert_cmpuint (n_flow_ends, ==, n_switches);
+  g_assert_cmpuint (g_hash_table_size (flow_starts), ==, n_switches);
+  g_assert_cmpuint (n_sleeps, ==, 3);
+  g_assert_cmpuint (n_runs, >=, 3);
+  g_assert_cmpuint (n_exits, ==, 3);
+}
+
+static void
 test_trace_export_escapes_strings (void)
 {
   g_autoptr(SwTrace) trace = sw_trace_new (0);
@@ -139,6 +200,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/Sw/TraceExport/chrome-json", test_trace_export_chrome_json);
+  g_test_add_func ("/Sw/TraceExport/coroutines", test_trace_export_coroutines);
   g_test_add_func ("/Sw/TraceExport/escapes-strings", test_trace_export_escapes_strings);
   g_test_add_func ("/Sw/TraceExport/unwritable-path-fails", test_trace_export_unwritable_path_fails);
 

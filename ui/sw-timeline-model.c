@@ -895,21 +895,3 @@ sw_timeline_model_find_lane (SwTimelineModel *self,
   return g_hash_table_lookup (self->lane_by_id, GUINT_TO_POINTER (lane_id));
 }
 
-/* What a coroutine waits for, as its API says it: not translated. */
-const char *
-sw_timeline_switch_reason_to_string (guint32 reason)
-{
-  switch ((SwSwitchReason) reason)
-    {
-    case SW_SWITCH_RECV:    return "recv";
-    case SW_SWITCH_SEND:    return "send";
-    case SW_SWITCH_ACCEPT:  return "accept";
-    case SW_SWITCH_CONNECT: return "connect";
-    case SW_SWITCH_SLEEP:   return "sleep";
-    case SW_SWITCH_YIELD:   return "yield";
-    case SW_SWITCH_JOIN:    return "join";
-    case SW_SWITCH_EXIT:    return "exit";
-    case SW_SWITCH_WAIT:    return "wait";
-    default:                return "switch";
-    }
-}

@@ -103,8 +103,6 @@ guint                 sw_timeline_model_get_n_switches   (SwTimelineModel *self)
 const SwTimelineLane *sw_timeline_model_find_lane        (SwTimelineModel *self,
                                                           guint32          lane_id);
 
-const char           *sw_timeline_switch_reason_to_string (guint32         reason);
-
 guint                 sw_timeline_model_get_n_log_lines  (SwTimelineModel *self);
 const char           *sw_timeline_model_get_log_line     (SwTimelineModel *self,
                                                           guint            index);

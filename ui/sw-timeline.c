@@ -498,7 +498,7 @@ draw_spans (DrawContext *dc,
             }
         }
       else if (style == SPANS_CO_WAITING)
-        draw_plate_label (dc, dc->layout, sw_timeline_switch_reason_to_string (span->reason),
+        draw_plate_label (dc, dc->layout, sw_switch_reason_to_string (span->reason),
                           &dc->palette->label_bg, &dc->palette->wait, x0, x1, y, h);
       else if (style == SPANS_CO_LOOP)
         draw_plate_label (dc, dc->small, _("event loop"),
@@ -1234,7 +1234,7 @@ sw_timeline_query_tooltip (GtkWidget  *widget,
       markup = g_markup_printf_escaped (span->end_ns == SW_TIMELINE_OPEN
                                           ? _("<b>%s</b> waits: %s\n%s so far; gave the thread to %s")
                                           : _("<b>%s</b> waited: %s\n%s; gave the thread to %s"),
-                                        lane->name, sw_timeline_switch_reason_to_string (span->reason),
+                                        lane->name, sw_switch_reason_to_string (span->reason),
                                         duration, to ? to->name : "?");
     }
   else

@@ -354,8 +354,8 @@ test_coroutine_segments_and_switches (Fixture       *f,
       assert_span_closed (&g_array_index (main_lane->waiting, SwTimelineSpan, i));
       g_assert_cmpuint (g_array_index (main_lane->waiting, SwTimelineSpan, i).reason, ==, SW_SWITCH_JOIN);
     }
-  g_assert_cmpstr (sw_timeline_switch_reason_to_string (SW_SWITCH_JOIN), ==, "join");
-  g_assert_cmpstr (sw_timeline_switch_reason_to_string (SW_SWITCH_SLEEP), ==, "sleep");
+  g_assert_cmpstr (sw_switch_reason_to_string (SW_SWITCH_JOIN), ==, "join");
+  g_assert_cmpstr (sw_switch_reason_to_string (SW_SWITCH_SLEEP), ==, "sleep");
 
   /* Arrows, kept on the lane that gave the thread up. */
   g_assert_cmpuint (sw_timeline_model_get_n_switches (f->model), ==, 6);
