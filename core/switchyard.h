@@ -3,8 +3,10 @@
 
 #include "sw-bench.h"
 #include "sw-clock.h"
+#include "sw-co-io.h"
 #include "sw-coro.h"
 #include "sw-ctx-switches.h"
+#include "sw-echo-server.h"
 #include "sw-error.h"
 #include "sw-executor.h"
 #include "sw-future.h"
