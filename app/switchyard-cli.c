@@ -9,11 +9,15 @@
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "switchyard.h"
 
 #define EXIT_USAGE 2
 #define EXIT_STOPPED 130
+
+/* The lesson's server listens on 8080. */
+#define SERVE_DEFAULT_PORT 8080
 
 static GMutex output_lock;
 
@@ -23,7 +27,8 @@ static const char usage_text[] =
   "  list                                          list the scenarios, one a line\n"
   "  run NAME [--set KEY=VALUE]... [--trace FILE]  run a scenario, print its lines\n"
   "  bench [NAME]                                  print \"bench NAME VALUE UNIT\" lines\n"
-  "  serve ...                                     coroutine echo server (not yet)\n"
+  "  serve [--host H] [--port P] [--duration S] [--trace FILE]\n"
+  "                                                coroutine echo server (port 8080; 0: any)\n"
   "  flood ...                                     client flood (not yet)\n";
 
 static int
@@ -192,6 +197,93 @@ cmd_bench (int    argc,
   return EXIT_SUCCESS;
 }
 
+/* serve */
+
+static gboolean
+serve_stop_signal_cb (gpointer data)
+{
+  g_cancellable_cancel (G_CANCELLABLE (data));
+  return G_SOURCE_CONTINUE;
+}
+
+/* The server runs on main's own context (its coroutines too), so a signal
+ * source on that context stops it between two dispatches: the server is
+ * stopped and the trace written like after --duration. */
+static int
+cmd_serve (int    argc,
+           char **argv)
+{
+  g_autofree char *host = NULL;
+  g_autofree char *trace_path = NULL;
+  gint port = SERVE_DEFAULT_PORT;
+  double duration = -1;
+  GOptionEntry entries[] = {
+    { "host", 'H', 0, G_OPTION_ARG_STRING, &host, "Address to listen on (127.0.0.1)", "H" },
+    { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port (8080, as in the lesson; 0: any free port)", "P" },
+    { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &duration, "Stop after S seconds (default: at SIGINT/SIGTERM)", "S" },
+    { "trace", 't', 0, G_OPTION_ARG_FILENAME, &trace_path, "Write Chrome trace JSON", "FILE.json" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(SwTrace) trace = NULL;
+  g_autoptr(SwEchoServer) server = NULL;
+  const char *bound_host;
+  guint sigint, sigterm;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return fail ("serve: %s", error->message);
+  if (argc > 1)
+    return fail ("serve: unexpected argument '%s'", argv[1]);
+  if (port < 0 || port > 65535)
+    return fail ("serve: --port must be 0–65535, not %d", port);
+  if (duration != -1 && !(duration >= 0 && duration < (double) G_MAXINT64 / G_USEC_PER_SEC))
+    return fail ("serve: --duration must be a number of seconds >= 0");
+
+  if (trace_path != NULL)
+    {
+      trace = sw_trace_new (0);
+      sw_trace_name_thread (trace, "echo server");
+    }
+
+  server = sw_echo_server_new (trace, host != NULL ? host : "127.0.0.1", (guint16) port, &error);
+  if (server == NULL)
+    return fail ("%s", error->message);
+
+  bound_host = sw_echo_server_get_host (server);
+  g_mutex_lock (&output_lock);
+  printf (strchr (bound_host, ':') ? "listening on [%s]:%u\n" : "listening on %s:%u\n",
+          bound_host, sw_echo_server_get_port (server));
+  fflush (stdout);
+  g_mutex_unlock (&output_lock);
+
+  sigint = g_unix_signal_add (SIGINT, serve_stop_signal_cb, cancellable);
+  sigterm = g_unix_signal_add (SIGTERM, serve_stop_signal_cb, cancellable);
+  (void) sw_echo_server_serve (server, cancellable,
+                               duration >= 0 ? (gint64) (duration * G_USEC_PER_SEC) : -1, NULL);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+
+  g_mutex_lock (&output_lock);
+  printf ("serve: connections %" G_GUINT64_FORMAT " messages %" G_GUINT64_FORMAT
+          " bytes %" G_GUINT64_FORMAT " errors %" G_GUINT64_FORMAT "\n",
+          sw_echo_server_get_n_accepted (server), sw_echo_server_get_n_messages (server),
+          sw_echo_server_get_n_bytes (server), sw_echo_server_get_n_errors (server));
+  fflush (stdout);
+  g_mutex_unlock (&output_lock);
+  g_clear_object (&server);
+
+  if (trace_path != NULL)
+    {
+      if (!sw_trace_save_chrome_json (trace, trace_path, &error))
+        return fail ("%s", error->message);
+      fprintf (stderr, "trace written to %s\n", trace_path);
+    }
+  return EXIT_SUCCESS;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -219,6 +311,8 @@ main (int    argc,
     return cmd_run (argc - 1, argv + 1);
   if (g_str_equal (command, "bench"))
     return cmd_bench (argc - 1, argv + 1);
+  if (g_str_equal (command, "serve"))
+    return cmd_serve (argc - 1, argv + 1);
   if (g_str_equal (command, "serve") || g_str_equal (command, "flood"))
     return fail ("'%s' is not available in this version yet", command);
 
