@@ -7,6 +7,7 @@
 
 #include <glib-unix.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,8 @@ static const char usage_text[] =
   "  bench [NAME]                                  print \"bench NAME VALUE UNIT\" lines\n"
   "  serve [--host H] [--port P] [--duration S] [--trace FILE]\n"
   "                                                coroutine echo server (port 8080; 0: any)\n"
-  "  flood ...                                     client flood (not yet)\n";
+  "  flood --port P [--host H] [--clients N] [--messages M] [--duration S]\n"
+  "        [--mode coroutines|threads]             client flood that checks every reply\n";
 
 static int
 fail (const char *format,
@@ -284,6 +286,151 @@ cmd_serve (int    argc,
   return EXIT_SUCCESS;
 }
 
+/* flood */
+
+typedef struct
+{
+  SwFloodOptions  options;
+  GCancellable   *cancellable;
+  SwFloodResult   result;
+  gboolean        ok;
+  GError         *error;
+  gboolean        done;        /* main thread only */
+} FloodState;
+
+static gboolean
+flood_done_cb (gpointer data)
+{
+  FloodState *state = data;
+
+  state->done = TRUE;
+  g_main_context_wakeup (NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* The flood runs on a thread of its own (its coroutines on that thread's
+ * context) so that main stays free for SIGINT/SIGTERM in both modes. */
+static gpointer
+flood_thread (gpointer data)
+{
+  FloodState *state = data;
+  GMainContext *context = g_main_context_new ();
+
+  g_main_context_push_thread_default (context);
+  state->ok = sw_flood_run (&state->options, NULL, state->cancellable,
+                            &state->result, &state->error);
+  g_main_context_pop_thread_default (context);
+  g_main_context_unref (context);
+
+  /* An idle on main's context, so it cannot be missed before main waits. */
+  g_main_context_invoke (NULL, flood_done_cb, state);
+  return NULL;
+}
+
+static gboolean
+flood_stop_signal_cb (gpointer data)
+{
+  FloodState *state = data;
+
+  g_cancellable_cancel (state->cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+cmd_flood (int    argc,
+           char **argv)
+{
+  gint port = -1;
+  gint clients = 500;
+  gint64 messages = -1;
+  double duration = 0;
+  g_autofree char *host = NULL;
+  g_autofree char *mode = NULL;
+  GOptionEntry entries[] = {
+    { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Server port", "P" },
+    { "host", 'H', 0, G_OPTION_ARG_STRING, &host, "Server host (127.0.0.1)", "H" },
+    { "clients", 'c', 0, G_OPTION_ARG_INT, &clients, "Clients (500)", "N" },
+    { "messages", 'm', 0, G_OPTION_ARG_INT64, &messages,
+      "Messages per client (20, or no limit with --duration; 0: no limit)", "M" },
+    { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &duration, "Seconds of messages (0: no limit)", "S" },
+    { "mode", 0, 0, G_OPTION_ARG_STRING, &mode, "coroutines (one thread) or threads (one each)",
+      "coroutines|threads" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autofree char *summary = NULL;
+  FloodState state = { 0 };
+  GThread *thread;
+  guint sigint, sigterm;
+  int status;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return fail ("flood: %s", error->message);
+  if (argc > 1)
+    return fail ("flood: unexpected argument '%s'", argv[1]);
+  if (port < 1 || port > 65535)
+    return fail ("flood: --port P is required (1-65535)");
+  if (clients < 1)
+    return fail ("flood: --clients must be at least 1");
+  if (messages < -1)
+    return fail ("flood: --messages cannot be negative");
+  if (duration < 0)
+    return fail ("flood: --duration cannot be negative");
+
+  sw_flood_options_init (&state.options);
+  if (mode != NULL && !sw_flood_mode_from_string (mode, &state.options.mode))
+    return fail ("flood: --mode is coroutines or threads, not '%s'", mode);
+  if (host != NULL)
+    state.options.host = host;
+  state.options.port = (guint16) port;
+  state.options.clients = (guint) clients;
+  state.options.duration_s = duration;
+  if (messages >= 0)
+    state.options.messages = (guint64) messages;
+  else if (duration > 0)
+    state.options.messages = 0;
+  state.cancellable = cancellable;
+
+  /* A server that closes early must be an error, not a SIGPIPE. */
+  signal (SIGPIPE, SIG_IGN);
+
+  sigint = g_unix_signal_add (SIGINT, flood_stop_signal_cb, &state);
+  sigterm = g_unix_signal_add (SIGTERM, flood_stop_signal_cb, &state);
+  thread = g_thread_new ("flood", flood_thread, &state);
+  while (!state.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_thread_join (thread);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+
+  if (!state.ok && !g_error_matches (state.error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      status = fail ("%s", state.error->message);
+      g_clear_error (&state.error);
+      sw_flood_result_clear (&state.result);
+      return status;
+    }
+  g_clear_error (&state.error);
+
+  summary = sw_flood_result_format (&state.result);
+  g_mutex_lock (&output_lock);
+  if (state.result.cancelled)
+    fputs ("flood: stopped\n", stderr);
+  if (state.result.errors > 0)
+    fprintf (stderr, "flood: %" G_GUINT64_FORMAT " errors; the first: %s\n",
+             state.result.errors, state.result.first_error);
+  printf ("%s\n", summary);
+  fflush (stdout);
+  g_mutex_unlock (&output_lock);
+
+  status = state.result.errors > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+  sw_flood_result_clear (&state.result);
+  return status;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -313,6 +460,8 @@ main (int    argc,
     return cmd_bench (argc - 1, argv + 1);
   if (g_str_equal (command, "serve"))
     return cmd_serve (argc - 1, argv + 1);
+  if (g_str_equal (command, "flood"))
+    return cmd_flood (argc - 1, argv + 1);
   if (g_str_equal (command, "serve") || g_str_equal (command, "flood"))
     return fail ("'%s' is not available in this version yet", command);
 

@@ -9,6 +9,7 @@
 #include "sw-echo-server.h"
 #include "sw-error.h"
 #include "sw-executor.h"
+#include "sw-flood.h"
 #include "sw-future.h"
 #include "sw-process-pool.h"
 #include "sw-scenario.h"
