@@ -5,7 +5,8 @@
  *              [--ours-cmd "COMMAND"]
  *       for each size: start a server, start one load process for S
  *       seconds, collect its messages/s, stop both; once for our server
- *       (switchyard-cli serve, tracing on) and once for the epoll server.
+ *       (switchyard-cli serve, tracing on) and once for the epoll server;
+ *       each figure is the best of R runs (default 3), the servers in turn.
  *       Prints "bench echo_msgs_per_s conns=N ours=X epoll=Y ratio=Z" per
  *       size; exits non-zero if the load saw any error.
  *   bench-echo --load HOST:PORT --connections N --seconds S
@@ -50,12 +51,18 @@ extern char **environ;
 #define MAX_CONNECTING 256
 
 static gint64
-now_us (void)
+clock_us (clockid_t id)
 {
   struct timespec ts;
 
-  clock_gettime (CLOCK_MONOTONIC, &ts);
+  clock_gettime (id, &ts);
   return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+static gint64
+now_us (void)
+{
+  return clock_us (CLOCK_MONOTONIC);
 }
 
 /* 10,000 connections need 10,000 descriptors in each process; children
@@ -531,7 +538,7 @@ run_load (const char *target,
   Load load = { 0 };
   g_autofree LoadConn *conns = NULL;
   guint next = 0, connecting = 0;
-  gint64 t0, deadline, start = 0, end = 0;
+  gint64 t0, deadline, start = 0, end = 0, cpu_start, cpu_end;
   int one = 1;
 
   if (!parse_host_port (target, &addr))
@@ -612,6 +619,7 @@ run_load (const char *target,
   /* Phase 2: closed loop for @seconds, every connection one message in flight. */
   load.measuring = TRUE;
   start = now_us ();
+  cpu_start = clock_us (CLOCK_PROCESS_CPUTIME_ID);
   for (guint i = 0; i < n_conns; i++)
     if (conns[i].state == LOAD_ACTIVE)
       {
@@ -638,6 +646,7 @@ run_load (const char *target,
         load_conn_event (&load, events[i].data.ptr, events[i].events);
     }
   end = now_us ();
+  cpu_end = clock_us (CLOCK_PROCESS_CPUTIME_ID);
   load.measuring = FALSE;
 
   /* Phase 3: let each connection finish its message in flight, then
@@ -665,9 +674,11 @@ run_load (const char *target,
 
     printf ("load: connections %u messages %" G_GUINT64_FORMAT " seconds %.3f msgs_per_s %.0f "
             "errors %" G_GUINT64_FORMAT " (connect %" G_GUINT64_FORMAT " reply %" G_GUINT64_FORMAT
-            " dropped %" G_GUINT64_FORMAT " close %" G_GUINT64_FORMAT ")\n",
+            " dropped %" G_GUINT64_FORMAT " close %" G_GUINT64_FORMAT ") cpu %.0f%%\n",
             n_conns, load.messages, secs, secs > 0 ? load.messages / secs : 0.0, errors,
-            load.err_connect, load.err_reply, load.err_closed, load.err_close);
+            load.err_connect, load.err_reply, load.err_closed, load.err_close,
+            /* near 100 %: the load, not the server, may be what limits */
+            secs > 0 ? 100.0 * (cpu_end - cpu_start) / (end - start) : 0.0);
     return errors == 0 ? 0 : 1;
   }
 }
@@ -816,7 +827,8 @@ thread_cpu_times (GPid pid)
  * between two samples: "one server thread" checked, not assumed. */
 static guint
 busy_threads (GHashTable *before,
-              GHashTable *after)
+              GHashTable *after,
+              gsize      *total_ticks)
 {
   GHashTableIter iter;
   gpointer key, value;
@@ -834,6 +846,7 @@ busy_threads (GHashTable *before,
       if (total > 0 && d * 10 >= total)
         busy++;
     }
+  *total_ticks = total;
   return busy;
 }
 
@@ -842,6 +855,7 @@ typedef struct
   double   msgs_per_s;
   guint64  errors;
   guint    busy_threads;
+  double   cpu_percent;   /* the server's, while the load process ran */
   gboolean ok;    /* the run happened (servers started, load reported) */
 } RunResult;
 
@@ -861,6 +875,8 @@ run_one (const char   *self,
   g_autoptr(GHashTable) cpu_after = NULL;
   const char *line;
   int port, status;
+  gint64 t_before, t_after;
+  gsize ticks;
 
   if (!child_spawn (&server, server_argv))
     return result;
@@ -876,7 +892,9 @@ run_one (const char   *self,
       goto out;
   }
   cpu_before = thread_cpu_times (server.pid);
+  t_before = now_us ();
   status = child_wait (&load, seconds + 120);
+  t_after = now_us ();
   cpu_after = thread_cpu_times (server.pid);
   if (status < 0)
     {
@@ -895,7 +913,9 @@ run_one (const char   *self,
       goto out;
     }
   g_printerr ("bench-echo: %s", line);
-  result.busy_threads = busy_threads (cpu_before, cpu_after);
+  result.busy_threads = busy_threads (cpu_before, cpu_after, &ticks);
+  result.cpu_percent = 100.0 * ticks / sysconf (_SC_CLK_TCK)
+                       / MAX ((t_after - t_before) / 1e6, 1e-3);
   result.ok = TRUE;
 
 out:
@@ -990,11 +1010,22 @@ run_driver (const char *self,
        * moment on a small machine hurts both servers alike. */
       for (guint r = 0; r < repeat; r++)
         {
-          RunResult o = run_one (self, ours_argv, n, seconds);
-          RunResult e;
+          RunResult o, e;
 
-          g_unlink (trace_path);
-          e = run_one (self, (char **) epoll_argv, n, seconds);
+          /* Alternating who goes first keeps a drift in the machine's
+           * state from always favouring one side. */
+          if (r % 2 == 0)
+            {
+              o = run_one (self, ours_argv, n, seconds);
+              g_unlink (trace_path);
+              e = run_one (self, (char **) epoll_argv, n, seconds);
+            }
+          else
+            {
+              e = run_one (self, (char **) epoll_argv, n, seconds);
+              o = run_one (self, ours_argv, n, seconds);
+              g_unlink (trace_path);
+            }
           all_ran &= o.ok && e.ok;
           total_errors += o.errors + e.errors;
           if (o.msgs_per_s > ours.msgs_per_s)
@@ -1009,8 +1040,9 @@ run_driver (const char *self,
               n, ours.msgs_per_s, epoll.msgs_per_s,
               epoll.msgs_per_s > 0 ? ours.msgs_per_s / epoll.msgs_per_s : 0.0);
       fflush (stdout);
-      g_printerr ("bench-echo: conns=%" G_GUINT64_FORMAT " busy server threads: ours %u epoll %u\n",
-                  n, ours.busy_threads, epoll.busy_threads);
+      g_printerr ("bench-echo: conns=%" G_GUINT64_FORMAT " busy server threads: ours %u epoll %u; "
+                  "server cpu (whole load run): ours %.0f%% epoll %.0f%%\n",
+                  n, ours.busy_threads, epoll.busy_threads, ours.cpu_percent, epoll.cpu_percent);
       if (epoll.msgs_per_s > 0 && ours.msgs_per_s < 0.8 * epoll.msgs_per_s)
         g_printerr ("bench-echo: conns=%" G_GUINT64_FORMAT " below the 0.8 target\n", n);
     }
@@ -1041,7 +1073,7 @@ main (int    argc,
   g_autofree char *self = NULL;
   const char *load_target = NULL, *sizes = "100,1000,10000", *cli = NULL, *ours_cmd = NULL;
   gboolean epoll_server = FALSE;
-  guint64 connections = 100, port = 0, repeat = 1;
+  guint64 connections = 100, port = 0, repeat = 3;
   double seconds = 5;
 
   /* The load and the epoll server run as copies of this very program. */
