@@ -11,10 +11,11 @@ server = serve()
 try:
     r = run([PYTHON, os.path.join(HERE, 'lesson-client.py'), str(server.port),
              '--clients', '500', '--messages', '20'], timeout=300)
+    sys.stdout.write(r.stdout.decode())
+    sys.stderr.write(r.stderr.decode())
+    sys.stdout.flush()
 finally:
     server.stop()
-sys.stdout.write(r.stdout.decode())
-sys.stderr.write(r.stderr.decode())
 if r.returncode != 0:
     fail('the lesson client failed (status %d)' % r.returncode)
 if 'ok 10000 errors 0' not in r.stdout.decode():
