@@ -860,7 +860,8 @@ typedef struct
 } RunResult;
 
 static RunResult
-run_one (const char   *self,
+run_one (const char   *label,
+         const char   *self,
          char        **server_argv,
          guint         n_conns,
          double        seconds)
@@ -912,7 +913,7 @@ run_one (const char   *self,
       g_printerr ("bench-echo: no result from the load process (exit %d)\n", status);
       goto out;
     }
-  g_printerr ("bench-echo: %s", line);
+  g_printerr ("bench-echo: %s %s", label, line);
   result.busy_threads = busy_threads (cpu_before, cpu_after, &ticks);
   result.cpu_percent = 100.0 * ticks / sysconf (_SC_CLK_TCK)
                        / MAX ((t_after - t_before) / 1e6, 1e-3);
@@ -1016,14 +1017,14 @@ run_driver (const char *self,
            * state from always favouring one side. */
           if (r % 2 == 0)
             {
-              o = run_one (self, ours_argv, n, seconds);
+              o = run_one ("ours", self, ours_argv, n, seconds);
               g_unlink (trace_path);
-              e = run_one (self, (char **) epoll_argv, n, seconds);
+              e = run_one ("epoll", self, (char **) epoll_argv, n, seconds);
             }
           else
             {
-              e = run_one (self, (char **) epoll_argv, n, seconds);
-              o = run_one (self, ours_argv, n, seconds);
+              e = run_one ("epoll", self, (char **) epoll_argv, n, seconds);
+              o = run_one ("ours", self, ours_argv, n, seconds);
               g_unlink (trace_path);
             }
           all_ran &= o.ok && e.ok;
