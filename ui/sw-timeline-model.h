@@ -69,7 +69,43 @@ typedef struct {
   gint        open_running;   /* index in running, or -1 */
   gint        open_waiting;   /* index in waiting, or -1 */
   gboolean    exited;         /* CO_EXIT seen */
+  guint       row;            /* its row in sw_timeline_model_get_row(); a
+                                 folded coroutine: its aggregate's row */
 } SwTimelineLane;
+
+/* Past this many coroutine lanes under one thread (a server with one
+ * coroutine per connection), they fold into one aggregate row. */
+#define SW_TIMELINE_AGGREGATE_THRESHOLD 200
+
+typedef struct {
+  gint64  time_ns;
+  double  value;
+} SwTimelineSample;
+
+/* A COUNTER event's series, one per name ("connections", "messages/s"). */
+typedef struct {
+  char       *name;
+  gint        pid;        /* of the lane that recorded it first */
+  GArray     *samples;    /* SwTimelineSample, by time */
+  double      max;
+  double      last;       /* value of the latest sample */
+} SwTimelineCounter;
+
+typedef enum {
+  SW_TIMELINE_ROW_LANE,        /* a thread or coroutine lane */
+  SW_TIMELINE_ROW_AGGREGATE,   /* "N coroutines" of one thread */
+  SW_TIMELINE_ROW_COUNTER,     /* a counter's graph */
+} SwTimelineRowKind;
+
+/* What one row of the timeline shows, top to bottom.  Rows go: each
+ * thread, then its coroutines (or its aggregate, and the coroutines only
+ * when expanded), and after the last lane of a process its counters. */
+typedef struct {
+  SwTimelineRowKind        kind;
+  const SwTimelineLane    *lane;      /* LANE; AGGREGATE: the thread */
+  const SwTimelineCounter *counter;   /* COUNTER */
+  guint32                  thread;    /* AGGREGATE: the thread's lane id */
+} SwTimelineRow;
 
 #define SW_TYPE_TIMELINE_MODEL (sw_timeline_model_get_type ())
 G_DECLARE_FINAL_TYPE (SwTimelineModel, sw_timeline_model, SW, TIMELINE_MODEL, GObject)
@@ -102,6 +138,39 @@ guint                 sw_timeline_model_get_n_coroutine_lanes (SwTimelineModel *
 guint                 sw_timeline_model_get_n_switches   (SwTimelineModel *self);
 const SwTimelineLane *sw_timeline_model_find_lane        (SwTimelineModel *self,
                                                           guint32          lane_id);
+
+guint                 sw_timeline_model_get_n_rows       (SwTimelineModel *self);
+const SwTimelineRow  *sw_timeline_model_get_row          (SwTimelineModel *self,
+                                                          guint            index);
+gboolean              sw_timeline_model_get_expanded     (SwTimelineModel *self,
+                                                          guint32          thread_lane);
+void                  sw_timeline_model_set_expanded     (SwTimelineModel *self,
+                                                          guint32          thread_lane,
+                                                          gboolean         expanded);
+guint                 sw_timeline_model_get_n_aggregated (SwTimelineModel *self,
+                                                          guint32          thread_lane);
+void                  sw_timeline_model_query_aggregate  (SwTimelineModel *self,
+                                                          guint32          thread_lane,
+                                                          gint64           t0,
+                                                          gint64           t1,
+                                                          guint           *n_running,
+                                                          guint           *n_live);
+guint                 sw_timeline_model_get_aggregate_max_live (SwTimelineModel *self,
+                                                          guint32          thread_lane);
+
+guint                 sw_timeline_model_get_n_counters   (SwTimelineModel *self);
+const SwTimelineCounter *sw_timeline_model_get_counter   (SwTimelineModel *self,
+                                                          guint            index);
+const SwTimelineCounter *sw_timeline_model_find_counter  (SwTimelineModel *self,
+                                                          const char      *name);
+gboolean              sw_timeline_counter_get_range      (const SwTimelineCounter *counter,
+                                                          gint64           t0,
+                                                          gint64           t1,
+                                                          double          *min,
+                                                          double          *max);
+gboolean              sw_timeline_counter_value_at       (const SwTimelineCounter *counter,
+                                                          gint64           t,
+                                                          double          *value);
 
 guint                 sw_timeline_model_get_n_log_lines  (SwTimelineModel *self);
 const char           *sw_timeline_model_get_log_line     (SwTimelineModel *self,

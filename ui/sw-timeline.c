@@ -43,6 +43,9 @@ typedef struct {
   GdkRGBA callback;
   GdkRGBA wait;
   GdkRGBA now;
+  GdkRGBA agg_run;
+  GdkRGBA agg_wait;
+  GdkRGBA counter;
 } Palette;
 
 typedef struct {
@@ -69,6 +72,8 @@ struct _SwTimeline
   SwTimeScale      drag_scale;
   double           drag_offset;
   guint            n_drawn_bars;  /* in the last frame, for tests */
+  guint            n_drawn_rows[3];   /* by SwTimelineRowKind, last frame */
+  guint            focus_row;     /* keyboard focus among rows, or G_MAXUINT */
   /* Widest lane name so far: lane ids only grow, so only lanes above
    * names_max_id need measuring (thousands of coroutine lanes). */
   SwTimelineModel *names_model;   /* compared only, not a reference */
@@ -125,6 +130,9 @@ load_palette (SwTimeline *self,
   lookup_color (w, "callback", &p->callback);
   lookup_color (w, "wait", &p->wait);
   lookup_color (w, "now", &p->now);
+  lookup_color (w, "aggregate-run", &p->agg_run);
+  lookup_color (w, "aggregate-wait", &p->agg_wait);
+  lookup_color (w, "counter", &p->counter);
 }
 
 static void
@@ -153,14 +161,16 @@ update_metrics (SwTimeline *self)
 
   if (self->model != NULL)
     {
-      guint n = sw_timeline_model_get_n_lanes (self->model);
+      guint n = sw_timeline_model_get_n_rows (self->model);
       guint32 max_id = self->names_max_id;
 
+      /* Rows, not lanes: folded coroutines are not measured (nor drawn). */
       for (guint i = 0; i < n; i++)
         {
-          const SwTimelineLane *lane = sw_timeline_model_get_lane (self->model, i);
+          const SwTimelineRow *row = sw_timeline_model_get_row (self->model, i);
+          const SwTimelineLane *lane = row->lane;
 
-          if (lane->id <= self->names_max_id)
+          if (row->kind != SW_TIMELINE_ROW_LANE || lane->id <= self->names_max_id)
             continue;
           pango_layout_set_text (layout, lane->name, -1);
           pango_layout_get_pixel_extents (layout, NULL, &logical);
@@ -188,7 +198,7 @@ max_lane_offset (SwTimeline *self)
 {
   double lanes_h;
   double visible_h;
-  guint n = self->model ? sw_timeline_model_get_n_lanes (self->model) : 0;
+  guint n = self->model ? sw_timeline_model_get_n_rows (self->model) : 0;
 
   lanes_h = n * self->metrics.lane_h;
   visible_h = gtk_widget_get_height (GTK_WIDGET (self)) - self->metrics.ruler_h - self->metrics.legend_h;
@@ -616,24 +626,34 @@ draw_switches (DrawContext *dc,
 {
   SwTimeline *self = dc->self;
   const SwTimeScale *scale = &self->scale;
-  guint n_lanes = sw_timeline_model_get_n_lanes (self->model);
+  guint n_rows = sw_timeline_model_get_n_rows (self->model);
   GdkRGBA arrow = dc->palette->fg;
   GdkRGBA band = dc->palette->fg;
 
   arrow.alpha *= 0.8;
   band.alpha *= 0.10;
 
-  for (guint l = 0; l < n_lanes; l++)
+  /* From the rows on screen only: the lanes folded into an aggregate, or
+   * scrolled away, cost nothing here (arrows into a folded lane end on its
+   * aggregate's row; arrows from a lane off screen are not drawn, its
+   * taker's run shows where it got the thread). */
+  for (guint r = (guint) MAX (0.0, floor (self->lane_offset / self->metrics.lane_h));
+       r < n_rows;
+       r++)
     {
-      const SwTimelineLane *lane = sw_timeline_model_get_lane (self->model, l);
-      GArray *switches = lane->switches;
+      const SwTimelineRow *row = sw_timeline_model_get_row (self->model, r);
+      const SwTimelineLane *lane = row->lane;
+      GArray *switches;
       double from_y, from_h;
       guint i;
 
-      if (switches->len == 0)
+      lane_bar_rect (self, r, &from_y, &from_h);
+      if (from_y > bottom)
+        break;
+      if (row->kind != SW_TIMELINE_ROW_LANE || lane->switches->len == 0)
         continue;
 
-      lane_bar_rect (self, lane->index, &from_y, &from_h);
+      switches = lane->switches;
       i = first_switch_after (switches, 0, dc->t0);
       while (i < switches->len)
         {
@@ -649,13 +669,13 @@ draw_switches (DrawContext *dc,
           to = sw_timeline_model_find_lane (self->model, sw->to_lane);
           dense_end = first_switch_after (switches, i + 1,
                                           sw_time_scale_px_to_ns (scale, x + 10.0));
-          if (to == NULL || to == lane)
+          if (to == NULL || to == lane || to->row == r)
             {
               i = dense_end;
               continue;
             }
 
-          lane_bar_rect (self, to->index, &to_y, &to_h);
+          lane_bar_rect (self, to->row, &to_y, &to_h);
           if (to_y > from_y)
             {
               y0 = from_y + from_h;
@@ -816,11 +836,27 @@ draw_legend (SwTimeline    *self,
     { N_("switch"), &arrow, 4 },
     { N_("event loop"), &palette->dim, 5 },
   };
+  /* Folded coroutines: the two shades of the aggregate say it all. */
+  Item aggregate_items[] = {
+    { N_("coroutines that ran"), &palette->agg_run, 0 },
+    { N_("alive, waiting"), &palette->agg_wait, 0 },
+    { N_("switch"), &arrow, 4 },
+    { N_("event loop"), &palette->dim, 5 },
+  };
   gboolean coroutines = self->model != NULL &&
                         sw_timeline_model_get_n_coroutine_lanes (self->model) > 0 &&
                         sw_timeline_model_get_n_spans (self->model) == 0;
   Item *items = coroutines ? coroutine_items : task_items;
   guint n_items = coroutines ? G_N_ELEMENTS (coroutine_items) : G_N_ELEMENTS (task_items);
+
+  if (coroutines)
+    for (guint r = 0; r < sw_timeline_model_get_n_rows (self->model); r++)
+      if (sw_timeline_model_get_row (self->model, r)->kind == SW_TIMELINE_ROW_AGGREGATE)
+        {
+          items = aggregate_items;
+          n_items = G_N_ELEMENTS (aggregate_items);
+          break;
+        }
 
   arrow.alpha *= 0.8;
 
@@ -879,6 +915,349 @@ draw_legend (SwTimeline    *self,
     }
 }
 
+/* A thread's or coroutine's own row: its spans, waits and marks. */
+static void
+draw_lane (DrawContext          *dc,
+           const SwTimelineLane *lane,
+           double                y)
+{
+  const Metrics *m = &dc->self->metrics;
+  double bar_y = y + round (m->lane_h * 0.14);
+  double bar_h = round (m->lane_h * 0.52);
+
+  draw_spans (dc, lane->waits, SPANS_WAITS, y + 2.0, m->lane_h - 4.0);
+  /* A coroutine's runs are solid and its waits hatched on one track.
+   * A thread's own code, between its coroutines, runs the main loop
+   * (polling until one is ready): a thin line, not a work bar. */
+  draw_spans (dc, lane->waiting, SPANS_CO_WAITING, bar_y, bar_h);
+  if (lane->kind == SW_LANE_COROUTINE)
+    draw_spans (dc, lane->running, SPANS_CO_RUNNING, bar_y, bar_h);
+  else
+    draw_spans (dc, lane->running, SPANS_CO_LOOP, bar_y + round (bar_h * 0.4), round (bar_h * 0.2));
+  draw_spans (dc, lane->tasks, SPANS_TASKS, bar_y, bar_h);
+  draw_spans (dc, lane->callbacks, SPANS_CALLBACKS, bar_y + bar_h * 0.15, bar_h * 0.7);
+  /* A lane that only submits (main, for a thread pool) gets tall
+   * marks; elsewhere they share the lane under the bars. */
+  if (lane->tasks->len == 0 && lane->callbacks->len == 0)
+    draw_submits (dc, lane->submits, bar_y, bar_h);
+  else
+    draw_submits (dc, lane->submits, bar_y + bar_h + 3.0, m->lane_h - (bar_y - y) - bar_h - 6.0);
+}
+
+/* 1234 → "1234", 12345 → "12.3k", 2.5 → "2.5": short enough for a
+ * label read from afar. */
+static char *
+format_value (double v)
+{
+  double a = fabs (v);
+
+  if (a >= 1e6)
+    return g_strdup_printf ("%.1fM", v / 1e6);
+  if (a >= 1e4)
+    return g_strdup_printf ("%.1fk", v / 1e3);
+  if (a == floor (a))
+    return g_strdup_printf ("%.0f", v);
+  return g_strdup_printf ("%.1f", v);
+}
+
+/* A small "max N" at the top left of a graph row: its scale. */
+static void
+draw_axis_label (DrawContext   *dc,
+                 const char    *text,
+                 const GdkRGBA *color,
+                 double         y)
+{
+  PangoRectangle logical;
+  double pad = 0.4 * dc->self->metrics.char_w;
+
+  pango_layout_set_text (dc->small, text, -1);
+  pango_layout_get_pixel_extents (dc->small, NULL, &logical);
+  append_bar (dc->snapshot, &dc->palette->label_bg, 0.4 * dc->self->metrics.char_w, y + 1.0,
+              logical.width + 2.0 * pad, logical.height, 3.0);
+  draw_text (dc->snapshot, dc->small, color, 0.4 * dc->self->metrics.char_w + pad, y + 1.0);
+}
+
+/* "N coroutines" of one thread as a stacked step chart: per pixel column,
+ * how many ran in it (solid) and how many were alive but waiting
+ * (lighter), scaled to the most ever alive.  One model query per column
+ * and one rectangle per run of equal columns: the folded lanes and their
+ * switches cost nothing here. */
+static void
+draw_aggregate (DrawContext         *dc,
+                const SwTimelineRow *row,
+                double               y,
+                double               h)
+{
+  SwTimeline *self = dc->self;
+  const SwTimeScale *scale = &self->scale;
+  guint max_live = sw_timeline_model_get_aggregate_max_live (self->model, row->thread);
+  double top = y + round (h * 0.10);
+  double chart_h = h - round (h * 0.10) - 2.0;
+  double base = top + chart_h;
+  double x_end = MIN (dc->width, ceil (sw_time_scale_ns_to_px (scale, dc->now)));
+  double x = MAX (0.0, floor (sw_time_scale_ns_to_px (scale, 0)));
+  g_autofree char *axis = NULL;
+
+  if (max_live == 0)
+    return;
+
+  while (x < x_end)
+    {
+      guint running, live, run_r, run_l;
+      double x0 = x;
+      double h_run, h_live;
+
+      sw_timeline_model_query_aggregate (self->model, row->thread,
+                                         sw_time_scale_px_to_ns (scale, x),
+                                         sw_time_scale_px_to_ns (scale, x + 1.0),
+                                         &running, &live);
+      /* Extend over the following columns that look the same. */
+      do
+        {
+          x += 1.0;
+          if (x >= x_end)
+            break;
+          sw_timeline_model_query_aggregate (self->model, row->thread,
+                                             sw_time_scale_px_to_ns (scale, x),
+                                             sw_time_scale_px_to_ns (scale, x + 1.0),
+                                             &run_r, &run_l);
+        }
+      while (run_r == running && run_l == live);
+
+      h_live = round (chart_h * live / max_live);
+      h_run = round (chart_h * running / max_live);
+      /* One that ran shows, however many are alive. */
+      if (running > 0)
+        h_run = MAX (h_run, 2.0);
+      if (live > running && h_live - h_run > 0.0)
+        {
+          gtk_snapshot_append_color (dc->snapshot, &dc->palette->agg_wait,
+                                     &GRAPHENE_RECT_INIT (x0, base - h_live, x - x0, h_live - h_run));
+          self->n_drawn_bars++;
+        }
+      if (h_run > 0.0)
+        {
+          gtk_snapshot_append_color (dc->snapshot, &dc->palette->agg_run,
+                                     &GRAPHENE_RECT_INIT (x0, base - h_run, x - x0, h_run));
+          self->n_drawn_bars++;
+        }
+    }
+
+  axis = g_strdup_printf (_("max %u alive"), max_live);
+  draw_axis_label (dc, axis, &dc->palette->dim, y);
+}
+
+/* A counter as a step line over a light fill, 0 at the bottom and its
+ * maximum at the top.  Per pixel column: the value it had at the column's
+ * start and the min/max of the samples within (one model query), merged
+ * over runs of equal columns. */
+static void
+draw_counter (DrawContext             *dc,
+              const SwTimelineCounter *counter,
+              double                   y,
+              double                   h)
+{
+  SwTimeline *self = dc->self;
+  const SwTimeScale *scale = &self->scale;
+  double top = y + round (h * 0.12);
+  double chart_h = h - round (h * 0.12) - 3.0;
+  double base = top + chart_h;
+  double vmax = MAX (counter->max, 1e-9);
+  double x_end = MIN (dc->width, ceil (sw_time_scale_ns_to_px (scale, dc->now)));
+  double x = 0.0;
+  GdkRGBA fill = dc->palette->counter;
+  g_autofree char *max_text = NULL;
+  g_autofree char *axis = NULL;
+  double value;
+  gboolean have;
+
+  fill.alpha *= 0.22;
+  if (counter->samples->len == 0)
+    return;
+
+  /* Nothing before the first sample. */
+  x = MAX (x, floor (sw_time_scale_ns_to_px (scale,
+                                             g_array_index (counter->samples, SwTimelineSample, 0).time_ns)));
+  have = sw_timeline_counter_value_at (counter, sw_time_scale_px_to_ns (scale, x), &value);
+  if (!have)
+    value = g_array_index (counter->samples, SwTimelineSample, 0).value;
+
+  while (x < x_end)
+    {
+      double x0 = x;
+      double lo, hi;
+      double y_line = base - round (chart_h * CLAMP (value / vmax, 0.0, 1.0));
+      gint64 t1;
+
+      /* Columns without a sample keep the value: one rectangle for all. */
+      do
+        {
+          t1 = sw_time_scale_px_to_ns (scale, x + 1.0);
+          if (sw_timeline_counter_get_range (counter, sw_time_scale_px_to_ns (scale, x), t1, &lo, &hi))
+            break;
+          x += 1.0;
+        }
+      while (x < x_end);
+
+      if (x > x0)
+        {
+          gtk_snapshot_append_color (dc->snapshot, &fill,
+                                     &GRAPHENE_RECT_INIT (x0, y_line, x - x0, base - y_line));
+          gtk_snapshot_append_color (dc->snapshot, &dc->palette->counter,
+                                     &GRAPHENE_RECT_INIT (x0, y_line - 1.0, x - x0, 2.5));
+          self->n_drawn_bars += 2;
+        }
+      if (x >= x_end)
+        break;
+
+      /* A column with samples: a vertical stroke over everything it held
+       * (the step from the previous value, and min..max when dense). */
+      {
+        double before = value;
+        double y_lo, y_hi, y_after;
+
+        lo = MIN (lo, before);
+        hi = MAX (hi, before);
+        sw_timeline_counter_value_at (counter, t1 - 1, &value);
+        y_lo = base - round (chart_h * CLAMP (lo / vmax, 0.0, 1.0));
+        y_hi = base - round (chart_h * CLAMP (hi / vmax, 0.0, 1.0));
+        y_after = base - round (chart_h * CLAMP (value / vmax, 0.0, 1.0));
+        gtk_snapshot_append_color (dc->snapshot, &fill,
+                                   &GRAPHENE_RECT_INIT (x, y_after, 1.0, base - y_after));
+        gtk_snapshot_append_color (dc->snapshot, &dc->palette->counter,
+                                   &GRAPHENE_RECT_INIT (x - 0.5, y_hi - 1.0, 2.5, y_lo - y_hi + 2.5));
+        self->n_drawn_bars += 2;
+        x += 1.0;
+      }
+    }
+
+  max_text = format_value (counter->max);
+  axis = g_strdup_printf (_("max %s"), max_text);
+  draw_axis_label (dc, axis, &dc->palette->dim, y);
+}
+
+/* The label column of one row: a lane's name and TID, an aggregate's
+ * count with its fold arrow, a counter's name and current value. */
+static void
+draw_row_label (DrawContext         *dc,
+                guint                index,
+                const SwTimelineRow *row,
+                double               y)
+{
+  SwTimeline *self = dc->self;
+  const Metrics *m = &self->metrics;
+  GtkSnapshot *snapshot = dc->snapshot;
+  PangoLayout *layout = dc->layout;
+  PangoLayout *small = dc->small;
+  const Palette *palette = dc->palette;
+  const SwTimelineLane *lane = row->lane;
+  g_autofree char *name = NULL;
+  g_autofree char *tid = NULL;
+  PangoRectangle name_rect, tid_rect;
+  guint n_rows = sw_timeline_model_get_n_rows (self->model);
+  double top;
+  /* A coroutine's row hangs under its thread's, indented; so does an
+   * aggregate of coroutines. */
+  double indent = row->kind == SW_TIMELINE_ROW_AGGREGATE ||
+                  (row->kind == SW_TIMELINE_ROW_LANE && lane->kind == SW_LANE_COROUTINE)
+                  ? 1.6 * m->char_w : 0.0;
+
+  switch (row->kind)
+    {
+    case SW_TIMELINE_ROW_AGGREGATE:
+      {
+        guint n = sw_timeline_model_get_n_aggregated (self->model, row->thread);
+        guint running, live;
+
+        sw_timeline_model_query_aggregate (self->model, row->thread, dc->now, dc->now + 1,
+                                           &running, &live);
+        /* ▸ folded, ▾ expanded: click or Enter toggles. */
+        name = g_strdup_printf (ngettext ("%s %u coroutine", "%s %u coroutines", n),
+                                sw_timeline_model_get_expanded (self->model, row->thread) ? "▾" : "▸",
+                                n);
+        tid = g_strdup_printf (_("%u alive · TID %d"), live, lane != NULL ? lane->tid : 0);
+      }
+      break;
+
+    case SW_TIMELINE_ROW_COUNTER:
+      {
+        g_autofree char *value = format_value (row->counter->last);
+
+        name = g_strdup (row->counter->name);
+        tid = g_strdup_printf (_("now %s · counter"), value);
+      }
+      break;
+
+    case SW_TIMELINE_ROW_LANE:
+    default:
+      name = g_strdup (lane->name);
+      /* A worker process is not a thread of ours: say so with its PID.
+       * ⇄ counts the OS context switches seen on the lane so far. */
+      if (lane->kind == SW_LANE_COROUTINE)
+        tid = g_strdup_printf (_("coroutine · TID %d"), lane->tid);
+      else if (lane->pid != 0 && lane->pid != getpid ())
+        tid = g_strdup_printf (_("process · PID %d"), lane->pid);
+      else
+        tid = g_strdup_printf (_("TID %d"), lane->tid);
+      if (lane->ctx_voluntary + lane->ctx_involuntary > 0)
+        {
+          char *with_switches = g_strdup_printf ("%s · ⇄ %" G_GUINT64_FORMAT, tid,
+                                                 lane->ctx_voluntary + lane->ctx_involuntary);
+          g_free (tid);
+          tid = with_switches;
+        }
+      break;
+    }
+
+  pango_layout_set_text (layout, name, -1);
+  pango_layout_set_width (layout, (int) ((m->label_w - 2.0 * m->char_w - indent) * PANGO_SCALE));
+  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
+  pango_layout_get_pixel_extents (layout, NULL, &name_rect);
+  pango_layout_set_text (small, tid, -1);
+  pango_layout_get_pixel_extents (small, NULL, &tid_rect);
+
+  top = y + (m->lane_h - name_rect.height - tid_rect.height) / 2.0;
+  if (row->kind == SW_TIMELINE_ROW_AGGREGATE)
+    {
+      /* A button-like plate says "click me". */
+      GdkRGBA plate = palette->agg_run;
+
+      plate.alpha *= 0.14;
+      append_bar (snapshot, &plate, indent + 0.4 * m->char_w, y + 3.0,
+                  m->label_w - indent - 1.0 * m->char_w, m->lane_h - 6.0, 6.0);
+    }
+  draw_text (snapshot, layout,
+             row->kind == SW_TIMELINE_ROW_COUNTER ? &palette->counter : &palette->fg,
+             m->char_w + indent, top);
+  draw_text (snapshot, small, &palette->dim, m->char_w + indent, top + name_rect.height);
+  pango_layout_set_width (layout, -1);
+  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_NONE);
+
+  if (indent > 0.0)
+    {
+      /* The tree's stem: down from the row above, then into this one. */
+      double mid = round (top + name_rect.height / 2.0);
+      double stem_x = round (m->char_w + 0.3 * m->char_w);
+
+      gtk_snapshot_append_color (snapshot, &palette->dim,
+                                 &GRAPHENE_RECT_INIT (stem_x, y, 2.0, mid - y + 1.0));
+      gtk_snapshot_append_color (snapshot, &palette->dim,
+                                 &GRAPHENE_RECT_INIT (stem_x, mid - 1.0, indent - 0.6 * m->char_w, 2.0));
+      if (index + 1 < n_rows)
+        {
+          const SwTimelineRow *next = sw_timeline_model_get_row (self->model, index + 1);
+
+          if (next->kind == SW_TIMELINE_ROW_LANE && next->lane->kind == SW_LANE_COROUTINE)
+            gtk_snapshot_append_color (snapshot, &palette->dim,
+                                       &GRAPHENE_RECT_INIT (stem_x, mid, 2.0, y + m->lane_h - mid));
+        }
+    }
+
+  if (index > 0 && indent == 0.0)
+    gtk_snapshot_append_color (snapshot, &palette->grid,
+                               &GRAPHENE_RECT_INIT (0, y, m->label_w, 1));
+}
+
 static void
 sw_timeline_snapshot (GtkWidget   *widget,
                       GtkSnapshot *snapshot)
@@ -894,6 +1273,7 @@ sw_timeline_snapshot (GtkWidget   *widget,
   double height = gtk_widget_get_height (widget);
   double lanes_bottom;
   guint n_lanes;
+  guint first_row;
 
   if (width <= 1 || height <= 1)
     return;
@@ -902,7 +1282,8 @@ sw_timeline_snapshot (GtkWidget   *widget,
   update_metrics (self);
   lanes_bottom = height - m->legend_h;
 
-  n_lanes = self->model ? sw_timeline_model_get_n_lanes (self->model) : 0;
+  /* Rows: lanes, aggregates of folded coroutines, counters. */
+  n_lanes = self->model ? sw_timeline_model_get_n_rows (self->model) : 0;
 
   /* Few lanes share the free height (bigger bars read better from afar),
    * up to half as tall again. */
@@ -910,6 +1291,7 @@ sw_timeline_snapshot (GtkWidget   *widget,
     self->metrics.lane_h = floor (CLAMP ((lanes_bottom - m->ruler_h) / n_lanes,
                                          m->lane_h, m->lane_h * 1.5));
   self->n_drawn_bars = 0;
+  memset (self->n_drawn_rows, 0, sizeof self->n_drawn_rows);
 
   layout = gtk_widget_create_pango_layout (widget, NULL);
   small = gtk_widget_create_pango_layout (widget, NULL);
@@ -944,37 +1326,38 @@ sw_timeline_snapshot (GtkWidget   *widget,
   if (n_lanes > 0)
     draw_grid (self, snapshot, &palette, width, lanes_bottom);
 
-  for (guint i = 0; i < n_lanes; i++)
+  /* Only the rows on screen: with an aggregate expanded there may be
+   * thousands. */
+  first_row = (guint) MAX (0.0, floor (self->lane_offset / m->lane_h));
+  for (guint i = first_row; i < n_lanes; i++)
     {
-      const SwTimelineLane *lane = sw_timeline_model_get_lane (self->model, i);
+      const SwTimelineRow *row = sw_timeline_model_get_row (self->model, i);
       double y = m->ruler_h + i * m->lane_h - self->lane_offset;
-      double bar_y = y + round (m->lane_h * 0.14);
-      double bar_h = round (m->lane_h * 0.52);
 
-      if (y + m->lane_h < m->ruler_h || y > lanes_bottom)
+      if (y > lanes_bottom)
+        break;
+      if (y + m->lane_h < m->ruler_h)
         continue;
 
       gtk_snapshot_save (snapshot);
       gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (m->label_w, y, dc.width, m->lane_h));
       gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (m->label_w, 0));
 
-      draw_spans (&dc, lane->waits, SPANS_WAITS, y + 2.0, m->lane_h - 4.0);
-      /* A coroutine's runs are solid and its waits hatched on one track.
-       * A thread's own code, between its coroutines, runs the main loop
-       * (polling until one is ready): a thin line, not a work bar. */
-      draw_spans (&dc, lane->waiting, SPANS_CO_WAITING, bar_y, bar_h);
-      if (lane->kind == SW_LANE_COROUTINE)
-        draw_spans (&dc, lane->running, SPANS_CO_RUNNING, bar_y, bar_h);
-      else
-        draw_spans (&dc, lane->running, SPANS_CO_LOOP, bar_y + round (bar_h * 0.4), round (bar_h * 0.2));
-      draw_spans (&dc, lane->tasks, SPANS_TASKS, bar_y, bar_h);
-      draw_spans (&dc, lane->callbacks, SPANS_CALLBACKS, bar_y + bar_h * 0.15, bar_h * 0.7);
-      /* A lane that only submits (main, for a thread pool) gets tall
-       * marks; elsewhere they share the lane under the bars. */
-      if (lane->tasks->len == 0 && lane->callbacks->len == 0)
-        draw_submits (&dc, lane->submits, bar_y, bar_h);
-      else
-        draw_submits (&dc, lane->submits, bar_y + bar_h + 3.0, m->lane_h - (bar_y - y) - bar_h - 6.0);
+      if (row->kind < G_N_ELEMENTS (self->n_drawn_rows))
+        self->n_drawn_rows[row->kind]++;
+      switch (row->kind)
+        {
+        case SW_TIMELINE_ROW_AGGREGATE:
+          draw_aggregate (&dc, row, y, m->lane_h);
+          break;
+        case SW_TIMELINE_ROW_COUNTER:
+          draw_counter (&dc, row->counter, y, m->lane_h);
+          break;
+        case SW_TIMELINE_ROW_LANE:
+        default:
+          draw_lane (&dc, row->lane, y);
+          break;
+        }
 
       gtk_snapshot_pop (snapshot);
       gtk_snapshot_restore (snapshot);
@@ -1011,65 +1394,29 @@ sw_timeline_snapshot (GtkWidget   *widget,
                                  &GRAPHENE_RECT_INIT (m->label_w - 1, 0, 1, lanes_bottom));
     }
 
-  for (guint i = 0; i < n_lanes; i++)
+  for (guint i = first_row; i < n_lanes; i++)
     {
-      const SwTimelineLane *lane = sw_timeline_model_get_lane (self->model, i);
+      const SwTimelineRow *row = sw_timeline_model_get_row (self->model, i);
       double y = m->ruler_h + i * m->lane_h - self->lane_offset;
-      g_autofree char *tid = NULL;
-      PangoRectangle name_rect, tid_rect;
-      double top;
-      /* A coroutine's row hangs under its thread's, indented. */
-      double indent = lane->kind == SW_LANE_COROUTINE ? 1.6 * m->char_w : 0.0;
 
-      if (y + m->lane_h < m->ruler_h || y > lanes_bottom)
+      if (y > lanes_bottom)
+        break;
+      if (y + m->lane_h < m->ruler_h)
         continue;
 
-      pango_layout_set_text (layout, lane->name, -1);
-      pango_layout_set_width (layout, (int) ((m->label_w - 2.0 * m->char_w - indent) * PANGO_SCALE));
-      pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
-      pango_layout_get_pixel_extents (layout, NULL, &name_rect);
+      draw_row_label (&dc, i, row, y);
 
-      /* A worker process is not a thread of ours: say so with its PID.
-       * ⇄ counts the OS context switches seen on the lane so far. */
-      if (lane->kind == SW_LANE_COROUTINE)
-        tid = g_strdup_printf (_("coroutine · TID %d"), lane->tid);
-      else if (lane->pid != 0 && lane->pid != getpid ())
-        tid = g_strdup_printf (_("process · PID %d"), lane->pid);
-      else
-        tid = g_strdup_printf (_("TID %d"), lane->tid);
-      if (lane->ctx_voluntary + lane->ctx_involuntary > 0)
+      if (i == self->focus_row && gtk_widget_has_focus (widget))
         {
-          char *with_switches = g_strdup_printf ("%s · ⇄ %" G_GUINT64_FORMAT, tid,
-                                                 lane->ctx_voluntary + lane->ctx_involuntary);
-          g_free (tid);
-          tid = with_switches;
+          GdkRGBA ring = palette.fg;
+          double inset = 2.0;
+
+          ring.alpha *= 0.7;
+          gtk_snapshot_append_color (snapshot, &ring, &GRAPHENE_RECT_INIT (inset, y + inset, m->label_w - 2 * inset, 2));
+          gtk_snapshot_append_color (snapshot, &ring, &GRAPHENE_RECT_INIT (inset, y + m->lane_h - inset - 2, m->label_w - 2 * inset, 2));
+          gtk_snapshot_append_color (snapshot, &ring, &GRAPHENE_RECT_INIT (inset, y + inset, 2, m->lane_h - 2 * inset));
+          gtk_snapshot_append_color (snapshot, &ring, &GRAPHENE_RECT_INIT (m->label_w - inset - 3, y + inset, 2, m->lane_h - 2 * inset));
         }
-      pango_layout_set_text (small, tid, -1);
-      pango_layout_get_pixel_extents (small, NULL, &tid_rect);
-
-      top = y + (m->lane_h - name_rect.height - tid_rect.height) / 2.0;
-      draw_text (snapshot, layout, &palette.fg, m->char_w + indent, top);
-      draw_text (snapshot, small, &palette.dim, m->char_w + indent, top + name_rect.height);
-
-      if (indent > 0.0)
-        {
-          /* The tree's stem: down from the row above, then into this one. */
-          double mid = round (top + name_rect.height / 2.0);
-          double stem_x = round (m->char_w + 0.3 * m->char_w);
-
-          gtk_snapshot_append_color (snapshot, &palette.dim,
-                                     &GRAPHENE_RECT_INIT (stem_x, y, 2.0, mid - y + 1.0));
-          gtk_snapshot_append_color (snapshot, &palette.dim,
-                                     &GRAPHENE_RECT_INIT (stem_x, mid - 1.0, indent - 0.6 * m->char_w, 2.0));
-          if (i + 1 < n_lanes &&
-              sw_timeline_model_get_lane (self->model, i + 1)->kind == SW_LANE_COROUTINE)
-            gtk_snapshot_append_color (snapshot, &palette.dim,
-                                       &GRAPHENE_RECT_INIT (stem_x, mid, 2.0, y + m->lane_h - mid));
-        }
-
-      if (i > 0 && indent == 0.0)
-        gtk_snapshot_append_color (snapshot, &palette.grid,
-                                   &GRAPHENE_RECT_INIT (0, y, m->label_w, 1));
     }
   pango_layout_set_width (layout, -1);
   pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_NONE);
@@ -1111,6 +1458,91 @@ find_span (GArray *spans,
   return NULL;
 }
 
+/* The row under y (widget coordinates), or G_MAXUINT. */
+static guint
+row_at_y (SwTimeline *self,
+          double      y)
+{
+  const Metrics *m = &self->metrics;
+  double row;
+
+  if (self->model == NULL || y < m->ruler_h ||
+      y >= gtk_widget_get_height (GTK_WIDGET (self)) - m->legend_h)
+    return G_MAXUINT;
+
+  row = floor ((y - m->ruler_h + self->lane_offset) / m->lane_h);
+  if (row < 0 || row >= sw_timeline_model_get_n_rows (self->model))
+    return G_MAXUINT;
+
+  return (guint) row;
+}
+
+/* Over an aggregate or a counter: the numbers under the pointer. */
+static gboolean
+query_graph_tooltip (SwTimeline          *self,
+                     const SwTimelineRow *row,
+                     double               x,
+                     GtkTooltip          *tooltip)
+{
+  const Metrics *m = &self->metrics;
+  g_autofree char *markup = NULL;
+  g_autofree char *at = NULL;
+  g_autofree char *duration = NULL;
+  gint64 t0, t1;
+
+  if (row->kind == SW_TIMELINE_ROW_AGGREGATE)
+    {
+      guint n = sw_timeline_model_get_n_aggregated (self->model, row->thread);
+      guint running, live;
+
+      if (x < m->label_w)
+        {
+          markup = g_markup_printf_escaped (_("<b>%u coroutines</b> of thread %s, folded into one row\n"
+                                              "solid: how many ran, light: how many waited\n"
+                                              "click or press Enter to %s them"),
+                                            n, row->lane != NULL ? row->lane->name : "?",
+                                            sw_timeline_model_get_expanded (self->model, row->thread)
+                                              ? _("fold") : _("show"));
+          gtk_tooltip_set_markup (tooltip, markup);
+          return TRUE;
+        }
+
+      t0 = sw_time_scale_px_to_ns (&self->scale, floor (x - m->label_w));
+      t1 = sw_time_scale_px_to_ns (&self->scale, floor (x - m->label_w) + 1.0);
+      sw_timeline_model_query_aggregate (self->model, row->thread, t0, t1, &running, &live);
+      at = sw_time_scale_format_tick (t0, 1000000);
+      duration = sw_time_scale_format_duration (t1 - t0);
+      markup = g_markup_printf_escaped (_("at %s: <b>%u coroutines alive</b>\n"
+                                          "%u ran in these %s, %u only waited"),
+                                        at, live, running, duration, live - running);
+    }
+  else
+    {
+      const SwTimelineCounter *counter = row->counter;
+      g_autofree char *max = NULL;
+      g_autofree char *now = NULL;
+      double value;
+
+      max = format_value (counter->max);
+      now = format_value (counter->last);
+      t0 = sw_time_scale_px_to_ns (&self->scale, x - m->label_w);
+      if (x >= m->label_w && sw_timeline_counter_value_at (counter, t0, &value))
+        {
+          g_autofree char *v = format_value (value);
+
+          at = sw_time_scale_format_tick (t0, 1000000);
+          markup = g_markup_printf_escaped (_("<b>%s</b> = %s at %s\nmax %s, now %s"),
+                                            counter->name, v, at, max, now);
+        }
+      else
+        markup = g_markup_printf_escaped (_("<b>%s</b>\nmax %s, now %s, %u samples"),
+                                          counter->name, max, now, counter->samples->len);
+    }
+
+  gtk_tooltip_set_markup (tooltip, markup);
+  return TRUE;
+}
+
 static gboolean
 sw_timeline_query_tooltip (GtkWidget  *widget,
                            int         x,
@@ -1120,6 +1552,7 @@ sw_timeline_query_tooltip (GtkWidget  *widget,
 {
   SwTimeline *self = SW_TIMELINE (widget);
   const Metrics *m = &self->metrics;
+  const SwTimelineRow *row;
   const SwTimelineLane *lane;
   const SwTimelineSpan *span;
   g_autofree char *markup = NULL;
@@ -1133,11 +1566,15 @@ sw_timeline_query_tooltip (GtkWidget  *widget,
       y >= gtk_widget_get_height (widget) - m->legend_h)
     return FALSE;
 
-  index = (guint) ((y - m->ruler_h + self->lane_offset) / m->lane_h);
-  if (index >= sw_timeline_model_get_n_lanes (self->model))
+  index = row_at_y (self, y);
+  if (index == G_MAXUINT)
     return FALSE;
 
-  lane = sw_timeline_model_get_lane (self->model, index);
+  row = sw_timeline_model_get_row (self->model, index);
+  if (row->kind != SW_TIMELINE_ROW_LANE)
+    return query_graph_tooltip (self, row, x, tooltip);
+
+  lane = row->lane;
 
   /* Over a coroutine's label: whose thread it shares, how often it let go. */
   if (x < m->label_w && lane->kind == SW_LANE_COROUTINE)
@@ -1411,6 +1848,125 @@ pan_action (GtkWidget  *widget,
   gtk_widget_queue_draw (widget);
 }
 
+/* The aggregate a row belongs to: itself, or the expanded one a
+ * coroutine row sits under.  0 when none. */
+static guint32
+row_aggregate_thread (SwTimeline *self,
+                      guint       index)
+{
+  const SwTimelineRow *row;
+
+  if (self->model == NULL || index >= sw_timeline_model_get_n_rows (self->model))
+    return 0;
+
+  row = sw_timeline_model_get_row (self->model, index);
+  if (row->kind == SW_TIMELINE_ROW_AGGREGATE)
+    return row->thread;
+  if (row->kind == SW_TIMELINE_ROW_LANE && row->lane->kind == SW_LANE_COROUTINE &&
+      sw_timeline_model_get_n_aggregated (self->model, row->lane->parent) > 0)
+    return row->lane->parent;
+
+  return 0;
+}
+
+static void
+toggle_aggregate (SwTimeline *self,
+                  guint32     thread)
+{
+  gboolean expanded = !sw_timeline_model_get_expanded (self->model, thread);
+  guint n = sw_timeline_model_get_n_rows (self->model);
+
+  sw_timeline_model_set_expanded (self->model, thread, expanded);
+
+  /* Keep the focus on the aggregate's own row, which does not move. */
+  for (guint i = 0; i < n; i++)
+    {
+      const SwTimelineRow *row = sw_timeline_model_get_row (self->model, i);
+
+      if (row->kind == SW_TIMELINE_ROW_AGGREGATE && row->thread == thread)
+        {
+          self->focus_row = i;
+          break;
+        }
+    }
+  self->lane_offset = CLAMP (self->lane_offset, 0.0, max_lane_offset (self));
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+}
+
+/* Folds or expands the aggregate of the focused row; with no row focused
+ * (or one outside any aggregate), the first aggregate. */
+static void
+toggle_aggregate_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *param)
+{
+  SwTimeline *self = SW_TIMELINE (widget);
+  guint32 thread = 0;
+
+  if (self->model == NULL)
+    return;
+
+  if (self->focus_row != G_MAXUINT)
+    thread = row_aggregate_thread (self, self->focus_row);
+  for (guint i = 0; thread == 0 && i < sw_timeline_model_get_n_rows (self->model); i++)
+    if (sw_timeline_model_get_row (self->model, i)->kind == SW_TIMELINE_ROW_AGGREGATE)
+      thread = sw_timeline_model_get_row (self->model, i)->thread;
+
+  if (thread != 0)
+    toggle_aggregate (self, thread);
+}
+
+/* Moves the keyboard focus up or down the rows, scrolling it into view. */
+static void
+focus_row_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *param)
+{
+  SwTimeline *self = SW_TIMELINE (widget);
+  const Metrics *m = &self->metrics;
+  guint n;
+  gint64 row;
+  double y, visible_h;
+
+  if (self->model == NULL || (n = sw_timeline_model_get_n_rows (self->model)) == 0)
+    return;
+
+  row = self->focus_row == G_MAXUINT ? 0 : (gint64) self->focus_row + g_variant_get_int32 (param);
+  self->focus_row = (guint) CLAMP (row, 0, (gint64) n - 1);
+
+  y = self->focus_row * m->lane_h;
+  visible_h = gtk_widget_get_height (widget) - m->ruler_h - m->legend_h;
+  if (y < self->lane_offset)
+    self->lane_offset = y;
+  else if (y + m->lane_h > self->lane_offset + visible_h)
+    self->lane_offset = y + m->lane_h - visible_h;
+  self->lane_offset = CLAMP (self->lane_offset, 0.0, max_lane_offset (self));
+  gtk_widget_queue_draw (widget);
+}
+
+/* A click on a label focuses that row; on an aggregate's, folds or
+ * expands it. */
+static void
+click_pressed_cb (SwTimeline      *self,
+                  int              n_press,
+                  double           x,
+                  double           y,
+                  GtkGestureClick *gesture)
+{
+  guint index;
+  const SwTimelineRow *row;
+
+  if (x >= self->metrics.label_w || (index = row_at_y (self, y)) == G_MAXUINT)
+    return;
+
+  gtk_widget_grab_focus (GTK_WIDGET (self));
+  self->focus_row = index;
+  row = sw_timeline_model_get_row (self->model, index);
+  if (row->kind == SW_TIMELINE_ROW_AGGREGATE)
+    toggle_aggregate (self, row->thread);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
 static void
 sw_timeline_dispose (GObject *object)
 {
@@ -1483,7 +2039,7 @@ sw_timeline_measure (GtkWidget      *widget,
     }
   else
     {
-      guint n = self->model ? sw_timeline_model_get_n_lanes (self->model) : 0;
+      guint n = self->model ? sw_timeline_model_get_n_rows (self->model) : 0;
 
       *minimum = (int) (self->metrics.ruler_h + self->metrics.legend_h + 2 * self->metrics.lane_h);
       *natural = (int) (self->metrics.ruler_h + self->metrics.legend_h + MAX (n, 5) * self->metrics.lane_h);
@@ -1522,6 +2078,8 @@ sw_timeline_class_init (SwTimelineClass *klass)
   gtk_widget_class_install_action (widget_class, "timeline.zoom-out", NULL, zoom_out_action);
   gtk_widget_class_install_action (widget_class, "timeline.fit", NULL, fit_action);
   gtk_widget_class_install_action (widget_class, "timeline.pan", "i", pan_action);
+  gtk_widget_class_install_action (widget_class, "timeline.toggle-aggregate", NULL, toggle_aggregate_action);
+  gtk_widget_class_install_action (widget_class, "timeline.focus-row", "i", focus_row_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_plus, 0, "timeline.zoom-in", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_equal, 0, "timeline.zoom-in", NULL);
@@ -1532,6 +2090,11 @@ sw_timeline_class_init (SwTimelineClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Home, 0, "timeline.fit", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, 0, "timeline.pan", "i", 1);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Right, 0, "timeline.pan", "i", -1);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Up, 0, "timeline.focus-row", "i", -1);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Down, 0, "timeline.focus-row", "i", 1);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, 0, "timeline.toggle-aggregate", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, 0, "timeline.toggle-aggregate", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_space, 0, "timeline.toggle-aggregate", NULL);
 
   gtk_widget_class_set_css_name (widget_class, "timeline");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
@@ -1544,6 +2107,7 @@ sw_timeline_init (SwTimeline *self)
   GtkGesture *drag;
 
   self->follow = TRUE;
+  self->focus_row = G_MAXUINT;
   sw_time_scale_init (&self->scale, 0, 1e6);
 
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
@@ -1562,6 +2126,10 @@ sw_timeline_init (SwTimeline *self)
   g_signal_connect_object (drag, "drag-begin", G_CALLBACK (drag_begin_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (drag, "drag-update", G_CALLBACK (drag_update_cb), self, G_CONNECT_SWAPPED);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
+
+  controller = GTK_EVENT_CONTROLLER (gtk_gesture_click_new ());
+  g_signal_connect_object (controller, "pressed", G_CALLBACK (click_pressed_cb), self, G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
 }
 
 GtkWidget *
@@ -1607,6 +2175,7 @@ sw_timeline_set_model (SwTimeline      *self,
 
   update_tick (self);
   self->lane_offset = 0.0;
+  self->focus_row = G_MAXUINT;
   set_follow (self, TRUE);
   gtk_widget_queue_resize (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL]);
@@ -1671,4 +2240,15 @@ sw_timeline_get_n_drawn_bars (SwTimeline *self)
   g_return_val_if_fail (SW_IS_TIMELINE (self), 0);
 
   return self->n_drawn_bars;
+}
+
+/* Rows of @kind drawn in the last frame (on screen), for tests. */
+guint
+sw_timeline_get_n_drawn_rows (SwTimeline        *self,
+                              SwTimelineRowKind  kind)
+{
+  g_return_val_if_fail (SW_IS_TIMELINE (self), 0);
+  g_return_val_if_fail (kind <= SW_TIMELINE_ROW_COUNTER, 0);
+
+  return self->n_drawn_rows[kind];
 }

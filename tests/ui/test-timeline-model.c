@@ -424,6 +424,218 @@ test_coroutine_many_switches_sorted (Fixture       *f,
   }
 }
 
+/* More coroutines under one thread than the threshold: they fold into one
+ * aggregate row under the thread (rows, not lanes, are what is drawn);
+ * expanded, each gets its row back.  The aggregate counts how many were
+ * alive and how many ran in a time range. */
+static void
+test_aggregate_folds_coroutines (Fixture       *f,
+                                 gconstpointer  data)
+{
+  const guint n = SW_TIMELINE_AGGREGATE_THRESHOLD + 50;
+  g_autofree guint32 *co = g_new (guint32, n);
+  const SwTimelineLane *worker, *first, *last;
+  const SwTimelineRow *row;
+  guint running, live;
+  gint64 t_end;
+
+  sw_trace_name_helper_thread (f->trace, "recorder");
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("conn %u", i);
+
+      co[i] = sw_trace_register_lane (f->trace, SW_LANE_COROUTINE, name, getpid (), 1002, f->worker_lane);
+      /* The threshold itself does not fold. */
+      if (i + 1 == SW_TIMELINE_AGGREGATE_THRESHOLD)
+        {
+          sw_timeline_model_update (f->model);
+          g_assert_cmpuint (sw_timeline_model_get_n_rows (f->model), ==, 2 + SW_TIMELINE_AGGREGATE_THRESHOLD);
+          g_assert_cmpuint (sw_timeline_model_get_n_aggregated (f->model, f->worker_lane), ==, 0);
+        }
+    }
+  sw_timeline_model_update (f->model);
+  g_assert_cmpuint (sw_timeline_model_get_n_rows (f->model), ==, 3);
+  g_assert_cmpuint (sw_timeline_model_get_n_aggregated (f->model, f->worker_lane), ==, n);
+
+  /* Every coroutine spawned, run once and back to the thread; the first
+   * half ends. */
+  for (guint i = 0; i < n; i++)
+    sw_trace_record_on_lane (f->trace, f->worker_lane, SW_EVENT_CO_SPAWN, 0, co[i], 0);
+  for (guint i = 0; i < n; i++)
+    {
+      sw_trace_record_on_lane (f->trace, f->worker_lane, SW_EVENT_CO_SWITCH, SW_SWITCH_WAIT, co[i], 0);
+      if (i < n / 2)
+        sw_trace_record_on_lane (f->trace, co[i], SW_EVENT_CO_EXIT, 0, co[i], 0);
+      sw_trace_record_on_lane (f->trace, co[i], SW_EVENT_CO_SWITCH,
+                               i < n / 2 ? SW_SWITCH_EXIT : SW_SWITCH_RECV, f->worker_lane, 0);
+    }
+  sw_timeline_model_drain_all (f->model);
+
+  /* main, worker-1, the aggregate. */
+  worker = lane_named (f, "worker-1");
+  g_assert_cmpuint (sw_timeline_model_get_n_rows (f->model), ==, 3);
+  row = sw_timeline_model_get_row (f->model, 0);
+  g_assert_cmpint (row->kind, ==, SW_TIMELINE_ROW_LANE);
+  g_assert_cmpstr (row->lane->name, ==, "main");
+  row = sw_timeline_model_get_row (f->model, 1);
+  g_assert_true (row->lane == worker);
+  g_assert_cmpuint (worker->row, ==, 1);
+  row = sw_timeline_model_get_row (f->model, 2);
+  g_assert_cmpint (row->kind, ==, SW_TIMELINE_ROW_AGGREGATE);
+  g_assert_true (row->lane == worker);
+  g_assert_cmpuint (row->thread, ==, f->worker_lane);
+  first = sw_timeline_model_find_lane (f->model, co[0]);
+  last = sw_timeline_model_find_lane (f->model, co[n - 1]);
+  g_assert_cmpuint (first->row, ==, 2);
+  g_assert_cmpuint (last->row, ==, 2);
+  g_assert_cmpuint (sw_timeline_model_get_aggregate_max_live (f->model, f->worker_lane), ==, n);
+
+  /* Over the whole run: all were alive, and they ran.  After the end: the
+   * second half is still alive (waiting), nobody runs. */
+  t_end = sw_timeline_model_get_end_ns (f->model);
+  sw_timeline_model_query_aggregate (f->model, f->worker_lane, 0, t_end + 1, &running, &live);
+  g_assert_cmpuint (live, ==, n);
+  /* Read from buckets no wider than the range: how many fall in one
+   * depends on this machine's speed, not all of them need to. */
+  g_assert_cmpuint (running, >, 0);
+  g_assert_cmpuint (running, <=, n);
+  sw_timeline_model_query_aggregate (f->model, f->worker_lane, t_end + 1, t_end + 2, &running, &live);
+  g_assert_cmpuint (live, ==, n - n / 2);
+  g_assert_cmpuint (running, ==, 0);
+  /* A column within one run: exactly that one ran. */
+  {
+    const SwTimelineSpan *run = &g_array_index (last->running, SwTimelineSpan, 0);
+
+    if (run->end_ns - run->start_ns >= 3)
+      {
+        sw_timeline_model_query_aggregate (f->model, f->worker_lane, run->start_ns + 1, run->end_ns - 1,
+                                           &running, &live);
+        g_assert_cmpuint (running, ==, 1);
+      }
+  }
+
+  /* Expanded: the thread, the aggregate as a header, then every lane. */
+  sw_timeline_model_set_expanded (f->model, f->worker_lane, TRUE);
+  g_assert_true (sw_timeline_model_get_expanded (f->model, f->worker_lane));
+  g_assert_cmpuint (sw_timeline_model_get_n_rows (f->model), ==, 3 + n);
+  g_assert_cmpuint (first->row, ==, 3);
+  g_assert_cmpuint (last->row, ==, 2 + n);
+  row = sw_timeline_model_get_row (f->model, 3);
+  g_assert_true (row->lane == first);
+  sw_timeline_model_set_expanded (f->model, f->worker_lane, FALSE);
+  g_assert_cmpuint (sw_timeline_model_get_n_rows (f->model), ==, 3);
+  g_assert_cmpuint (last->row, ==, 2);
+}
+
+/* COUNTER events: one series per name, samples by time, max and latest
+ * value; rows after the last lane of their process. */
+static void
+test_counters (Fixture       *f,
+               gconstpointer  data)
+{
+  guint64 connections = sw_trace_intern (f->trace, "connections");
+  guint64 msgs = sw_trace_intern (f->trace, "msgs/s");
+  const SwTimelineCounter *c, *m;
+  const SwTimelineRow *row;
+  static const guint64 values[] = { 1, 2, 3, 2, 5, 4 };
+  double v, lo, hi;
+
+  sw_trace_name_helper_thread (f->trace, "recorder");
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    sw_trace_record_on_lane (f->trace, f->worker_lane, SW_EVENT_COUNTER, 0, connections, values[i]);
+  sw_trace_record_on_lane (f->trace, f->main_lane, SW_EVENT_COUNTER, 0, msgs, 100);
+  sw_trace_record_on_lane (f->trace, f->main_lane, SW_EVENT_COUNTER, 0, msgs, 70);
+  /* Nameless: ignored. */
+  sw_trace_record_on_lane (f->trace, f->main_lane, SW_EVENT_COUNTER, 0, 0, 9);
+  sw_timeline_model_update (f->model);
+
+  g_assert_cmpuint (sw_timeline_model_get_n_counters (f->model), ==, 2);
+  c = sw_timeline_model_find_counter (f->model, "connections");
+  m = sw_timeline_model_find_counter (f->model, "msgs/s");
+  g_assert_nonnull (c);
+  g_assert_nonnull (m);
+  g_assert_null (sw_timeline_model_find_counter (f->model, ""));
+  g_assert_true (sw_timeline_model_get_counter (f->model, 0) == c);
+  g_assert_cmpint (c->pid, ==, getpid ());
+
+  g_assert_cmpuint (c->samples->len, ==, G_N_ELEMENTS (values));
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    g_assert_cmpfloat (g_array_index (c->samples, SwTimelineSample, i).value, ==, (double) values[i]);
+  for (guint i = 1; i < c->samples->len; i++)
+    g_assert_cmpint (g_array_index (c->samples, SwTimelineSample, i - 1).time_ns, <=,
+                     g_array_index (c->samples, SwTimelineSample, i).time_ns);
+  g_assert_cmpfloat (c->max, ==, 5.0);
+  g_assert_cmpfloat (c->last, ==, 4.0);
+  g_assert_cmpuint (m->samples->len, ==, 2);
+  g_assert_cmpfloat (m->max, ==, 100.0);
+  g_assert_cmpfloat (m->last, ==, 70.0);
+
+  /* Values in time: before the first sample there is none. */
+  g_assert_false (sw_timeline_counter_value_at (c, g_array_index (c->samples, SwTimelineSample, 0).time_ns - 1, &v));
+  g_assert_true (sw_timeline_counter_value_at (c, g_array_index (c->samples, SwTimelineSample, 2).time_ns, &v));
+  g_assert_cmpfloat (v, ==, 3.0);
+  g_assert_true (sw_timeline_counter_get_range (c, 0, G_MAXINT64, &lo, &hi));
+  g_assert_cmpfloat (lo, ==, 1.0);
+  g_assert_cmpfloat (hi, ==, 5.0);
+
+  /* Rows: main, worker-1, then the process's counters. */
+  g_assert_cmpuint (sw_timeline_model_get_n_rows (f->model), ==, 4);
+  row = sw_timeline_model_get_row (f->model, 2);
+  g_assert_cmpint (row->kind, ==, SW_TIMELINE_ROW_COUNTER);
+  g_assert_true (row->counter == c);
+  row = sw_timeline_model_get_row (f->model, 3);
+  g_assert_true (row->counter == m);
+}
+
+/* Many samples: the min/max of any range, read through the levels, is
+ * that of the samples themselves. */
+static void
+test_counter_range_levels (Fixture       *f,
+                           gconstpointer  data)
+{
+  guint64 name = sw_trace_intern (f->trace, "switches/s");
+  g_autoptr(GRand) rand = g_rand_new_with_seed (7);
+  const SwTimelineCounter *c;
+  const guint n = 20000;
+
+  sw_trace_name_helper_thread (f->trace, "recorder");
+  for (guint i = 0; i < n; i++)
+    sw_trace_record_on_lane (f->trace, f->worker_lane, SW_EVENT_COUNTER, 0, name,
+                             g_rand_int_range (rand, 0, 1000000));
+  sw_timeline_model_drain_all (f->model);
+  c = sw_timeline_model_find_counter (f->model, "switches/s");
+  g_assert_cmpuint (c->samples->len, ==, n);
+
+  for (guint k = 0; k < 200; k++)
+    {
+      guint a = g_rand_int_range (rand, 0, n);
+      guint b = g_rand_int_range (rand, a, n) + 1;
+      gint64 t0 = g_array_index (c->samples, SwTimelineSample, a).time_ns;
+      gint64 t1 = b < n ? g_array_index (c->samples, SwTimelineSample, b).time_ns : G_MAXINT64;
+      double lo = G_MAXDOUBLE, hi = -G_MAXDOUBLE, got_lo, got_hi;
+
+      /* Samples may share a time: the range is by time, not index. */
+      for (guint i = 0; i < n; i++)
+        {
+          const SwTimelineSample *s = &g_array_index (c->samples, SwTimelineSample, i);
+
+          if (s->time_ns >= t0 && s->time_ns < t1)
+            {
+              lo = MIN (lo, s->value);
+              hi = MAX (hi, s->value);
+            }
+        }
+      if (lo > hi)
+        {
+          g_assert_false (sw_timeline_counter_get_range (c, t0, t1, &got_lo, &got_hi));
+          continue;
+        }
+      g_assert_true (sw_timeline_counter_get_range (c, t0, t1, &got_lo, &got_hi));
+      g_assert_cmpfloat (got_lo, ==, lo);
+      g_assert_cmpfloat (got_hi, ==, hi);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -444,6 +656,12 @@ main (int   argc,
               fixture_set_up, test_coroutine_segments_and_switches, fixture_tear_down);
   g_test_add ("/Sw/TimelineModel/coroutine-many-switches-sorted", Fixture, NULL,
               fixture_set_up, test_coroutine_many_switches_sorted, fixture_tear_down);
+  g_test_add ("/Sw/TimelineModel/aggregate-folds-coroutines", Fixture, NULL,
+              fixture_set_up, test_aggregate_folds_coroutines, fixture_tear_down);
+  g_test_add ("/Sw/TimelineModel/counters", Fixture, NULL,
+              fixture_set_up, test_counters, fixture_tear_down);
+  g_test_add ("/Sw/TimelineModel/counter-range-levels", Fixture, NULL,
+              fixture_set_up, test_counter_range_levels, fixture_tear_down);
 
   return g_test_run ();
 }

@@ -435,6 +435,327 @@ test_timeline_level_of_detail (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* A synthetic single-thread server: @n_conns connection coroutines under
+ * one thread, connecting one after the other over the first 40% of
+ * @duration_ns, each woken @runs_per_conn times for 20 µs (a switch from
+ * the thread to it and one back), a third of them closing towards the end;
+ * with counters "connections", "messages/s" and "switches/s" like the echo
+ * server's.  Events get chosen times through an importer, so the picture
+ * is the same on any machine. */
+typedef struct {
+  gint64  time;
+  guint32 conn;     /* index, or G_MAXUINT32 for a counter sample */
+  guint16 kind;
+  guint16 flags;
+  guint64 object;
+  guint64 arg;
+} SynthEvent;
+
+static gint
+synth_event_compare (gconstpointer a,
+                     gconstpointer b)
+{
+  const SynthEvent *ea = a, *eb = b;
+
+  return (ea->time > eb->time) - (ea->time < eb->time);
+}
+
+static SwTrace *
+make_server_trace (guint    n_conns,
+                   guint    runs_per_conn,
+                   gint64   duration_ns,
+                   gboolean counters)
+{
+  SwTrace *trace = sw_trace_new (SW_TRACE_DEFAULT_CAPACITY);
+  g_autoptr(SwTraceImporter) importer = NULL;
+  g_autoptr(GArray) plan = g_array_new (FALSE, FALSE, sizeof (SynthEvent));
+  g_autoptr(GArray) events = g_array_new (FALSE, FALSE, sizeof (SwEvent));
+  g_autofree guint32 *conn_lane = g_new0 (guint32, n_conns);
+  g_autofree gint64 *close_at = g_new0 (gint64, n_conns);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (42);
+  gint64 origin = sw_trace_get_origin_ns (trace);
+  gint64 ramp = duration_ns * 4 / 10;
+  gint64 run_ns = 20000;
+  gint64 busy_until = 0;
+  guint32 server, accept_lane;
+  SwLane lane = { 0, };
+  guint n_open = 0;
+  const guint64 s_connections = 1, s_msgs = 2, s_switches = 3;
+
+  importer = sw_trace_importer_new (trace, sw_trace_get_process_lane (trace));
+  sw_trace_importer_add_string (importer, s_connections, "connections");
+  sw_trace_importer_add_string (importer, s_msgs, "messages/s");
+  sw_trace_importer_add_string (importer, s_switches, "switches/s");
+
+  lane = (SwLane) { 1, SW_LANE_THREAD, "main", getpid (), 7000, 0 };
+  sw_trace_importer_add_lane (importer, &lane);
+  lane = (SwLane) { 2, SW_LANE_THREAD, "echo server", getpid (), 7001, 0 };
+  server = sw_trace_importer_add_lane (importer, &lane);
+  lane = (SwLane) { 3, SW_LANE_COROUTINE, "accept loop", getpid (), 7001, 2 };
+  accept_lane = sw_trace_importer_add_lane (importer, &lane);
+  for (guint c = 0; c < n_conns; c++)
+    {
+      g_autofree char *name = g_strdup_printf ("conn %u", c + 1);
+
+      lane = (SwLane) { 10 + c, SW_LANE_COROUTINE, name, getpid (), 7001, 2 };
+      conn_lane[c] = sw_trace_importer_add_lane (importer, &lane);
+    }
+
+  /* What happens, by connection: open, runs, maybe close. */
+  for (guint c = 0; c < n_conns; c++)
+    {
+      gint64 open = 1000000 + ramp * c / n_conns;
+      gint64 close = c % 3 == 2 ? duration_ns * 7 / 10 + g_rand_int_range (rand, 0, (gint32) (duration_ns / 5 / 1000)) * G_GINT64_CONSTANT (1000)
+                                : duration_ns;
+      SynthEvent spawn = { open, c, SW_EVENT_CO_SPAWN, 0, 0, 0 };
+
+      close_at[c] = close;
+      g_array_append_val (plan, spawn);
+      for (guint r = 0; r < runs_per_conn; r++)
+        {
+          gint64 t = open + (close - open) * r / runs_per_conn +
+                     g_rand_int_range (rand, 0, 1000) * G_GINT64_CONSTANT (1000);
+          SynthEvent run = { MIN (t, close - 2 * run_ns), c, SW_EVENT_CO_SWITCH, 0, 0, 0 };
+
+          g_array_append_val (plan, run);
+        }
+      if (close < duration_ns)
+        {
+          SynthEvent exit = { close, c, SW_EVENT_CO_EXIT, 0, 0, 0 };
+
+          g_array_append_val (plan, exit);
+        }
+    }
+  g_array_sort (plan, synth_event_compare);
+
+  /* One thread: runs never overlap; the thread's event loop switches to
+   * each connection and it switches back when it waits in recv again. */
+  for (guint i = 0; i < plan->len; i++)
+    {
+      SynthEvent *p = &g_array_index (plan, SynthEvent, i);
+      guint32 co = conn_lane[p->conn];
+      gint64 t = MAX (p->time, busy_until) + origin;
+      SwEvent e;
+
+      switch (p->kind)
+        {
+        case SW_EVENT_CO_SPAWN:
+          e = (SwEvent) { t, 3, SW_EVENT_CO_SPAWN, 0, co, 0 };
+          g_array_append_val (events, e);
+          n_open++;
+          if (counters)
+            {
+              e = (SwEvent) { t, 3, SW_EVENT_COUNTER, 0, s_connections, n_open };
+              g_array_append_val (events, e);
+            }
+          break;
+
+        case SW_EVENT_CO_SWITCH:
+          e = (SwEvent) { t, 2, SW_EVENT_CO_SWITCH, SW_SWITCH_WAIT, co, 0 };
+          g_array_append_val (events, e);
+          e = (SwEvent) { t + run_ns, 10 + p->conn, SW_EVENT_CO_SWITCH, SW_SWITCH_RECV, server, 0 };
+          g_array_append_val (events, e);
+          busy_until = t - origin + run_ns + 1000;
+          break;
+
+        case SW_EVENT_CO_EXIT:
+          e = (SwEvent) { t, 2, SW_EVENT_CO_SWITCH, SW_SWITCH_WAIT, co, 0 };
+          g_array_append_val (events, e);
+          e = (SwEvent) { t + 5000, 10 + p->conn, SW_EVENT_CO_EXIT, 0, co, 0 };
+          g_array_append_val (events, e);
+          e = (SwEvent) { t + 5000, 10 + p->conn, SW_EVENT_CO_SWITCH, SW_SWITCH_EXIT, server, 0 };
+          g_array_append_val (events, e);
+          busy_until = t - origin + 6000;
+          n_open--;
+          if (counters)
+            {
+              e = (SwEvent) { t + 5000, 3, SW_EVENT_COUNTER, 0, s_connections, n_open };
+              g_array_append_val (events, e);
+            }
+          break;
+
+        default:
+          g_assert_not_reached ();
+        }
+    }
+
+  /* Once a second, like the server's timer coroutine. */
+  if (counters)
+    for (gint64 second = 1; second * G_GINT64_CONSTANT (1000000000) <= duration_ns; second++)
+      {
+        gint64 t1 = second * G_GINT64_CONSTANT (1000000000);
+        guint64 n_switches = 0;
+        SwEvent e;
+
+        for (guint i = 0; i < events->len; i++)
+          {
+            const SwEvent *s = &g_array_index (events, SwEvent, i);
+
+            if (s->kind == SW_EVENT_CO_SWITCH && (gint64) s->time - origin >= t1 - 1000000000 &&
+                (gint64) s->time - origin < t1)
+              n_switches++;
+          }
+        e = (SwEvent) { t1 + origin, 3, SW_EVENT_COUNTER, 0, s_msgs, n_switches / 2 };
+        g_array_append_val (events, e);
+        e = (SwEvent) { t1 + origin, 3, SW_EVENT_COUNTER, 0, s_switches, n_switches };
+        g_array_append_val (events, e);
+      }
+
+  g_array_sort (events, synth_event_compare);
+  sw_trace_importer_add_events (importer, (const SwEvent *) (gpointer) events->data, events->len);
+  (void) accept_lane;
+
+  return trace;
+}
+
+static GtkWidget *
+show_timeline (SwTimelineModel *model,
+               int              width,
+               int              height,
+               SwTimeline     **out_timeline)
+{
+  GtkWidget *window = gtk_window_new ();
+  SwTimeline *timeline = SW_TIMELINE (sw_timeline_new ());
+
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  sw_timeline_set_model (timeline, model);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (timeline));
+  gtk_window_present (GTK_WINDOW (window));
+  *out_timeline = timeline;
+
+  return window;
+}
+
+static void
+draw_frames (SwTimeline *timeline)
+{
+  guint tick;
+
+  drawn_frames = 0;
+  tick = gtk_widget_add_tick_callback (GTK_WIDGET (timeline), count_frames_cb, NULL, NULL);
+  gtk_widget_queue_draw (GTK_WIDGET (timeline));
+  g_assert_true (spin_until (NULL, drew_twice, 10.0));
+  gtk_widget_remove_tick_callback (GTK_WIDGET (timeline), tick);
+}
+
+/* 10,000 connection coroutines and 100,000 switches on one thread: the
+ * lanes fold into one aggregate row and a frame draws a number of
+ * primitives bounded by the width, not by the lanes or the switches;
+ * expanded, only the rows on screen are drawn. */
+static void
+test_timeline_aggregate_bounded (void)
+{
+  g_autoptr(SwTrace) trace = NULL;
+  g_autoptr(SwTimelineModel) model = NULL;
+  const SwTimelineLane *server;
+  const SwTimelineRow *row;
+  GtkWidget *window;
+  SwTimeline *timeline;
+  guint n_rows_folded;
+  int width;
+  gint64 start;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+
+  trace = make_server_trace (10000, 5, G_GINT64_CONSTANT (10000000000), FALSE);
+  model = sw_timeline_model_new (trace);
+  sw_timeline_model_drain_all (model);
+  g_assert_cmpuint (sw_timeline_model_get_n_coroutine_lanes (model), ==, 10001);
+  g_assert_cmpuint (sw_timeline_model_get_n_switches (model), >=, 100000);
+
+  /* main, the server thread, its aggregate: nothing else. */
+  server = sw_timeline_model_find_lane_by_name (model, "echo server");
+  g_assert_nonnull (server);
+  n_rows_folded = sw_timeline_model_get_n_rows (model);
+  g_assert_cmpuint (n_rows_folded, ==, 3);
+  row = sw_timeline_model_get_row (model, 2);
+  g_assert_cmpint (row->kind, ==, SW_TIMELINE_ROW_AGGREGATE);
+  g_assert_true (row->lane == server);
+  g_assert_cmpuint (sw_timeline_model_get_n_aggregated (model, server->id), ==, 10001);
+  g_assert_false (sw_timeline_model_get_expanded (model, server->id));
+  g_assert_cmpuint (sw_timeline_model_find_lane_by_name (model, "conn 77")->row, ==, 2);
+
+  window = show_timeline (model, 1200, 500, &timeline);
+  start = g_get_monotonic_time ();
+  draw_frames (timeline);
+  g_test_message ("two frames with 10,000 folded lanes: %.1f ms",
+                  (g_get_monotonic_time () - start) / 1000.0);
+  width = gtk_widget_get_width (GTK_WIDGET (timeline));
+  g_assert_cmpuint (sw_timeline_get_n_drawn_rows (timeline, SW_TIMELINE_ROW_AGGREGATE), ==, 1);
+  g_assert_cmpuint (sw_timeline_get_n_drawn_bars (timeline), >, 0);
+  /* Per column at most: two aggregate rectangles, one switch band or
+   * arrow per lane row, one loop mark per lane row. */
+  g_assert_cmpuint (sw_timeline_get_n_drawn_bars (timeline), <=, 6 * (guint) width);
+
+  /* Expanded from the keyboard: every lane gets its row again, and a
+   * frame still draws only what is on screen. */
+  gtk_widget_grab_focus (GTK_WIDGET (timeline));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (timeline), "timeline.toggle-aggregate", NULL));
+  g_assert_true (sw_timeline_model_get_expanded (model, server->id));
+  g_assert_cmpuint (sw_timeline_model_get_n_rows (model), ==, n_rows_folded + 10001);
+  g_assert_cmpuint (sw_timeline_model_find_lane_by_name (model, "conn 77")->row, >, 2);
+  draw_frames (timeline);
+  g_assert_cmpuint (sw_timeline_get_n_drawn_rows (timeline, SW_TIMELINE_ROW_LANE), <, 20);
+  g_assert_cmpuint (sw_timeline_get_n_drawn_bars (timeline), <=, 20 * (guint) width);
+
+  /* Scrolled down the lanes, still bounded. */
+  for (guint i = 0; i < 40; i++)
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (timeline), "timeline.focus-row", "i", 1));
+  draw_frames (timeline);
+  g_assert_cmpuint (sw_timeline_get_n_drawn_rows (timeline, SW_TIMELINE_ROW_LANE), <, 20);
+
+  /* Enter on a coroutine's row folds its aggregate again. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (timeline), "timeline.toggle-aggregate", NULL));
+  g_assert_false (sw_timeline_model_get_expanded (model, server->id));
+  g_assert_cmpuint (sw_timeline_model_get_n_rows (model), ==, n_rows_folded);
+  draw_frames (timeline);
+  g_assert_cmpuint (sw_timeline_get_n_drawn_rows (timeline, SW_TIMELINE_ROW_AGGREGATE), ==, 1);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* "A server with 2,000 connections": the aggregate and the counters
+ * drawn, and kept as a picture to look at. */
+static void
+test_timeline_server_screenshot (void)
+{
+  g_autoptr(SwTrace) trace = NULL;
+  g_autoptr(SwTimelineModel) model = NULL;
+  const SwTimelineCounter *connections;
+  GtkWidget *window;
+  SwTimeline *timeline;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+
+  trace = make_server_trace (2000, 40, G_GINT64_CONSTANT (10000000000), TRUE);
+  model = sw_timeline_model_new (trace);
+  sw_timeline_model_drain_all (model);
+
+  g_assert_cmpuint (sw_timeline_model_get_n_counters (model), ==, 3);
+  connections = sw_timeline_model_find_counter (model, "connections");
+  g_assert_nonnull (connections);
+  g_assert_cmpfloat (connections->max, ==, 2000.0);
+  g_assert_cmpfloat (connections->last, <, 2000.0);
+
+  window = show_timeline (model, 1400, 700, &timeline);
+  gtk_widget_add_css_class (window, "presentation");
+  draw_frames (timeline);
+
+  g_assert_cmpuint (sw_timeline_get_n_drawn_rows (timeline, SW_TIMELINE_ROW_AGGREGATE), ==, 1);
+  g_assert_cmpuint (sw_timeline_get_n_drawn_rows (timeline, SW_TIMELINE_ROW_COUNTER), ==, 3);
+  save_screenshot (window, "screenshot-aggregate.png");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -463,6 +784,8 @@ main (int   argc,
   g_test_add_func ("/Sw/Window/bad-value-is-reported", test_bad_value_is_reported);
   g_test_add_func ("/Sw/Window/sync-mode-waits-on-main", test_sync_mode_waits_on_main);
   g_test_add_func ("/Sw/Timeline/level-of-detail-bounded-by-pixels", test_timeline_level_of_detail);
+  g_test_add_func ("/Sw/Timeline/aggregate-bounded-by-pixels", test_timeline_aggregate_bounded);
+  g_test_add_func ("/Sw/Timeline/server-aggregate-and-counters", test_timeline_server_screenshot);
 
   ret = g_test_run ();
   g_clear_object (&app);
