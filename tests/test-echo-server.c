@@ -809,6 +809,52 @@ test_cli_port_zero_duration (void)
   g_assert_nonnull (strstr (rest, "serve: connections 1 messages 1 "));
 }
 
+/* Clients busy echoing when the server is told to stop: they must see the
+ * connection end (EOF or reset), never a wrong reply. */
+#define N_BUSY 50
+
+static gpointer
+busy_clients (gpointer data)
+{
+  Ctx *ctx = data;
+  int fds[N_BUSY];
+  guint live = N_BUSY;
+
+  for (guint i = 0; i < N_BUSY; i++)
+    fds[i] = client_connect (ctx->port);
+  while (live > 0)
+    {
+      for (guint i = 0; i < N_BUSY; i++)
+        {
+          char reply[8];
+          gssize n;
+
+          if (fds[i] < 0)
+            continue;
+          n = send (fds[i], "busy 42", 7, MSG_NOSIGNAL);
+          if (n == 7)
+            {
+              gsize got = 0;
+
+              while (got < 7 && (n = recv (fds[i], reply + got, 7 - got, 0)) > 0)
+                got += (gsize) n;
+              if (got == 7)
+                {
+                  g_assert_cmpmem (reply, 7, "BUSY 42", 7);
+                  g_atomic_int_inc (&ctx->count);
+                  continue;
+                }
+            }
+          /* Ended by the server: EOF or a reset, not a timeout. */
+          g_assert_true (n == 0 || (n < 0 && (errno == ECONNRESET || errno == EPIPE)));
+          close (fds[i]);
+          fds[i] = -1;
+          live--;
+        }
+    }
+  return NULL;
+}
+
 static void
 test_cli_sigint_trace (void)
 {
@@ -823,6 +869,8 @@ test_cli_sigint_trace (void)
   gboolean conn_lane = FALSE;
   guint exits = 0;
   Ctx ctx = { 0 };
+  GThread *busy;
+  gint64 deadline = g_get_monotonic_time () + WAIT_US;
   int fd;
 
   g_assert_no_error (error);
@@ -831,10 +879,18 @@ test_cli_sigint_trace (void)
   /* One client still connected when the signal comes. */
   fd = client_connect (ctx.port);
   client_echo (fd, "still here", 10);
+  busy = g_thread_new ("busy", busy_clients, &ctx);
+  /* Signal in the middle of the traffic. */
+  while (g_atomic_int_get (&ctx.count) < 1000)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (1000);
+    }
   g_subprocess_send_signal (proc, SIGINT);
   g_assert_cmpint (wait_exit (proc), ==, 0);
   client_expect_eof (fd);
   close (fd);
+  g_thread_join (busy);
 
   g_assert_true (json_parser_load_from_file (parser, trace, &error));
   g_assert_no_error (error);
@@ -852,8 +908,8 @@ test_cli_sigint_trace (void)
         exits++;
     }
   g_assert_true (conn_lane);
-  /* Complete: the accept loop and both connections ended before it was written. */
-  g_assert_cmpuint (exits, >=, 3);
+  /* Complete: the accept loop and every connection ended before it was written. */
+  g_assert_cmpuint (exits, >=, 3 + N_BUSY);
 
   g_unlink (trace);
   g_rmdir (dir);
