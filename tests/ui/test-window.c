@@ -477,7 +477,7 @@ make_server_trace (guint    n_conns,
   gint64 ramp = duration_ns * 4 / 10;
   gint64 run_ns = 20000;
   gint64 busy_until = 0;
-  guint32 server, accept_lane;
+  guint32 server;
   SwLane lane = { 0, };
   guint n_open = 0;
   const guint64 s_connections = 1, s_msgs = 2, s_switches = 3;
@@ -491,8 +491,6 @@ make_server_trace (guint    n_conns,
   sw_trace_importer_add_lane (importer, &lane);
   lane = (SwLane) { 2, SW_LANE_THREAD, "echo server", getpid (), 7001, 0 };
   server = sw_trace_importer_add_lane (importer, &lane);
-  lane = (SwLane) { 3, SW_LANE_COROUTINE, "accept loop", getpid (), 7001, 2 };
-  accept_lane = sw_trace_importer_add_lane (importer, &lane);
   for (guint c = 0; c < n_conns; c++)
     {
       g_autofree char *name = g_strdup_printf ("conn %u", c + 1);
@@ -540,12 +538,14 @@ make_server_trace (guint    n_conns,
       switch (p->kind)
         {
         case SW_EVENT_CO_SPAWN:
-          e = (SwEvent) { t, 3, SW_EVENT_CO_SPAWN, 0, co, 0 };
+          /* Spawned and counted by the thread's own code (the server's
+           * accept loop would be one more coroutine, always there). */
+          e = (SwEvent) { t, 2, SW_EVENT_CO_SPAWN, 0, co, 0 };
           g_array_append_val (events, e);
           n_open++;
           if (counters)
             {
-              e = (SwEvent) { t, 3, SW_EVENT_COUNTER, 0, s_connections, n_open };
+              e = (SwEvent) { t, 2, SW_EVENT_COUNTER, 0, s_connections, n_open };
               g_array_append_val (events, e);
             }
           break;
@@ -569,7 +569,7 @@ make_server_trace (guint    n_conns,
           n_open--;
           if (counters)
             {
-              e = (SwEvent) { t + 5000, 3, SW_EVENT_COUNTER, 0, s_connections, n_open };
+              e = (SwEvent) { t + 5000, 2, SW_EVENT_COUNTER, 0, s_connections, n_open };
               g_array_append_val (events, e);
             }
           break;
@@ -595,15 +595,14 @@ make_server_trace (guint    n_conns,
                 (gint64) s->time - origin < t1)
               n_switches++;
           }
-        e = (SwEvent) { t1 + origin, 3, SW_EVENT_COUNTER, 0, s_msgs, n_switches / 2 };
+        e = (SwEvent) { t1 + origin, 2, SW_EVENT_COUNTER, 0, s_msgs, n_switches / 2 };
         g_array_append_val (events, e);
-        e = (SwEvent) { t1 + origin, 3, SW_EVENT_COUNTER, 0, s_switches, n_switches };
+        e = (SwEvent) { t1 + origin, 2, SW_EVENT_COUNTER, 0, s_switches, n_switches };
         g_array_append_val (events, e);
       }
 
   g_array_sort (events, synth_event_compare);
   sw_trace_importer_add_events (importer, (const SwEvent *) (gpointer) events->data, events->len);
-  (void) accept_lane;
 
   return trace;
 }
@@ -664,7 +663,7 @@ test_timeline_aggregate_bounded (void)
   trace = make_server_trace (10000, 5, G_GINT64_CONSTANT (10000000000), FALSE);
   model = sw_timeline_model_new (trace);
   sw_timeline_model_drain_all (model);
-  g_assert_cmpuint (sw_timeline_model_get_n_coroutine_lanes (model), ==, 10001);
+  g_assert_cmpuint (sw_timeline_model_get_n_coroutine_lanes (model), ==, 10000);
   g_assert_cmpuint (sw_timeline_model_get_n_switches (model), >=, 100000);
 
   /* main, the server thread, its aggregate: nothing else. */
@@ -675,15 +674,26 @@ test_timeline_aggregate_bounded (void)
   row = sw_timeline_model_get_row (model, 2);
   g_assert_cmpint (row->kind, ==, SW_TIMELINE_ROW_AGGREGATE);
   g_assert_true (row->lane == server);
-  g_assert_cmpuint (sw_timeline_model_get_n_aggregated (model, server->id), ==, 10001);
+  g_assert_cmpuint (sw_timeline_model_get_n_aggregated (model, server->id), ==, 10000);
   g_assert_false (sw_timeline_model_get_expanded (model, server->id));
   g_assert_cmpuint (sw_timeline_model_find_lane_by_name (model, "conn 77")->row, ==, 2);
 
   window = show_timeline (model, 1200, 500, &timeline);
-  start = g_get_monotonic_time ();
   draw_frames (timeline);
-  g_test_message ("two frames with 10,000 folded lanes: %.1f ms",
-                  (g_get_monotonic_time () - start) / 1000.0);
+  /* For the record (not asserted: this machine is shared and noisy):
+   * the widget's own snapshot, without the renderer. */
+  start = g_get_monotonic_time ();
+  for (guint i = 0; i < 10; i++)
+    {
+      GtkSnapshot *snapshot = gtk_snapshot_new ();
+      GskRenderNode *node;
+
+      GTK_WIDGET_GET_CLASS (timeline)->snapshot (GTK_WIDGET (timeline), snapshot);
+      node = gtk_snapshot_free_to_node (snapshot);
+      g_clear_pointer (&node, gsk_render_node_unref);
+    }
+  g_test_message ("snapshot with 10,000 folded lanes: %.2f ms a frame",
+                  (g_get_monotonic_time () - start) / 10000.0);
   width = gtk_widget_get_width (GTK_WIDGET (timeline));
   g_assert_cmpuint (sw_timeline_get_n_drawn_rows (timeline, SW_TIMELINE_ROW_AGGREGATE), ==, 1);
   g_assert_cmpuint (sw_timeline_get_n_drawn_bars (timeline), >, 0);
@@ -696,7 +706,7 @@ test_timeline_aggregate_bounded (void)
   gtk_widget_grab_focus (GTK_WIDGET (timeline));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (timeline), "timeline.toggle-aggregate", NULL));
   g_assert_true (sw_timeline_model_get_expanded (model, server->id));
-  g_assert_cmpuint (sw_timeline_model_get_n_rows (model), ==, n_rows_folded + 10001);
+  g_assert_cmpuint (sw_timeline_model_get_n_rows (model), ==, n_rows_folded + 10000);
   g_assert_cmpuint (sw_timeline_model_find_lane_by_name (model, "conn 77")->row, >, 2);
   draw_frames (timeline);
   g_assert_cmpuint (sw_timeline_get_n_drawn_rows (timeline, SW_TIMELINE_ROW_LANE), <, 20);
@@ -752,6 +762,18 @@ test_timeline_server_screenshot (void)
   g_assert_cmpuint (sw_timeline_get_n_drawn_rows (timeline, SW_TIMELINE_ROW_AGGREGATE), ==, 1);
   g_assert_cmpuint (sw_timeline_get_n_drawn_rows (timeline, SW_TIMELINE_ROW_COUNTER), ==, 3);
   save_screenshot (window, "screenshot-aggregate.png");
+
+  /* Expanded by a click on its label: the connections one by one. */
+  {
+    const SwTimelineLane *server = sw_timeline_model_find_lane_by_name (model, "echo server");
+
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (timeline), "timeline.toggle-aggregate", NULL));
+    g_assert_true (sw_timeline_model_get_expanded (model, server->id));
+    sw_timeline_show_range (timeline, G_GINT64_CONSTANT (1000000), G_GINT64_CONSTANT (41000000));
+    draw_frames (timeline);
+    g_assert_cmpuint (sw_timeline_get_n_drawn_rows (timeline, SW_TIMELINE_ROW_LANE), >, 2);
+    save_screenshot (window, "screenshot-aggregate-expanded.png");
+  }
 
   gtk_window_destroy (GTK_WINDOW (window));
 }
