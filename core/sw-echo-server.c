@@ -428,13 +428,21 @@ resolve_host (const char  *host,
 {
   GInetAddress *address = g_inet_address_new_from_string (host);
   g_autolist(GInetAddress) list = NULL;
+  GResolver *resolver;
 
   if (address != NULL)
     return address;
 
-  list = g_resolver_lookup_by_name (g_resolver_get_default (), host, NULL, error);
+  resolver = g_resolver_get_default ();
+  list = g_resolver_lookup_by_name (resolver, host, NULL, error);
+  g_object_unref (resolver);
   if (list == NULL)
     return NULL;
+  /* "localhost" gives ::1 first, but the lesson's clients (AF_INET)
+   * connect to 127.0.0.1: prefer IPv4. */
+  for (GList *l = list; l != NULL; l = l->next)
+    if (g_inet_address_get_family (l->data) == G_SOCKET_FAMILY_IPV4)
+      return g_object_ref (l->data);
   return g_object_ref (list->data);
 }
 
@@ -630,7 +638,8 @@ sw_echo_server_serve (SwEchoServer  *self,
   if (duration_us >= 0)
     {
       deadline = g_get_monotonic_time () + duration_us;
-      timeout_source = g_timeout_source_new (MAX (duration_us / 1000, 1));
+      /* Only a wake-up: the loop below checks the deadline itself. */
+      timeout_source = g_timeout_source_new ((guint) CLAMP (duration_us / 1000, 1, G_MAXUINT));
       g_source_set_callback (timeout_source, wake_loop_cb, NULL, NULL);
       g_source_attach (timeout_source, context);
     }
