@@ -1956,7 +1956,8 @@ click_pressed_cb (SwTimeline      *self,
   guint index;
   const SwTimelineRow *row;
 
-  if (x >= self->metrics.label_w || (index = row_at_y (self, y)) == G_MAXUINT)
+  /* A double click is one toggle, not two. */
+  if (n_press != 1 || x >= self->metrics.label_w || (index = row_at_y (self, y)) == G_MAXUINT)
     return;
 
   gtk_widget_grab_focus (GTK_WIDGET (self));
