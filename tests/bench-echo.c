@@ -617,6 +617,9 @@ run_load (const char *target,
               (now_us () - t0) / 1e6);
 
   /* Phase 2: closed loop for @seconds, every connection one message in flight. */
+  /* The driver samples the server's CPU time at these two lines. */
+  printf ("load: measuring\n");
+  fflush (stdout);
   load.measuring = TRUE;
   start = now_us ();
   cpu_start = clock_us (CLOCK_PROCESS_CPUTIME_ID);
@@ -648,6 +651,8 @@ run_load (const char *target,
   end = now_us ();
   cpu_end = clock_us (CLOCK_PROCESS_CPUTIME_ID);
   load.measuring = FALSE;
+  printf ("load: measured\n");
+  fflush (stdout);
 
   /* Phase 3: let each connection finish its message in flight, then
    * half-close and wait for the server's EOF — bounded. */
@@ -756,6 +761,31 @@ child_read_output (Child *child)
   return text != NULL ? text : g_strdup ("");
 }
 
+/* Waits (bounded) until the child's output holds @needle; FALSE if the
+ * child exits or the time runs out first. */
+static gboolean
+child_wait_output (Child      *child,
+                   const char *needle,
+                   double      timeout_s)
+{
+  gint64 deadline = now_us () + (gint64) (timeout_s * G_USEC_PER_SEC);
+
+  while (now_us () < deadline)
+    {
+      g_autofree char *out = child_read_output (child);
+      siginfo_t info = { 0 };
+
+      if (strstr (out, needle) != NULL)
+        return TRUE;
+      /* Exited? Asked without reaping it: child_wait does that. */
+      if (waitid (P_PID, child->pid, &info, WEXITED | WNOHANG | WNOWAIT) != 0
+          || info.si_pid != 0)
+        return FALSE;
+      g_usleep (2 * 1000);
+    }
+  return FALSE;
+}
+
 /* The port from the server's first line, "listening on HOST:PORT". */
 static int
 child_wait_port (Child *child)
@@ -855,7 +885,9 @@ typedef struct
   double   msgs_per_s;
   guint64  errors;
   guint    busy_threads;
-  double   cpu_percent;   /* the server's, while the load process ran */
+  double   cpu_percent;   /* the server's, while measured */
+  double   cpu_s;         /* the server's CPU seconds, while measured */
+  double   msgs_per_cpu_s;
   gboolean ok;    /* the run happened (servers started, load reported) */
 } RunResult;
 
@@ -875,8 +907,9 @@ run_one (const char   *label,
   g_autoptr(GHashTable) cpu_before = NULL;
   g_autoptr(GHashTable) cpu_after = NULL;
   const char *line;
+  guint64 messages;
   int port, status;
-  gint64 t_before, t_after;
+  gint64 t_before = 0, t_after = 0;
   gsize ticks;
 
   if (!child_spawn (&server, server_argv))
@@ -892,11 +925,19 @@ run_one (const char   *label,
     if (!child_spawn (&load, (char *const *) argv))
       goto out;
   }
-  cpu_before = thread_cpu_times (server.pid);
-  t_before = now_us ();
+  /* The server's CPU time over the measured window only (polled, so
+   * a few ms off at either end). */
+  if (child_wait_output (&load, "load: measuring\n", 120))
+    {
+      cpu_before = thread_cpu_times (server.pid);
+      t_before = now_us ();
+      if (child_wait_output (&load, "load: measured\n", seconds + 60))
+        {
+          t_after = now_us ();
+          cpu_after = thread_cpu_times (server.pid);
+        }
+    }
   status = child_wait (&load, seconds + 120);
-  t_after = now_us ();
-  cpu_after = thread_cpu_times (server.pid);
   if (status < 0)
     {
       g_printerr ("bench-echo: the load process did not finish; killing it\n");
@@ -905,18 +946,23 @@ run_one (const char   *label,
       goto out;
     }
   out = child_read_output (&load);
-  line = strstr (out, "load: ");
+  line = strstr (out, "load: connections");
   if (line == NULL
-      || sscanf (line, "load: connections %*u messages %*u seconds %*f msgs_per_s %lf errors %"
-                 G_GUINT64_FORMAT, &result.msgs_per_s, &result.errors) != 2)
+      || sscanf (line, "load: connections %*u messages %" G_GUINT64_FORMAT " seconds %*f "
+                 "msgs_per_s %lf errors %" G_GUINT64_FORMAT,
+                 &messages, &result.msgs_per_s, &result.errors) != 3)
     {
       g_printerr ("bench-echo: no result from the load process (exit %d)\n", status);
       goto out;
     }
   g_printerr ("bench-echo: %s %s", label, line);
-  result.busy_threads = busy_threads (cpu_before, cpu_after, &ticks);
-  result.cpu_percent = 100.0 * ticks / sysconf (_SC_CLK_TCK)
-                       / MAX ((t_after - t_before) / 1e6, 1e-3);
+  if (cpu_after != NULL)
+    {
+      result.busy_threads = busy_threads (cpu_before, cpu_after, &ticks);
+      result.cpu_s = (double) ticks / sysconf (_SC_CLK_TCK);
+      result.cpu_percent = 100.0 * result.cpu_s / MAX ((t_after - t_before) / 1e6, 1e-3);
+      result.msgs_per_cpu_s = result.cpu_s > 0 ? messages / result.cpu_s : 0;
+    }
   result.ok = TRUE;
 
 out:
@@ -995,6 +1041,7 @@ run_driver (const char *self,
     {
       guint64 n;
       RunResult ours = { 0 }, epoll = { 0 };
+      double ours_per_cpu = 0, epoll_per_cpu = 0;
 
       if (!g_ascii_string_to_unsigned (size_list[s], 10, 1, 1000000, &n, NULL))
         {
@@ -1033,6 +1080,8 @@ run_driver (const char *self,
             ours = o;
           if (e.msgs_per_s > epoll.msgs_per_s)
             epoll = e;
+          ours_per_cpu = MAX (ours_per_cpu, o.msgs_per_cpu_s);
+          epoll_per_cpu = MAX (epoll_per_cpu, e.msgs_per_cpu_s);
           if (o.errors > 0 || e.errors > 0)
             g_printerr ("bench-echo: conns=%" G_GUINT64_FORMAT " errors: ours %" G_GUINT64_FORMAT
                         " epoll %" G_GUINT64_FORMAT "\n", n, o.errors, e.errors);
@@ -1041,9 +1090,14 @@ run_driver (const char *self,
               n, ours.msgs_per_s, epoll.msgs_per_s,
               epoll.msgs_per_s > 0 ? ours.msgs_per_s / epoll.msgs_per_s : 0.0);
       fflush (stdout);
+      /* Messages per CPU-second of the server: what the machine's other
+       * load disturbs least, a cross-check for the ratio above. */
       g_printerr ("bench-echo: conns=%" G_GUINT64_FORMAT " busy server threads: ours %u epoll %u; "
-                  "server cpu (whole load run): ours %.0f%% epoll %.0f%%\n",
-                  n, ours.busy_threads, epoll.busy_threads, ours.cpu_percent, epoll.cpu_percent);
+                  "server cpu: ours %.0f%% epoll %.0f%%; msgs per server cpu-s: ours %.0f "
+                  "epoll %.0f ratio %.2f\n",
+                  n, ours.busy_threads, epoll.busy_threads, ours.cpu_percent, epoll.cpu_percent,
+                  ours_per_cpu, epoll_per_cpu,
+                  epoll_per_cpu > 0 ? ours_per_cpu / epoll_per_cpu : 0.0);
       if (epoll.msgs_per_s > 0 && ours.msgs_per_s < 0.8 * epoll.msgs_per_s)
         g_printerr ("bench-echo: conns=%" G_GUINT64_FORMAT " below the 0.8 target\n", n);
     }
