@@ -928,10 +928,14 @@ draw_lane (DrawContext          *dc,
   draw_spans (dc, lane->waits, SPANS_WAITS, y + 2.0, m->lane_h - 4.0);
   /* A coroutine's runs are solid and its waits hatched on one track.
    * A thread's own code, between its coroutines, runs the main loop
-   * (polling until one is ready): a thin line, not a work bar. */
-  draw_spans (dc, lane->waiting, SPANS_CO_WAITING, bar_y, bar_h);
+   * (polling until one is ready): a thin line, not a work bar; while it
+   * has given the thread to a coroutine it is not waiting for anything,
+   * so those gaps stay empty (the coroutine's own row shows the run). */
   if (lane->kind == SW_LANE_COROUTINE)
-    draw_spans (dc, lane->running, SPANS_CO_RUNNING, bar_y, bar_h);
+    {
+      draw_spans (dc, lane->waiting, SPANS_CO_WAITING, bar_y, bar_h);
+      draw_spans (dc, lane->running, SPANS_CO_RUNNING, bar_y, bar_h);
+    }
   else
     draw_spans (dc, lane->running, SPANS_CO_LOOP, bar_y + round (bar_h * 0.4), round (bar_h * 0.2));
   draw_spans (dc, lane->tasks, SPANS_TASKS, bar_y, bar_h);
