@@ -182,7 +182,9 @@ client_fail (Client *client,
 {
   Flood *flood = client->flood;
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && is_stopping (flood))
+  /* GCancellable wakes blocked sockets before it runs stop_cb. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+      && (is_stopping (flood) || g_cancellable_is_cancelled (flood->cancellable)))
     {
       g_error_free (error);
       return;

@@ -513,6 +513,8 @@ test_flood_stop_ends_unbounded_run (void)
       g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
       g_thread_join (stopper);
       g_assert_true (result.cancelled);
+      if (result.errors > 0)
+        g_test_message ("%s", result.first_error);
       g_assert_cmpuint (result.errors, ==, 0);
       g_assert_cmpuint (result.ok, >=, 200 - 8);
       sw_flood_result_clear (&result);
