@@ -160,11 +160,18 @@ conn_co (gpointer   data,
     sw_trace_record (self->trace, SW_EVENT_CONN_OPEN, 0, conn->id, 0);
   sw_co_socket_set_id (socket, conn->id);
 
-  for (;;)
+  for (gboolean drained = FALSE;; )
     {
       gssize n, sent;
 
+      /* A short read emptied the socket: in a closed loop the next request
+       * comes only after our reply, so a recv now would just say EAGAIN —
+       * one wasted syscall per message.  Wait first, then read. */
+      if (drained &&
+          !_sw_co_wait_fd (g_socket_get_fd (socket), G_IO_IN, -1, SW_SWITCH_RECV, &local_error))
+        break;
       n = sw_co_recv (socket, self->buffer, RECV_BUFFER_SIZE, -1, &local_error);
+      drained = n < RECV_BUFFER_SIZE;
       if (n <= 0)
         break;
 
