@@ -16,6 +16,7 @@ extern const SwScenario sw_scenario_process_pool;
 extern const SwScenario sw_scenario_callbacks;
 extern const SwScenario sw_scenario_spawn_joinall;
 extern const SwScenario sw_scenario_io_vs_cpu;
+extern const SwScenario sw_scenario_echo_flood;
 
 static const SwScenario * const scenarios[] = {
   &sw_scenario_thread_pool,
@@ -23,6 +24,7 @@ static const SwScenario * const scenarios[] = {
   &sw_scenario_callbacks,
   &sw_scenario_spawn_joinall,
   &sw_scenario_io_vs_cpu,
+  &sw_scenario_echo_flood,
 };
 
 /**

@@ -606,6 +606,89 @@ test_scenario_stop_ends_cpu_coroutines (void)
   g_assert_cmpuint (count_events (events, SW_EVENT_CO_EXIT, SW_EVENT_FLAG_FAILED), >=, 1);
 }
 
+/* Lesson 5: server and flood in one process; every reply right, both
+ * sides recorded (the server's ids from 1, the clients' from
+ * SW_FLOOD_CONNECTION_ID_BASE), the server's counters there. */
+static void
+assert_echo_flood_runs (const char *mode)
+{
+  g_autofree char *mode_set = g_strdup_printf ("mode=%s", mode);
+  const char *set[] = { "clients=30", "messages=5", mode_set, NULL };
+  Lines lines = { 0 };
+  g_autoptr(SwTrace) trace = NULL;
+  g_autoptr(GArray) events = NULL;
+  guint server_opens = 0, server_closes = 0, client_opens = 0, client_closes = 0;
+  gboolean saw_connections_counter = FALSE;
+  guint64 connections_id;
+
+  events = run_scenario ("echo-flood", set, &lines, &trace);
+  g_assert_true (lines_contain (&lines, "flood: clients 30 messages 150 ok 150 errors 0 msgs/s "));
+  g_assert_true (lines_contain (&lines, "server: accepted 30 messages "));
+
+  connections_id = sw_trace_intern (trace, "connections");
+  for (guint i = 0; i < events->len; i++)
+    {
+      const SwEvent *e = &g_array_index (events, SwEvent, i);
+      gboolean client = e->object >= SW_FLOOD_CONNECTION_ID_BASE;
+
+      if (e->kind == SW_EVENT_CONN_OPEN)
+        (*(client ? &client_opens : &server_opens))++;
+      else if (e->kind == SW_EVENT_CONN_CLOSE)
+        (*(client ? &client_closes : &server_closes))++;
+      else if (e->kind == SW_EVENT_COUNTER && e->object == connections_id)
+        saw_connections_counter = TRUE;
+    }
+  g_assert_cmpuint (client_opens, ==, 30);
+  g_assert_cmpuint (client_closes, ==, 30);
+  g_assert_cmpuint (server_opens, ==, 30);
+  g_assert_cmpuint (server_closes, ==, 30);
+  g_assert_true (saw_connections_counter);
+  g_assert_true (has_lane_named (trace, "echo server"));
+  lines_clear (&lines);
+}
+
+static void
+test_scenario_echo_flood_coroutines (void)
+{
+  assert_echo_flood_runs ("coroutines");
+}
+
+static void
+test_scenario_echo_flood_threads (void)
+{
+  assert_echo_flood_runs ("threads");
+}
+
+static void
+test_scenario_echo_flood_checks_threads_limit (void)
+{
+  const SwScenario *s = sw_scenario_lookup ("echo-flood", NULL);
+  g_autoptr(SwParams) p = sw_params_new (s);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (sw_params_get_int (p, "clients"), ==, 500);
+  g_assert_true (sw_params_set (p, "clients", "5000", NULL));
+  g_assert_true (s->check (p, NULL));
+  g_assert_true (sw_params_set (p, "mode", "threads", NULL));
+  g_assert_false (s->check (p, &error));
+  g_assert_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT);
+}
+
+/* A million messages each: only Stop ends it in time. */
+static void
+test_scenario_stop_ends_echo_flood (void)
+{
+  const char *modes[] = { "mode=coroutines", "mode=threads" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (modes); i++)
+    {
+      const char *set[] = { "clients=20", "messages=1000000", modes[i], NULL };
+      g_autoptr(GArray) events = assert_stop_ends_run_with ("echo-flood", set, 2000, NULL);
+
+      g_assert_cmpuint (count_events (events, SW_EVENT_BYTES_IN, -1), >, 0);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -627,6 +710,10 @@ main (int    argc,
   g_test_add_func ("/Sw/Scenario/scale-everywhere", test_scenario_scale_everywhere);
   g_test_add_func ("/Sw/Scenario/stop-ends-coroutines", test_scenario_stop_ends_coroutines);
   g_test_add_func ("/Sw/Scenario/stop-ends-cpu-coroutines", test_scenario_stop_ends_cpu_coroutines);
+  g_test_add_func ("/Sw/Scenario/echo-flood-coroutines", test_scenario_echo_flood_coroutines);
+  g_test_add_func ("/Sw/Scenario/echo-flood-threads", test_scenario_echo_flood_threads);
+  g_test_add_func ("/Sw/Scenario/echo-flood-checks-threads-limit", test_scenario_echo_flood_checks_threads_limit);
+  g_test_add_func ("/Sw/Scenario/stop-ends-echo-flood", test_scenario_stop_ends_echo_flood);
 
   return g_test_run ();
 }
