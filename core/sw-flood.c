@@ -679,7 +679,12 @@ resolve (const char  *host,
       g_prefix_error (error, "flood: %s: ", host);
       return NULL;
     }
-  inet = g_object_ref (addresses->data);
+  /* IPv4 first, as the server binds it (localhost → 127.0.0.1). */
+  for (GList *l = addresses; l != NULL && inet == NULL; l = l->next)
+    if (g_inet_address_get_family (l->data) == G_SOCKET_FAMILY_IPV4)
+      inet = g_object_ref (l->data);
+  if (inet == NULL)
+    inet = g_object_ref (addresses->data);
   g_resolver_free_addresses (addresses);
   return g_inet_socket_address_new (inet, port);
 }
