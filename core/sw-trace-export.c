@@ -4,7 +4,7 @@
  * lane that ran it; a short "submit" slice on the submitting lane with a
  * flow arrow to the task (flow events bind to enclosing slices, hence the
  * submit slice); an instant per callback on the lane that ran it; X slices
- * for blocking waits; instants for log lines.  A coroutine lane gets an X
+ * for blocking waits; instants for log lines; "C" counter samples.  A coroutine lane gets an X
  * slice per run ("running") and per wait ("wait: sleep", …), and a flow
  * arrow per switch from the lane that gave up the thread to the one that
  * got it (the arrow starts in the giver's new wait, ends in the taker's
@@ -398,6 +398,16 @@ sw_trace_to_chrome_json (SwTrace *trace)
         case SW_EVENT_LOG:
           write_common (&w, "i", sw_trace_lookup_string (trace, e->arg), "log", lane, (gint64) e->time);
           g_string_append (w.out, ",\"s\":\"t\"}");
+          break;
+
+        case SW_EVENT_COUNTER:
+          /* A counter track per name and process (Perfetto draws "C" events as graphs). */
+          begin_event (&w);
+          g_string_append (w.out, "{\"ph\":\"C\",\"name\":");
+          append_json_string (w.out, sw_trace_lookup_string (trace, e->object));
+          g_string_append_printf (w.out, ",\"pid\":%d,\"ts\":", lane->pid);
+          append_us (w.out, (gint64) e->time);
+          g_string_append_printf (w.out, ",\"args\":{\"value\":%" G_GUINT64_FORMAT "}}", e->arg);
           break;
 
         case SW_EVENT_CO_SPAWN:

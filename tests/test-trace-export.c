@@ -162,8 +162,10 @@ test_trace_export_escapes_strings (void)
   g_autoptr(GError) error = NULL;
   JsonArray *events;
   gboolean found = FALSE;
+  gboolean found_counter = FALSE;
 
   sw_trace_log (trace, "quote \" backslash \\ newline \n tab \t bell \a 中文");
+  sw_trace_record (trace, SW_EVENT_COUNTER, 0, sw_trace_intern (trace, "connections"), 42);
   json = sw_trace_to_chrome_json (trace);
   g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (json, NULL),
                                              g_bytes_get_size (json), &error));
@@ -173,6 +175,12 @@ test_trace_export_escapes_strings (void)
     {
       JsonObject *e = json_array_get_object_element (events, i);
 
+      if (g_str_equal (json_object_get_string_member (e, "ph"), "C"))
+        {
+          g_assert_cmpstr (json_object_get_string_member (e, "name"), ==, "connections");
+          g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (e, "args"), "value"), ==, 42);
+          found_counter = TRUE;
+        }
       if (g_str_equal (json_object_get_string_member (e, "ph"), "i"))
         {
           g_assert_cmpstr (json_object_get_string_member (e, "name"), ==,
@@ -181,6 +189,7 @@ test_trace_export_escapes_strings (void)
         }
     }
   g_assert_true (found);
+  g_assert_true (found_counter);
 }
 
 static void
