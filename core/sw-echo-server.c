@@ -614,6 +614,14 @@ wake_loop_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Any thread: whoever cancels. */
+static void
+wake_context_cb (GCancellable *cancellable,
+                 gpointer      context)
+{
+  g_main_context_wakeup (context);
+}
+
 gboolean
 sw_echo_server_serve (SwEchoServer  *self,
                       GCancellable  *cancellable,
@@ -621,7 +629,7 @@ sw_echo_server_serve (SwEchoServer  *self,
                       GError       **error)
 {
   GMainContext *context = g_main_context_get_thread_default ();
-  GSource *cancel_source = NULL;
+  gulong cancelled_id = 0;
   GSource *timeout_source = NULL;
   gint64 deadline = -1;
 
@@ -635,13 +643,13 @@ sw_echo_server_serve (SwEchoServer  *self,
       return FALSE;
     }
 
-  /* Both sources exist only to wake the loop; the condition is below. */
+  /* The handler and the timeout only wake the loop; the condition is
+   * below.  (Not a GCancellableSource: GLib 2.74's can leak itself when
+   * the cancel races its destruction.) */
   if (cancellable != NULL)
-    {
-      cancel_source = g_cancellable_source_new (cancellable);
-      g_source_set_callback (cancel_source, wake_loop_cb, NULL, NULL);
-      g_source_attach (cancel_source, context);
-    }
+    cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (wake_context_cb),
+                                          g_main_context_ref_thread_default (),
+                                          (GDestroyNotify) g_main_context_unref);
   if (duration_us >= 0)
     {
       deadline = g_get_monotonic_time () + duration_us;
@@ -655,11 +663,8 @@ sw_echo_server_serve (SwEchoServer  *self,
          (deadline < 0 || g_get_monotonic_time () < deadline))
     g_main_context_iteration (context, TRUE);
 
-  if (cancel_source != NULL)
-    {
-      g_source_destroy (cancel_source);
-      g_source_unref (cancel_source);
-    }
+  if (cancelled_id != 0)
+    g_cancellable_disconnect (cancellable, cancelled_id);
   if (timeout_source != NULL)
     {
       g_source_destroy (timeout_source);
