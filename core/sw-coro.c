@@ -2,10 +2,12 @@
  *
  * One scheduler per thread, made on first use and bound to the thread's
  * thread-default GMainContext.  Its only GSource watches one epoll fd (every
- * fd a coroutine waits on is registered there, EPOLLONESHOT, so a wait costs
- * one epoll_ctl and the main loop polls one fd however many coroutines
- * wait) and has as ready time the earliest deadline of a min-heap of timers
- * (0 while coroutines are ready), so an idle scheduler costs nothing.
+ * fd a coroutine waits on is registered there: a socket's once,
+ * edge-triggered, so a wait after EAGAIN costs no syscall; a raw fd
+ * EPOLLONESHOT for each wait), so the main loop polls one fd however many
+ * coroutines wait, and its prepare gives the earliest deadline of a
+ * min-heap of timers (0 while coroutines are ready), so an idle scheduler
+ * costs nothing.
  *
  * Switches go directly from the coroutine that blocks to the next ready
  * one; only when none is ready (after a non-blocking look at epoll and the
@@ -141,11 +143,9 @@ struct _SwScheduler
   guint         n_fd_waiters;
   struct epoll_event events[MAX_EPOLL_EVENTS];
 
-  gboolean      in_dispatch;
   gboolean      slice_over;
   guint         slice_countdown;
   gint64        slice_end;
-  gint64        ready_time;   /* last one given to the source */
 
   /* Why the thread's own code is in the main loop (the reason its switch
    * to a coroutine records): its innermost wait, or YIELD for the loop. */
@@ -253,33 +253,6 @@ heap_remove (SwScheduler *sched,
   sched->heap[i]->heap_index = i;
   heap_down (sched, i);
   heap_up (sched, i);
-}
-
-/* The source's ready time */
-
-static void
-set_ready_time (SwScheduler *sched,
-                gint64       ready_time)
-{
-  if (sched->ready_time == ready_time)
-    return;
-  sched->ready_time = ready_time;
-  g_source_set_ready_time (sched->source, ready_time);
-}
-
-/* Called whenever the ready queue or the earliest deadline may have
- * changed outside a dispatch (which sets it itself when it ends). */
-static void
-kick (SwScheduler *sched)
-{
-  if (sched->in_dispatch)
-    return;
-  if (sched->ready_head != NULL)
-    set_ready_time (sched, 0);
-  else if (sched->heap_len > 0)
-    set_ready_time (sched, sched->heap[0]->deadline);
-  else
-    set_ready_time (sched, -1);
 }
 
 /* The fd table and epoll */
@@ -428,10 +401,7 @@ wake (SwScheduler *sched,
   if (co->is_thread)
     co->state = CO_READY;  /* its loop sees it when the dispatch returns */
   else
-    {
-      ready_push (sched, co);
-      kick (sched);
-    }
+    ready_push (sched, co);
 }
 
 static void
@@ -596,7 +566,6 @@ block (SwScheduler    *sched,
 
       sched->thread_reason = reason;
       sched->thread_arg = arg;
-      kick (sched);
       while (self->state == CO_WAITING)
         g_main_context_iteration (sched->main_context, TRUE);
       sched->thread_reason = outer_reason;
@@ -672,7 +641,6 @@ sched_source_dispatch (GSource     *source,
    * a dispatching source, and coroutines run only inside this one. */
   g_assert (sched->current == &sched->thread_co);
 
-  sched->in_dispatch = TRUE;
   sched->slice_over = FALSE;
   sched->slice_countdown = SLICE_CHECK_EVERY;
   sched->slice_end = g_get_monotonic_time () + SLICE_US;
@@ -682,13 +650,55 @@ sched_source_dispatch (GSource     *source,
   if (next != NULL)
     switch_to (sched, &sched->thread_co, next, sched->thread_reason, sched->thread_arg);
 
-  /* GLib keeps a passed ready time: kick sets the next one (or none). */
-  sched->in_dispatch = FALSE;
-  kick (sched);
   return G_SOURCE_CONTINUE;
 }
 
+/* Ready coroutines and the earliest deadline are looked at in prepare and
+ * check rather than given to GLib as a ready time: every
+ * g_source_set_ready_time writes the context's wake-up fd (to be read back
+ * by the next poll), two writes and a read per dispatch on the
+ * scheduler's own thread for nothing, since only that thread changes
+ * them, between iterations.  (epoll's readiness comes as the unix fd.) */
+static gboolean
+sched_source_prepare (GSource *source,
+                      gint    *timeout)
+{
+  SwScheduler *sched = ((SchedSource *) source)->sched;
+  gint64 now, left;
+
+  *timeout = -1;
+  if (sched->ready_head != NULL)
+    {
+      *timeout = 0;
+      return TRUE;
+    }
+  if (sched->heap_len == 0)
+    return FALSE;
+  now = g_source_get_time (source);
+  if (sched->heap[0]->deadline <= now)
+    {
+      *timeout = 0;
+      return TRUE;
+    }
+  /* Rounded up: a wake-up before the deadline would find nothing due. */
+  left = (sched->heap[0]->deadline - now + 999) / 1000;
+  *timeout = (gint) MIN (left, G_MAXINT);
+  return FALSE;
+}
+
+static gboolean
+sched_source_check (GSource *source)
+{
+  SwScheduler *sched = ((SchedSource *) source)->sched;
+
+  /* GLib itself dispatches when the epoll fd polled readable. */
+  return sched->ready_head != NULL ||
+         (sched->heap_len > 0 && sched->heap[0]->deadline <= g_source_get_time (source));
+}
+
 static GSourceFuncs sched_source_funcs = {
+  .prepare = sched_source_prepare,
+  .check = sched_source_check,
   .dispatch = sched_source_dispatch,
 };
 
@@ -728,7 +738,6 @@ scheduler_new (void)
   sched->tid = (gint) syscall (SYS_gettid);
   sched->main_context = g_main_context_ref_thread_default ();
   sched->stack_size = SW_CO_DEFAULT_STACK_SIZE;
-  sched->ready_time = -1;
   sched->thread_reason = SW_SWITCH_YIELD;
 
   sched->epfd = epoll_create1 (EPOLL_CLOEXEC);
@@ -921,7 +930,6 @@ sw_co_spawn (const char      *name,
 
   sched->n_live++;
   ready_push (sched, co);
-  kick (sched);
   return co;
 }
 
