@@ -125,7 +125,8 @@ socket_fd_ok (GSocket  *socket,
 /* A wait with what is left of a deadline set at the first EAGAIN, so
  * that the fast path never reads the clock. */
 static gboolean
-wait_fd (int             fd,
+wait_fd (GSocket        *socket,
+         int             fd,
          GIOCondition    events,
          gint64          timeout_us,
          gint64         *deadline,
@@ -142,6 +143,10 @@ wait_fd (int             fd,
         *deadline = timeout_us > G_MAXINT64 - now ? G_MAXINT64 : now + timeout_us;
       left = MAX (*deadline - now, 0);
     }
+  /* A socket's fd stays in epoll (edge-triggered); a bare fd (connect's,
+   * before it has a socket) is armed for this one wait. */
+  if (socket != NULL)
+    return _sw_co_wait_socket (socket, events, left, reason, error);
   return _sw_co_wait_fd (fd, events, left, reason, error);
 }
 
@@ -191,7 +196,7 @@ sw_co_recv (GSocket  *socket,
           set_errno_error (error, errno, "Error receiving data");
           return -1;
         }
-      if (!wait_fd (fd, G_IO_IN, timeout_us, &deadline, SW_SWITCH_RECV, error))
+      if (!wait_fd (socket, fd, G_IO_IN, timeout_us, &deadline, SW_SWITCH_RECV, error))
         return -1;
     }
 }
@@ -230,7 +235,7 @@ sw_co_send (GSocket     *socket,
           set_errno_error (error, errno, "Error sending data");
           return -1;
         }
-      if (!wait_fd (fd, G_IO_OUT, timeout_us, &deadline, SW_SWITCH_SEND, error))
+      if (!wait_fd (socket, fd, G_IO_OUT, timeout_us, &deadline, SW_SWITCH_SEND, error))
         return -1;
     }
 }
@@ -308,7 +313,7 @@ sw_co_send_all (GSocket     *socket,
           set_errno_error (error, errno, "Error sending data");
           return FALSE;
         }
-      if (!wait_fd (fd, G_IO_OUT, timeout_us, &deadline, SW_SWITCH_SEND, error))
+      if (!wait_fd (socket, fd, G_IO_OUT, timeout_us, &deadline, SW_SWITCH_SEND, error))
         return FALSE;
     }
   return TRUE;
@@ -366,7 +371,7 @@ sw_co_accept (GSocket  *listener,
 #if EAGAIN != EWOULDBLOCK
         case EWOULDBLOCK:
 #endif
-          if (!wait_fd (lfd, G_IO_IN, timeout_us, &deadline, SW_SWITCH_ACCEPT, error))
+          if (!wait_fd (listener, lfd, G_IO_IN, timeout_us, &deadline, SW_SWITCH_ACCEPT, error))
             return NULL;
           continue;
         case ENFILE:
@@ -422,7 +427,7 @@ sw_co_connect (GSocketAddress  *address,
           return NULL;
         }
 
-      if (!wait_fd (fd, G_IO_OUT, timeout_us, &deadline, SW_SWITCH_CONNECT, error))
+      if (!wait_fd (NULL, fd, G_IO_OUT, timeout_us, &deadline, SW_SWITCH_CONNECT, error))
         {
           (void) close (fd);
           return NULL;

@@ -16,6 +16,19 @@ gboolean      _sw_co_wait_fd           (int               fd,
                                         SwSwitchReason    reason,
                                         GError          **error);
 
+/* The same for a socket's fd the caller has just seen say EAGAIN for
+ * @events: the fd stays registered in epoll, edge-triggered, so the wait
+ * costs no system call. */
+gboolean      _sw_co_wait_socket       (GSocket          *socket,
+                                        GIOCondition      events,
+                                        gint64            timeout_us,
+                                        SwSwitchReason    reason,
+                                        GError          **error);
+
+/* Drops @fd from this thread's epoll before it is closed (no-op when it
+ * is not registered edge-triggered or someone still waits on it). */
+void          _sw_co_forget_fd         (int               fd);
+
 /* The trace this thread's coroutines record into (borrowed), or NULL. */
 SwTrace      *_sw_co_get_trace         (void);
 

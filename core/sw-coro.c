@@ -2,10 +2,12 @@
  *
  * One scheduler per thread, made on first use and bound to the thread's
  * thread-default GMainContext.  Its only GSource watches one epoll fd (every
- * fd a coroutine waits on is registered there, EPOLLONESHOT, so a wait costs
- * one epoll_ctl and the main loop polls one fd however many coroutines
- * wait) and has as ready time the earliest deadline of a min-heap of timers
- * (0 while coroutines are ready), so an idle scheduler costs nothing.
+ * fd a coroutine waits on is registered there: a socket's once,
+ * edge-triggered, so a wait after EAGAIN costs no syscall; a raw fd
+ * EPOLLONESHOT for each wait), so the main loop polls one fd however many
+ * coroutines wait, and its prepare gives the earliest deadline of a
+ * min-heap of timers (0 while coroutines are ready), so an idle scheduler
+ * costs nothing.
  *
  * Switches go directly from the coroutine that blocks to the next ready
  * one; only when none is ready (after a non-blocking look at epoll and the
@@ -89,11 +91,25 @@ struct _SwCoroutine
   GError          *error;
 };
 
+/* An fd is in epoll in one of two ways.  Raw fds (sw_co_wait_readable,
+ * connect's fd) are armed EPOLLONESHOT for each wait.  A socket's fd that
+ * co-io waits on is registered once, edge-triggered, and stays registered
+ * until it is forgotten or closed, so a wait after EAGAIN is no syscall at
+ * all: the coroutine just parks on the fd's slot.  The registration carries
+ * the socket's serial (in the event data too), so a closed fd whose number
+ * is reused by another socket is re-registered on its first wait, and a
+ * stale event (from a dup that kept the old file in epoll) wakes nobody. */
 typedef struct
 {
   SwCoroutine *reader;
   SwCoroutine *writer;
   gboolean     registered;   /* in epoll (possibly disarmed) */
+  guint32      et_events;    /* 0: one-shot mode; else what is registered edge-triggered */
+  guint32      serial;       /* the socket registered edge-triggered; 0: none */
+  guint32      hup;          /* EPOLLRDHUP, _HUP, _ERR seen edge-triggered: these
+                              * last, so a wait after a read that did not say
+                              * EAGAIN (the echo server's short read) must not
+                              * wait for an edge that already came */
 } FdState;
 
 typedef struct
@@ -127,11 +143,9 @@ struct _SwScheduler
   guint         n_fd_waiters;
   struct epoll_event events[MAX_EPOLL_EVENTS];
 
-  gboolean      in_dispatch;
   gboolean      slice_over;
   guint         slice_countdown;
   gint64        slice_end;
-  gint64        ready_time;   /* last one given to the source */
 
   /* Why the thread's own code is in the main loop (the reason its switch
    * to a coroutine records): its innermost wait, or YIELD for the loop. */
@@ -241,33 +255,6 @@ heap_remove (SwScheduler *sched,
   heap_up (sched, i);
 }
 
-/* The source's ready time */
-
-static void
-set_ready_time (SwScheduler *sched,
-                gint64       ready_time)
-{
-  if (sched->ready_time == ready_time)
-    return;
-  sched->ready_time = ready_time;
-  g_source_set_ready_time (sched->source, ready_time);
-}
-
-/* Called whenever the ready queue or the earliest deadline may have
- * changed outside a dispatch (which sets it itself when it ends). */
-static void
-kick (SwScheduler *sched)
-{
-  if (sched->in_dispatch)
-    return;
-  if (sched->ready_head != NULL)
-    set_ready_time (sched, 0);
-  else if (sched->heap_len > 0)
-    set_ready_time (sched, sched->heap[0]->deadline);
-  else
-    set_ready_time (sched, -1);
-}
-
 /* The fd table and epoll */
 
 static FdState *
@@ -297,6 +284,14 @@ fd_arm (SwScheduler *sched,
 
   ev.events = (st->reader ? EPOLLIN | EPOLLRDHUP : 0) | (st->writer ? EPOLLOUT : 0);
   ev.data.u64 = (guint64) fd;
+
+  /* Edge-triggered registrations stay as they are when nobody waits. */
+  if (ev.events == 0 && st->et_events != 0)
+    return 0;
+  /* A one-shot wait on an fd registered edge-triggered turns it back. */
+  st->et_events = 0;
+  st->serial = 0;
+  st->hup = 0;
 
   if (ev.events == 0)
     {
@@ -406,23 +401,26 @@ wake (SwScheduler *sched,
   if (co->is_thread)
     co->state = CO_READY;  /* its loop sees it when the dispatch returns */
   else
-    {
-      ready_push (sched, co);
-      kick (sched);
-    }
+    ready_push (sched, co);
 }
 
 static void
 handle_fd_event (SwScheduler *sched,
-                 int          fd,
+                 guint64      data,
                  guint32      revents)
 {
+  int fd = (int) (guint32) data;
   FdState *st;
   SwCoroutine *reader, *writer;
 
   if ((guint) fd >= sched->n_fds)
     return;
   st = &sched->fds[fd];
+  /* From a registration that is no longer this fd's. */
+  if ((guint32) (data >> 32) != st->serial)
+    return;
+  if (st->et_events != 0)
+    st->hup |= revents & (EPOLLRDHUP | EPOLLHUP | EPOLLERR);
   reader = st->reader;
   writer = st->writer;
 
@@ -442,15 +440,18 @@ handle_fd_event (SwScheduler *sched,
       sched->n_fd_waiters--;
       wake (sched, writer, WAKE_OK);
     }
-  if (st->reader != NULL || st->writer != NULL)
+  if (st->et_events == 0 && (st->reader != NULL || st->writer != NULL))
     (void) fd_arm (sched, fd);
 }
 
 /* Non-blocking: readies whoever epoll or the clock has woken. */
 static void
-poll_events (SwScheduler *sched)
+poll_events (SwScheduler *sched,
+             gboolean     always)
 {
-  if (sched->n_fd_waiters > 0)
+  /* Edge-triggered fds queue events even when nobody waits; a dispatch
+   * (which epoll's readiness may have caused) drains them. */
+  if (sched->n_fd_waiters > 0 || always)
     {
       int n;
 
@@ -458,7 +459,7 @@ poll_events (SwScheduler *sched)
         {
           n = epoll_wait (sched->epfd, sched->events, MAX_EPOLL_EVENTS, 0);
           for (int i = 0; i < n; i++)
-            handle_fd_event (sched, (int) sched->events[i].data.u64, sched->events[i].events);
+            handle_fd_event (sched, sched->events[i].data.u64, sched->events[i].events);
         }
       while (n == MAX_EPOLL_EVENTS);
     }
@@ -537,7 +538,7 @@ next_ready (SwScheduler *sched)
   if (G_UNLIKELY (sched->slice_over))
     return NULL;
   if (sched->ready_head == NULL)
-    poll_events (sched);
+    poll_events (sched, FALSE);
   return ready_pop (sched);
 }
 
@@ -565,7 +566,6 @@ block (SwScheduler    *sched,
 
       sched->thread_reason = reason;
       sched->thread_arg = arg;
-      kick (sched);
       while (self->state == CO_WAITING)
         g_main_context_iteration (sched->main_context, TRUE);
       sched->thread_reason = outer_reason;
@@ -641,23 +641,64 @@ sched_source_dispatch (GSource     *source,
    * a dispatching source, and coroutines run only inside this one. */
   g_assert (sched->current == &sched->thread_co);
 
-  sched->in_dispatch = TRUE;
   sched->slice_over = FALSE;
   sched->slice_countdown = SLICE_CHECK_EVERY;
   sched->slice_end = g_get_monotonic_time () + SLICE_US;
 
-  poll_events (sched);
+  poll_events (sched, TRUE);
   next = ready_pop (sched);
   if (next != NULL)
     switch_to (sched, &sched->thread_co, next, sched->thread_reason, sched->thread_arg);
 
-  /* GLib keeps a passed ready time: kick sets the next one (or none). */
-  sched->in_dispatch = FALSE;
-  kick (sched);
   return G_SOURCE_CONTINUE;
 }
 
+/* Ready coroutines and the earliest deadline are looked at in prepare and
+ * check rather than given to GLib as a ready time: every
+ * g_source_set_ready_time writes the context's wake-up fd (to be read back
+ * by the next poll), two writes and a read per dispatch on the
+ * scheduler's own thread for nothing, since only that thread changes
+ * them, between iterations.  (epoll's readiness comes as the unix fd.) */
+static gboolean
+sched_source_prepare (GSource *source,
+                      gint    *timeout)
+{
+  SwScheduler *sched = ((SchedSource *) source)->sched;
+  gint64 now, left;
+
+  *timeout = -1;
+  if (sched->ready_head != NULL)
+    {
+      *timeout = 0;
+      return TRUE;
+    }
+  if (sched->heap_len == 0)
+    return FALSE;
+  now = g_source_get_time (source);
+  if (sched->heap[0]->deadline <= now)
+    {
+      *timeout = 0;
+      return TRUE;
+    }
+  /* Rounded up: a wake-up before the deadline would find nothing due. */
+  left = (sched->heap[0]->deadline - now + 999) / 1000;
+  *timeout = (gint) MIN (left, G_MAXINT);
+  return FALSE;
+}
+
+static gboolean
+sched_source_check (GSource *source)
+{
+  SwScheduler *sched = ((SchedSource *) source)->sched;
+
+  /* GLib itself dispatches when the epoll fd polled readable. */
+  return sched->ready_head != NULL ||
+         (sched->heap_len > 0 && sched->heap[0]->deadline <= g_source_get_time (source));
+}
+
 static GSourceFuncs sched_source_funcs = {
+  .prepare = sched_source_prepare,
+  .check = sched_source_check,
   .dispatch = sched_source_dispatch,
 };
 
@@ -697,7 +738,6 @@ scheduler_new (void)
   sched->tid = (gint) syscall (SYS_gettid);
   sched->main_context = g_main_context_ref_thread_default ();
   sched->stack_size = SW_CO_DEFAULT_STACK_SIZE;
-  sched->ready_time = -1;
   sched->thread_reason = SW_SWITCH_YIELD;
 
   sched->epfd = epoll_create1 (EPOLL_CLOEXEC);
@@ -890,7 +930,6 @@ sw_co_spawn (const char      *name,
 
   sched->n_live++;
   ready_push (sched, co);
-  kick (sched);
   return co;
 }
 
@@ -1006,11 +1045,56 @@ sw_co_sleep (gint64    duration_us,
   return wake_result_to_error (result, error);
 }
 
-gboolean
-_sw_co_wait_fd (int              fd,
+/* Registers @fd edge-triggered for @serial's socket, for at least
+ * @events (EPOLLIN or EPOLLOUT: the output side only once something waits
+ * for it, so an echo's every ACK does not queue an event).  Returns 0 or
+ * an errno. */
+static int
+fd_register_et (SwScheduler *sched,
+                int          fd,
+                guint32      serial,
+                guint32      events)
+{
+  FdState *st = &sched->fds[fd];
+  struct epoll_event ev = { 0 };
+  int op;
+
+  ev.events = EPOLLET | EPOLLIN | EPOLLRDHUP | events |
+              (st->serial == serial ? (st->et_events & EPOLLOUT) : 0);
+  ev.data.u64 = ((guint64) serial << 32) | (guint32) fd;
+
+  op = st->registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+  if (epoll_ctl (sched->epfd, op, fd, &ev) < 0)
+    {
+      /* Stale: the fd was closed (so out of epoll) and its number reused,
+       * or it is still registered under a dup. */
+      if (errno == ENOENT && op == EPOLL_CTL_MOD)
+        op = EPOLL_CTL_ADD;
+      else if (errno == EEXIST && op == EPOLL_CTL_ADD)
+        op = EPOLL_CTL_MOD;
+      else
+        return errno;
+      if (epoll_ctl (sched->epfd, op, fd, &ev) < 0)
+        return errno;
+    }
+  if (st->serial != serial)
+    st->hup = 0;
+  st->registered = TRUE;
+  st->et_events = ev.events;
+  st->serial = serial;
+  return 0;
+}
+
+/* @serial: 0 for a one-shot wait on a raw fd, else the socket's serial
+ * for an edge-triggered wait, which the caller makes only after the fd
+ * said EAGAIN for @events (so it is known not ready: any later readiness
+ * is an edge still to come). */
+static gboolean
+wait_fd_common (int              fd,
                 GIOCondition     events,
                 gint64           timeout_us,
                 SwSwitchReason   reason,
+                guint32          serial,
                 GError         **error)
 {
   SwScheduler *sched = get_scheduler ();
@@ -1018,7 +1102,7 @@ _sw_co_wait_fd (int              fd,
   SwCoroutine waiter;
   FdState *st;
   SwCoroutine **slot;
-  int err;
+  int err = 0;
 
   g_return_val_if_fail (fd >= 0, FALSE);
   g_return_val_if_fail (events == G_IO_IN || events == G_IO_OUT, FALSE);
@@ -1040,18 +1124,43 @@ _sw_co_wait_fd (int              fd,
                    fd, events == G_IO_IN ? "readable" : "writable");
       return FALSE;
     }
-  *slot = self;
-  self->wait_fd = fd;
-  self->wait_events = events;
-  sched->n_fd_waiters++;
 
-  err = fd_arm (sched, fd);
+  if (serial != 0)
+    {
+      guint32 want = events == G_IO_IN ? EPOLLIN : EPOLLOUT;
+
+      if (st->serial != serial || (st->et_events & want) == 0)
+        err = fd_register_et (sched, fd, serial, want);
+      /* End of stream or an error: ready for good, no edge to come. */
+      if (err == 0 && (st->hup & (events == G_IO_IN ? (EPOLLRDHUP | EPOLLHUP | EPOLLERR)
+                                                     : (EPOLLHUP | EPOLLERR))) != 0)
+        return TRUE;
+      if (err == 0)
+        {
+          *slot = self;
+          self->wait_fd = fd;
+          self->wait_events = events;
+          sched->n_fd_waiters++;
+        }
+    }
+  else
+    {
+      *slot = self;
+      self->wait_fd = fd;
+      self->wait_events = events;
+      sched->n_fd_waiters++;
+
+      err = fd_arm (sched, fd);
+      if (err != 0)
+        {
+          *slot = NULL;
+          self->wait_fd = -1;
+          sched->n_fd_waiters--;
+          (void) fd_arm (sched, fd);
+        }
+    }
   if (err != 0)
     {
-      *slot = NULL;
-      self->wait_fd = -1;
-      sched->n_fd_waiters--;
-      (void) fd_arm (sched, fd);
       /* Regular files cannot be polled and are always ready. */
       if (err == EPERM)
         return TRUE;
@@ -1063,6 +1172,73 @@ _sw_co_wait_fd (int              fd,
   return wake_result_to_error (block (sched, self, reason, (guint64) fd,
                                       deadline_after (timeout_us)),
                                error);
+}
+
+gboolean
+_sw_co_wait_fd (int              fd,
+                GIOCondition     events,
+                gint64           timeout_us,
+                SwSwitchReason   reason,
+                GError         **error)
+{
+  return wait_fd_common (fd, events, timeout_us, reason, 0, error);
+}
+
+/* A socket's serial: never 0, never shared by two sockets (of this
+ * process's first 2^32), so a reused fd number is told apart. */
+static guint32
+socket_serial (GSocket *socket)
+{
+  static GQuark quark;
+  static gint counter;
+  guint32 serial;
+
+  if (G_UNLIKELY (quark == 0))
+    quark = g_quark_from_static_string ("sw-co-socket-serial");
+  serial = GPOINTER_TO_UINT (g_object_get_qdata (G_OBJECT (socket), quark));
+  if (G_UNLIKELY (serial == 0))
+    {
+      do
+        serial = (guint32) g_atomic_int_add (&counter, 1) + 1;
+      while (serial == 0);
+      g_object_set_qdata (G_OBJECT (socket), quark, GUINT_TO_POINTER (serial));
+    }
+  return serial;
+}
+
+gboolean
+_sw_co_wait_socket (GSocket         *socket,
+                    GIOCondition     events,
+                    gint64           timeout_us,
+                    SwSwitchReason   reason,
+                    GError         **error)
+{
+  int fd = g_socket_get_fd (socket);
+
+  if (G_UNLIKELY (fd < 0 || g_socket_is_closed (socket)))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "Socket is already closed");
+      return FALSE;
+    }
+  return wait_fd_common (fd, events, timeout_us, reason, socket_serial (socket), error);
+}
+
+void
+_sw_co_forget_fd (int fd)
+{
+  SwScheduler *sched = thread_sched;
+  FdState *st;
+
+  if (sched == NULL || fd < 0 || (guint) fd >= sched->n_fds)
+    return;
+  st = &sched->fds[fd];
+  if (st->et_events == 0 || st->reader != NULL || st->writer != NULL)
+    return;
+  (void) epoll_ctl (sched->epfd, EPOLL_CTL_DEL, fd, NULL);
+  st->registered = FALSE;
+  st->et_events = 0;
+  st->serial = 0;
+  st->hup = 0;
 }
 
 gboolean

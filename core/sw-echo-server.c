@@ -168,7 +168,7 @@ conn_co (gpointer   data,
        * comes only after our reply, so a recv now would just say EAGAIN —
        * one wasted syscall per message.  Wait first, then read. */
       if (drained &&
-          !_sw_co_wait_fd (g_socket_get_fd (socket), G_IO_IN, -1, SW_SWITCH_RECV, &local_error))
+          !_sw_co_wait_socket (socket, G_IO_IN, -1, SW_SWITCH_RECV, &local_error))
         break;
       n = sw_co_recv (socket, self->buffer, RECV_BUFFER_SIZE, -1, &local_error);
       drained = n < RECV_BUFFER_SIZE;
@@ -204,6 +204,7 @@ conn_co (gpointer   data,
     }
 
   /* Close now, not when the scheduler reaps us: the peer sees EOF at once. */
+  _sw_co_forget_fd (g_socket_get_fd (socket));
   if (!g_socket_close (socket, &local_error) && local_error != NULL)
     g_debug ("echo server: closing connection %" G_GUINT64_FORMAT ": %s", conn->id, local_error->message);
   if (self->trace != NULL)
