@@ -297,6 +297,30 @@ sw_trace_register_lane (SwTrace    *self,
 }
 
 /**
+ * sw_trace_dup_lanes_from:
+ * @first: how many lanes the caller has already seen
+ *
+ * Returns: (transfer full) (element-type SwLane): the lanes registered
+ *   after the first @first ones (ids @first + 1, …)
+ */
+GArray *
+sw_trace_dup_lanes_from (SwTrace *self,
+                         guint    first)
+{
+  GArray *copy;
+
+  g_return_val_if_fail (SW_IS_TRACE (self), NULL);
+
+  g_mutex_lock (&self->lock);
+  first = MIN (first, self->lanes->len);
+  copy = g_array_sized_new (FALSE, FALSE, sizeof (SwLane), self->lanes->len - first);
+  g_array_append_vals (copy, &g_array_index (self->lanes, SwLane, first), self->lanes->len - first);
+  g_mutex_unlock (&self->lock);
+
+  return copy;
+}
+
+/**
  * sw_trace_dup_lanes:
  *
  * Returns: (transfer full) (element-type SwLane): every lane so far
@@ -304,16 +328,7 @@ sw_trace_register_lane (SwTrace    *self,
 GArray *
 sw_trace_dup_lanes (SwTrace *self)
 {
-  GArray *copy;
-
-  g_return_val_if_fail (SW_IS_TRACE (self), NULL);
-
-  g_mutex_lock (&self->lock);
-  copy = g_array_sized_new (FALSE, FALSE, sizeof (SwLane), self->lanes->len);
-  g_array_append_vals (copy, self->lanes->data, self->lanes->len);
-  g_mutex_unlock (&self->lock);
-
-  return copy;
+  return sw_trace_dup_lanes_from (self, 0);
 }
 
 gboolean

@@ -136,6 +136,8 @@ guint32     sw_trace_get_current_lane   (SwTrace        *self);
 guint32     sw_trace_set_current_lane   (SwTrace        *self,
                                          guint32         lane);
 GArray     *sw_trace_dup_lanes          (SwTrace        *self);
+GArray     *sw_trace_dup_lanes_from     (SwTrace        *self,
+                                         guint           first);
 gboolean    sw_trace_get_lane           (SwTrace        *self,
                                          guint32         id,
                                          SwLane         *out_lane);

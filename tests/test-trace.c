@@ -249,6 +249,17 @@ test_trace_lanes_name_threads (void)
 
   lanes = sw_trace_dup_lanes (trace);
   g_assert_cmpuint (lanes->len, ==, 4); /* process, main, worker, coroutine */
+
+  /* A consumer that has seen two lanes gets only the two after them. */
+  {
+    g_autoptr(GArray) newer = sw_trace_dup_lanes_from (trace, 2);
+    g_autoptr(GArray) none = sw_trace_dup_lanes_from (trace, 9);
+
+    g_assert_cmpuint (newer->len, ==, 2);
+    g_assert_cmpuint (g_array_index (newer, SwLane, 0).id, ==, worker_lane);
+    g_assert_cmpuint (g_array_index (newer, SwLane, 1).id, ==, co_lane);
+    g_assert_cmpuint (none->len, ==, 0);
+  }
 }
 
 static void

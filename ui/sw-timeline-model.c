@@ -81,6 +81,7 @@ struct _SwTimelineModel
   SwTrace        *trace;
   SwTraceCursor  *cursor;
   SwEvent        *buffer;         /* DRAIN_BATCH events of scratch */
+  guint           n_trace_lanes;  /* lanes of the trace seen by sync_lanes */
   GPtrArray      *lanes;          /* SwTimelineLane *, sorted by id */
   GHashTable     *lane_by_id;     /* guint32 → SwTimelineLane * */
   GHashTable     *tasks;          /* &TaskInfo.id → TaskInfo * */
@@ -508,11 +509,11 @@ ensure_lane (SwTimelineModel *self,
 static void
 sync_lanes (SwTimelineModel *self)
 {
-  g_autoptr(GArray) lanes = sw_trace_dup_lanes (self->trace);
+  /* Only the lanes registered since the last frame: with thousands of
+   * coroutine lanes, copying them all every frame would cost the frame. */
+  g_autoptr(GArray) lanes = sw_trace_dup_lanes_from (self->trace, self->n_trace_lanes);
 
-  if (lanes == NULL || lanes->len == g_hash_table_size (self->lane_by_id))
-    return;
-
+  self->n_trace_lanes += lanes->len;
   for (guint i = 0; i < lanes->len; i++)
     {
       const SwLane *info = &g_array_index (lanes, SwLane, i);
