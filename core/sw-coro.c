@@ -502,12 +502,15 @@ lane_of (SwScheduler *sched,
   return co->lane ? co->lane : sched->thread_lane;
 }
 
+/* Everything a switch does but the switch itself: record it (on the lane
+ * giving up the thread), point the thread's events at the new lane, and
+ * make @to the running one. */
 static inline void
-switch_to (SwScheduler    *sched,
-           SwCoroutine    *from,
-           SwCoroutine    *to,
-           SwSwitchReason  reason,
-           guint64         arg)
+prepare_switch (SwScheduler    *sched,
+                SwCoroutine    *from,
+                SwCoroutine    *to,
+                SwSwitchReason  reason,
+                guint64         arg)
 {
   if (sched->trace != NULL)
     {
@@ -520,6 +523,16 @@ switch_to (SwScheduler    *sched,
   sched->switch_count++;
   sched->current = to;
   to->state = CO_RUNNING;
+}
+
+static inline void
+switch_to (SwScheduler    *sched,
+           SwCoroutine    *from,
+           SwCoroutine    *to,
+           SwSwitchReason  reason,
+           guint64         arg)
+{
+  prepare_switch (sched, from, to, reason, arg);
   sw_coro_context_switch (from->context, to->context);
   after_switch (sched);
 }
@@ -836,17 +849,7 @@ finish (SwScheduler *sched,
   next = next_ready (sched);
   if (next == NULL)
     next = &sched->thread_co;
-  if (sched->trace != NULL)
-    {
-      guint32 to_lane = lane_of (sched, next);
-
-      sw_trace_record_on_lane (sched->trace, lane_of (sched, co), SW_EVENT_CO_SWITCH,
-                               SW_SWITCH_EXIT, to_lane, 0);
-      sw_trace_set_current_lane (sched->trace, to_lane);
-    }
-  sched->switch_count++;
-  sched->current = next;
-  next->state = CO_RUNNING;
+  prepare_switch (sched, co, next, SW_SWITCH_EXIT, 0);
   sw_coro_context_exit (co->context, next->context);
 }
 
