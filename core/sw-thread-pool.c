@@ -33,6 +33,9 @@
 #include "sw-error.h"
 #include "sw-future-private.h"
 
+/* How many times an idle worker yields before it parks (see wait_for_work). */
+#define IDLE_YIELDS 16
+
 typedef struct
 {
   GList           link;        /* in SwPoolCore.queue; data is the item */
@@ -183,6 +186,34 @@ sw_pool_core_run_item (SwPoolCore *core,
 
 /* A GThreadPool job: one worker's whole life.  @data is a core reference
  * given by the submit that started it. */
+/* Called and returns with @mutex held.  Before parking on the condition,
+ * a worker that just ran out of work gives its core away a few times and
+ * looks again: when tasks come as fast as they run, the next one is then
+ * there without a futex sleep and wake-up per task, which cost more than
+ * a trivial task itself.  Bounded: then it parks. */
+static GList *
+wait_for_work (SwPoolCore *core)
+{
+  GList *link;
+
+  for (guint spin = 0; spin < IDLE_YIELDS; spin++)
+    {
+      if ((link = g_queue_pop_head_link (&core->queue)) != NULL || core->shutdown)
+        return link;
+      g_mutex_unlock (&core->mutex);
+      g_thread_yield ();
+      g_mutex_lock (&core->mutex);
+    }
+
+  while ((link = g_queue_pop_head_link (&core->queue)) == NULL && !core->shutdown)
+    {
+      core->n_sleeping++;
+      g_cond_wait (&core->work_cond, &core->mutex);
+      core->n_sleeping--;
+    }
+  return link;
+}
+
 static void
 sw_thread_pool_worker (gpointer data,
                        gpointer user_data)
@@ -198,12 +229,7 @@ sw_thread_pool_worker (gpointer data,
     {
       GList *link;
 
-      while ((link = g_queue_pop_head_link (&core->queue)) == NULL && !core->shutdown)
-        {
-          core->n_sleeping++;
-          g_cond_wait (&core->work_cond, &core->mutex);
-          core->n_sleeping--;
-        }
+      link = wait_for_work (core);
       if (link == NULL)
         break;
       core->n_idle--;
