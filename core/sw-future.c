@@ -55,6 +55,7 @@ struct _SwFuture
    * may call back into the future. */
   GMutex         mutex;
   GCond          cond;
+  guint          n_blocked;  /* threads waiting on @cond */
   SwFutureState  state;
   GVariant      *result;     /* sunk; only when FINISHED */
   GError        *error;      /* only when FAILED */
@@ -278,6 +279,17 @@ _sw_future_set_running (SwFuture *self)
   return state == SW_FUTURE_PENDING;
 }
 
+/* With @self->mutex held, once the future is done: wakes the threads
+ * blocked in result() or exception().  Only if there are any: GLib's
+ * g_cond_broadcast is a futex system call even when nobody waits, and
+ * most futures are never waited for that way. */
+static void
+sw_future_wake_blocked_locked (SwFuture *self)
+{
+  if (self->n_blocked > 0)
+    g_cond_broadcast (&self->cond);
+}
+
 /* The one way a future becomes FINISHED or FAILED.  Takes @value (sunk
  * here) or @error.  Setting a done future twice is a programmer error, as
  * InvalidStateError is in Python: the first outcome is kept. */
@@ -313,7 +325,7 @@ sw_future_complete (SwFuture *self,
         }
       callbacks = g_steal_pointer (&self->callbacks);
       sw_future_notify_waiters_locked (self);
-      g_cond_broadcast (&self->cond);
+      sw_future_wake_blocked_locked (self);
     }
   g_mutex_unlock (&self->mutex);
 
@@ -419,6 +431,7 @@ sw_future_wait_done_locked (SwFuture *self,
 
   end_time = timeout_us > 0 ? g_get_monotonic_time () + timeout_us : 0;
   sw_trace_record (self->trace, SW_EVENT_WAIT_BEGIN, 0, self->id, 0);
+  self->n_blocked++;
   while (!STATE_IS_DONE (self->state))
     {
       if (timeout_us < 0)
@@ -426,6 +439,7 @@ sw_future_wait_done_locked (SwFuture *self,
       else if (!g_cond_wait_until (&self->cond, &self->mutex, end_time))
         break;
     }
+  self->n_blocked--;
   sw_trace_record (self->trace, SW_EVENT_WAIT_END,
                    STATE_IS_DONE (self->state) ? 0 : SW_EVENT_FLAG_FAILED,
                    self->id, 0);
@@ -542,7 +556,7 @@ sw_future_cancel (SwFuture *self)
       sw_trace_record (self->trace, SW_EVENT_TASK_CANCEL, 0, self->id, 0);
       callbacks = g_steal_pointer (&self->callbacks);
       sw_future_notify_waiters_locked (self);
-      g_cond_broadcast (&self->cond);
+      sw_future_wake_blocked_locked (self);
     }
   g_mutex_unlock (&self->mutex);
 

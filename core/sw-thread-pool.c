@@ -62,12 +62,16 @@ typedef struct
   GCond         work_cond;
   GCond         exit_cond;
   GQueue        queue;         /* of SwWorkItem.link, oldest first */
+  gint          n_queued;      /* atomic copy of queue.length, for idle
+                                * workers to look at without the mutex */
   SwTaskPrintFunc print;       /* for named tasks, read at submit */
   gpointer      print_data;
   guint         n_workers;     /* loops started or about to start */
-  guint         n_idle;        /* workers not inside a task body */
+  gint          n_idle;        /* workers not inside a task body; atomic, and
+                                * changed under @mutex except when a task
+                                * body returns */
   guint         n_sleeping;    /* idle workers blocked on @work_cond */
-  gboolean      shutdown;
+  gint          shutdown;      /* a gboolean; atomic for the same reason */
 } SwPoolCore;
 
 /* Per worker thread, on its stack; reached through sw_current_worker. */
@@ -158,10 +162,9 @@ sw_pool_core_run_item (SwPoolCore *core,
     }
 
   /* Idle from here on, before the caller can see the result: see the top
-   * of the file. */
-  g_mutex_lock (&core->mutex);
-  core->n_idle++;
-  g_mutex_unlock (&core->mutex);
+   * of the file.  Without the mutex: a submit that misses it at worst
+   * starts a worker early, and a caller that saw the result sees it. */
+  g_atomic_int_inc (&core->n_idle);
   worker->completing = TRUE;
 
   if (!run)
@@ -192,20 +195,33 @@ sw_pool_core_run_item (SwPoolCore *core,
  * there without a futex sleep and wake-up per task, which cost more than
  * a trivial task itself.  Bounded: then it parks. */
 static GList *
+pop_work_locked (SwPoolCore *core)
+{
+  GList *link = g_queue_pop_head_link (&core->queue);
+
+  g_atomic_int_set (&core->n_queued, (gint) core->queue.length);
+  return link;
+}
+
+static GList *
 wait_for_work (SwPoolCore *core)
 {
   GList *link;
 
   for (guint spin = 0; spin < IDLE_YIELDS; spin++)
     {
-      if ((link = g_queue_pop_head_link (&core->queue)) != NULL || core->shutdown)
+      if ((link = pop_work_locked (core)) != NULL || core->shutdown)
         return link;
+      /* Look again without the mutex, which a submit needs. */
       g_mutex_unlock (&core->mutex);
-      g_thread_yield ();
+      do
+        g_thread_yield ();
+      while (++spin < IDLE_YIELDS && g_atomic_int_get (&core->n_queued) == 0 &&
+             !g_atomic_int_get (&core->shutdown));
       g_mutex_lock (&core->mutex);
     }
 
-  while ((link = g_queue_pop_head_link (&core->queue)) == NULL && !core->shutdown)
+  while ((link = pop_work_locked (core)) == NULL && !core->shutdown)
     {
       core->n_sleeping++;
       g_cond_wait (&core->work_cond, &core->mutex);
@@ -232,7 +248,7 @@ sw_thread_pool_worker (gpointer data,
       link = wait_for_work (core);
       if (link == NULL)
         break;
-      core->n_idle--;
+      g_atomic_int_add (&core->n_idle, -1);
       g_mutex_unlock (&core->mutex);
 
       /* A thread that some earlier pool of this trace named keeps its name. */
@@ -252,7 +268,7 @@ sw_thread_pool_worker (gpointer data,
       g_mutex_lock (&core->mutex);
     }
   core->n_workers--;
-  core->n_idle--;
+  g_atomic_int_add (&core->n_idle, -1);
   g_cond_broadcast (&core->exit_cond);
   g_mutex_unlock (&core->mutex);
 
@@ -272,11 +288,12 @@ sw_pool_core_shutdown (SwPoolCore *core,
   g_mutex_lock (&core->mutex);
   if (!core->shutdown)
     sw_trace_record (core->trace, SW_EVENT_POOL_SHUTDOWN, 0, pool_id, wait ? 1 : 0);
-  core->shutdown = TRUE;
+  g_atomic_int_set (&core->shutdown, TRUE);
   if (cancel_futures)
     {
       cancelled = core->queue;
       g_queue_init (&core->queue);
+      g_atomic_int_set (&core->n_queued, 0);
     }
   if (core->n_sleeping > 0)
     g_cond_broadcast (&core->work_cond);
@@ -436,7 +453,7 @@ sw_thread_pool_submit (SwThreadPool    *self,
   SwWorkItem *item;
   SwWorker *worker;
   SwFuture *future;
-  guint idle;
+  gint idle;
   gboolean start_worker = FALSE;
 
   g_return_val_if_fail (SW_IS_THREAD_POOL (self), NULL);
@@ -470,18 +487,19 @@ sw_thread_pool_submit (SwThreadPool    *self,
   sw_trace_record (core->trace, SW_EVENT_TASK_SUBMIT, 0,
                    sw_future_get_id (future), _sw_future_get_label_id (future));
   g_queue_push_tail_link (&core->queue, &item->link);
+  g_atomic_int_set (&core->n_queued, (gint) core->queue.length);
 
   /* A worker submitting from a done-callback is counted idle but looks at
    * the queue only when the callback returns; not counting it keeps a
    * callback that waits for its new task from waiting on itself. */
-  idle = core->n_idle;
+  idle = g_atomic_int_get (&core->n_idle);
   if (worker != NULL && worker->core == core && worker->completing)
     idle--;
 
-  if (core->queue.length > idle && core->n_workers < core->max_workers)
+  if ((gint) core->queue.length > idle && core->n_workers < core->max_workers)
     {
       core->n_workers++;
-      core->n_idle++;
+      g_atomic_int_inc (&core->n_idle);
       start_worker = TRUE;
     }
   if (core->n_sleeping > 0)

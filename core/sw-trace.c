@@ -40,6 +40,51 @@ struct _SwTraceSlab
   gsize        size;
 };
 
+/* Standard slabs of finalized traces, kept for the next trace: faulting in
+ * and zeroing a fresh huge page costs a thread that starts recording about
+ * as much as a thousand events, and runs come one after another.  Bounded,
+ * so a big trace does not pin its memory for good. */
+#define SLAB_CACHE_MAX 8
+
+static GMutex       slab_cache_lock;
+static SwTraceSlab *slab_cache;        /* guarded by slab_cache_lock */
+static guint        slab_cache_len;    /* guarded by slab_cache_lock */
+
+static SwTraceSlab *
+slab_cache_take (void)
+{
+  SwTraceSlab *slab;
+
+  g_mutex_lock (&slab_cache_lock);
+  slab = slab_cache;
+  if (slab != NULL)
+    {
+      slab_cache = slab->next;
+      slab_cache_len--;
+    }
+  g_mutex_unlock (&slab_cache_lock);
+  return slab;
+}
+
+static void
+slab_release (SwTraceSlab *slab)
+{
+  if (slab->size == SLAB_SIZE)
+    {
+      g_mutex_lock (&slab_cache_lock);
+      if (slab_cache_len < SLAB_CACHE_MAX)
+        {
+          slab->next = slab_cache;
+          slab_cache = slab;
+          slab_cache_len++;
+          slab = NULL;
+        }
+      g_mutex_unlock (&slab_cache_lock);
+    }
+  if (slab != NULL)
+    munmap (slab, slab->size);
+}
+
 typedef struct _SwTraceChunk SwTraceChunk;
 
 struct _SwTraceChunk
@@ -134,7 +179,7 @@ sw_trace_finalize (GObject *object)
       while (slab != NULL)
         {
           SwTraceSlab *next = slab->next;
-          munmap (slab, slab->size);
+          slab_release (slab);
           slab = next;
         }
       g_free (buffer);
@@ -412,6 +457,31 @@ get_buffer (SwTrace *self)
   return get_buffer_slow (self, TRUE, SW_LANE_THREAD);
 }
 
+/* A fresh slab of @slab_size bytes on a 2 MiB boundary. */
+static gpointer
+slab_map (gsize slab_size)
+{
+  gpointer mem;
+  guintptr start;
+  gsize head;
+
+  /* Over-map by one slab, then trim, to get a 2 MiB aligned start. */
+  mem = mmap (NULL, slab_size + SLAB_SIZE, PROT_READ | PROT_WRITE,
+              MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mem == MAP_FAILED)
+    g_error ("sw-trace: cannot map %" G_GSIZE_FORMAT " bytes: %s", slab_size, g_strerror (errno));
+  start = ((guintptr) mem + SLAB_SIZE - 1) & ~(guintptr) (SLAB_SIZE - 1);
+  head = start - (guintptr) mem;
+  if (head > 0)
+    munmap (mem, head);
+  munmap ((char *) start + slab_size, SLAB_SIZE - head);
+  mem = (gpointer) start;
+#ifdef MADV_HUGEPAGE
+  madvise (mem, slab_size, MADV_HUGEPAGE); /* a hint: fine if refused */
+#endif
+  return mem;
+}
+
 static gpointer
 slab_alloc (SwTraceBuffer *buffer,
             gsize          size)
@@ -424,24 +494,10 @@ slab_alloc (SwTraceBuffer *buffer,
   if (slab == NULL || offset + size > slab->size)
     {
       gsize slab_size = MAX (SLAB_SIZE, size + 64);
-      gpointer mem;
-      guintptr start;
-      gsize head;
+      gpointer mem = slab_size == SLAB_SIZE ? slab_cache_take () : NULL;
 
-      /* Over-map by one slab, then trim, to get a 2 MiB aligned start. */
-      mem = mmap (NULL, slab_size + SLAB_SIZE, PROT_READ | PROT_WRITE,
-                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-      if (mem == MAP_FAILED)
-        g_error ("sw-trace: cannot map %" G_GSIZE_FORMAT " bytes: %s", slab_size, g_strerror (errno));
-      start = ((guintptr) mem + SLAB_SIZE - 1) & ~(guintptr) (SLAB_SIZE - 1);
-      head = start - (guintptr) mem;
-      if (head > 0)
-        munmap (mem, head);
-      munmap ((char *) start + slab_size, SLAB_SIZE - head);
-      mem = (gpointer) start;
-#ifdef MADV_HUGEPAGE
-      madvise (mem, slab_size, MADV_HUGEPAGE); /* a hint: fine if refused */
-#endif
+      if (mem == NULL)
+        mem = slab_map (slab_size);
       slab = mem;
       slab->size = slab_size;
       slab->used = 64;
