@@ -3,6 +3,8 @@
 
 #include "sw-ctx-switches.h"
 
+#include "sw-clock.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -18,6 +20,10 @@ struct _SwCtxLane
 
   GMutex        mutex;   /* the thread and the sampler both take readings */
   SwCtxSwitches last;    /* guarded by mutex: the reading last recorded */
+
+  /* Only the watched thread's own readings use these. */
+  guint64       min_gap_ticks;   /* SW_CTX_MIN_GAP_NS in clock ticks */
+  guint64       last_self_ticks; /* when it last read itself */
 };
 
 struct _SwCtxSampler
@@ -202,6 +208,13 @@ sw_ctx_sampler_add_self (SwCtxSampler *sampler,
   /* Count from now: what the thread did before it joined is not ours. */
   if (sw_ctx_switches_read_self (&now))
     ctx_lane->last = now;
+  {
+    SwClockMapping mapping;
+
+    sw_clock_get_mapping (&mapping);
+    ctx_lane->min_gap_ticks = (guint64) (SW_CTX_MIN_GAP_NS / mapping.ns_per_tick);
+    ctx_lane->last_self_ticks = sw_clock_ticks ();
+  }
 
   g_mutex_lock (&sampler->mutex);
   g_ptr_array_add (sampler->lanes, ctx_lane);
@@ -215,5 +228,25 @@ sw_ctx_lane_sample_self (SwCtxLane *ctx_lane)
 {
   g_return_if_fail (ctx_lane != NULL);
 
+  ctx_lane->last_self_ticks = sw_clock_ticks ();
   ctx_lane_sample (ctx_lane, TRUE);
+}
+
+/**
+ * sw_ctx_lane_sample_self_throttled:
+ *
+ * Like sw_ctx_lane_sample_self(), but skipped when this thread read itself
+ * less than SW_CTX_MIN_GAP_NS ago.  Back-to-back short tasks would
+ * otherwise pay two system calls each, more than the tasks themselves; a
+ * skipped reading loses nothing, the next one counts what it would have
+ * seen.  Read unthrottled before the thread idles or leaves.
+ */
+void
+sw_ctx_lane_sample_self_throttled (SwCtxLane *ctx_lane)
+{
+  g_return_if_fail (ctx_lane != NULL);
+
+  if (sw_clock_ticks () - ctx_lane->last_self_ticks < ctx_lane->min_gap_ticks)
+    return;
+  sw_ctx_lane_sample_self (ctx_lane);
 }

@@ -55,8 +55,11 @@ void          sw_ctx_sampler_free        (SwCtxSampler   *sampler);
 /* Call on the thread to watch: it is sampled until the sampler is freed. */
 SwCtxLane    *sw_ctx_sampler_add_self    (SwCtxSampler   *sampler,
                                           guint32         lane);
-/* From that same thread, at task start and end. */
+/* From that same thread: at task start and end (throttled), and before
+ * it idles or leaves. */
+#define SW_CTX_MIN_GAP_NS 10000
 void          sw_ctx_lane_sample_self    (SwCtxLane      *ctx_lane);
+void          sw_ctx_lane_sample_self_throttled (SwCtxLane *ctx_lane);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SwCtxSampler, sw_ctx_sampler_free)
 

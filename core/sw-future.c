@@ -21,6 +21,7 @@
 #include "sw-future-private.h"
 
 #include "sw-error.h"
+#include "sw-variant-private.h"
 
 typedef struct
 {
@@ -320,7 +321,7 @@ sw_future_complete (SwFuture *self,
       else
         {
           self->state = SW_FUTURE_FINISHED;
-          self->result = g_variant_take_ref (g_steal_pointer (&value));
+          self->result = sw_variant_take_ref (g_steal_pointer (&value));
           sw_trace_record (self->trace, SW_EVENT_TASK_END, 0, self->id, 0);
         }
       callbacks = g_steal_pointer (&self->callbacks);

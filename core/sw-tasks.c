@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "sw-error.h"
+#include "sw-variant-private.h"
 
 static long
 current_tid (void)
@@ -235,7 +236,7 @@ sw_tasks_run (SwTaskContext  *context,
   if (info == NULL)
     return NULL;
 
-  owned_args = args ? g_variant_ref_sink (args) : g_variant_ref_sink (g_variant_new ("()"));
+  owned_args = args ? sw_variant_ref_sink (args) : g_variant_ref_sink (g_variant_new ("()"));
   if (!g_variant_is_of_type (owned_args, G_VARIANT_TYPE (info->args_type)))
     {
       g_set_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
@@ -248,7 +249,7 @@ sw_tasks_run (SwTaskContext  *context,
   if (result == NULL && error != NULL && *error == NULL)
     g_set_error (error, SW_ERROR, SW_ERROR_FAILED, "task '%s' returned nothing", name);
   /* Tasks return a new or a floating reference: own it either way. */
-  return result ? g_variant_take_ref (result) : NULL;
+  return result ? sw_variant_take_ref (result) : NULL;
 }
 
 void

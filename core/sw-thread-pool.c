@@ -32,13 +32,14 @@
 #include "sw-ctx-switches.h"
 #include "sw-error.h"
 #include "sw-future-private.h"
+#include "sw-variant-private.h"
 
 /* How many times an idle worker yields before it parks (see wait_for_work). */
 #define IDLE_YIELDS 16
 
 typedef struct
 {
-  GList           link;        /* in SwPoolCore.queue; data is the item */
+  GList           link;        /* in SwPoolCore.inbox or .queue; data is the item */
   SwFuture       *future;      /* owned */
   SwTaskFunc      func;
   gpointer        user_data;
@@ -56,23 +57,35 @@ typedef struct
 
   gint          n_named;       /* atomic: worker lanes named, for "worker N" */
 
-  /* @mutex guards the fields below.  @work_cond: an item was queued or
-   * the pool shut down.  @exit_cond: a worker left its loop. */
+  /* A submit never takes @mutex (unless it starts or wakes a worker): it
+   * pushes its item onto @inbox, a lock-free stack, newest first.  The
+   * workers, under @mutex, move the whole stack into @queue in one
+   * exchange.  With the submitting thread the busiest one when tasks are
+   * short, it must not queue behind workers for a lock.  Shutdown swaps
+   * in INBOX_CLOSED, so a later push sees it and fails. */
+  GList        *inbox;         /* atomic */
+  gint          n_queued;      /* atomic: items in @inbox and @queue */
+  gint          n_idle;        /* atomic: workers not inside a task body */
+  gint          n_sleeping;    /* atomic, changed under @mutex: workers
+                                * blocked on @work_cond */
+  gint          n_workers;     /* atomic, changed under @mutex: loops started
+                                * or about to start */
+  gint          n_spinning;    /* atomic: idle workers looking without parking, 0 or 1 */
+
+  /* @mutex guards @queue and the waits.  @work_cond: an item was queued
+   * or the pool shut down.  @exit_cond: a worker left its loop. */
   GMutex        mutex;
   GCond         work_cond;
   GCond         exit_cond;
   GQueue        queue;         /* of SwWorkItem.link, oldest first */
-  gint          n_queued;      /* atomic copy of queue.length, for idle
-                                * workers to look at without the mutex */
-  SwTaskPrintFunc print;       /* for named tasks, read at submit */
+
+  GMutex        print_lock;    /* guards the two below, read at submit */
+  SwTaskPrintFunc print;       /* for named tasks */
   gpointer      print_data;
-  guint         n_workers;     /* loops started or about to start */
-  gint          n_idle;        /* workers not inside a task body; atomic, and
-                                * changed under @mutex except when a task
-                                * body returns */
-  guint         n_sleeping;    /* idle workers blocked on @work_cond */
-  gint          shutdown;      /* a gboolean; atomic for the same reason */
 } SwPoolCore;
+
+static char inbox_closed_marker;
+#define INBOX_CLOSED ((GList *) &inbox_closed_marker)
 
 /* Per worker thread, on its stack; reached through sw_current_worker. */
 typedef struct
@@ -108,11 +121,13 @@ sw_pool_core_clear (gpointer data)
   /* Reached only after the last worker left, and a worker leaves only
    * once the queue is empty. */
   g_warn_if_fail (g_queue_is_empty (&core->queue));
+  g_warn_if_fail (core->inbox == NULL || core->inbox == INBOX_CLOSED);
 
   g_clear_object (&core->trace);
   g_clear_pointer (&core->sampler, sw_ctx_sampler_free);
   g_clear_object (&core->cancellable);
   g_mutex_clear (&core->mutex);
+  g_mutex_clear (&core->print_lock);
   g_cond_clear (&core->work_cond);
   g_cond_clear (&core->exit_cond);
 }
@@ -155,15 +170,15 @@ sw_pool_core_run_item (SwPoolCore *core,
   run = _sw_future_set_running (future);
   if (run)
     {
-      sw_ctx_lane_sample_self (worker->ctx_lane);
+      sw_ctx_lane_sample_self_throttled (worker->ctx_lane);
       sw_trace_record (core->trace, SW_EVENT_TASK_START, 0, sw_future_get_id (future), 0);
       value = item->func (item->user_data, core->cancellable, &error);
-      sw_ctx_lane_sample_self (worker->ctx_lane);
+      sw_ctx_lane_sample_self_throttled (worker->ctx_lane);
     }
 
   /* Idle from here on, before the caller can see the result: see the top
-   * of the file.  Without the mutex: a submit that misses it at worst
-   * starts a worker early, and a caller that saw the result sees it. */
+   * of the file.  A submit racing with it at worst starts a worker early;
+   * a caller that saw the result sees it. */
   g_atomic_int_inc (&core->n_idle);
   worker->completing = TRUE;
 
@@ -172,7 +187,7 @@ sw_pool_core_run_item (SwPoolCore *core,
   else if (value != NULL)
     {
       /* The task returns a new or a floating reference: own it either way. */
-      value = g_variant_take_ref (value);
+      value = sw_variant_take_ref (value);
       _sw_future_set_result (future, value);
       g_variant_unref (value);
     }
@@ -194,39 +209,127 @@ sw_pool_core_run_item (SwPoolCore *core,
  * looks again: when tasks come as fast as they run, the next one is then
  * there without a futex sleep and wake-up per task, which cost more than
  * a trivial task itself.  Bounded: then it parks. */
-static GList *
-pop_work_locked (SwPoolCore *core)
+static gboolean
+inbox_is_closed (SwPoolCore *core)
 {
-  GList *link = g_queue_pop_head_link (&core->queue);
-
-  g_atomic_int_set (&core->n_queued, (gint) core->queue.length);
-  return link;
+  return g_atomic_pointer_get (&core->inbox) == INBOX_CLOSED;
 }
 
+/* With @mutex held: appends a stack taken from @inbox (newest first) to
+ * @queue, oldest first. */
+static void
+queue_append_stack_locked (SwPoolCore *core,
+                           GList      *stack)
+{
+  GQueue in_order = G_QUEUE_INIT;
+
+  while (stack != NULL && stack != INBOX_CLOSED)
+    {
+      GList *link = stack;
+
+      stack = link->next;
+      link->next = NULL;
+      g_queue_push_head_link (&in_order, link);
+    }
+  while (!g_queue_is_empty (&in_order))
+    g_queue_push_tail_link (&core->queue, g_queue_pop_head_link (&in_order));
+}
+
+/* With @mutex held: the oldest item, taking in the inbox when the queue
+ * ran dry; NULL when there is none. */
 static GList *
-wait_for_work (SwPoolCore *core)
+take_work_locked (SwPoolCore *core)
 {
   GList *link;
 
-  for (guint spin = 0; spin < IDLE_YIELDS; spin++)
+  if (g_queue_is_empty (&core->queue))
     {
-      if ((link = pop_work_locked (core)) != NULL || core->shutdown)
-        return link;
-      /* Look again without the mutex, which a submit needs. */
-      g_mutex_unlock (&core->mutex);
-      do
-        g_thread_yield ();
-      while (++spin < IDLE_YIELDS && g_atomic_int_get (&core->n_queued) == 0 &&
-             !g_atomic_int_get (&core->shutdown));
-      g_mutex_lock (&core->mutex);
+      GList *stack = g_atomic_pointer_get (&core->inbox);
+
+      while (stack != NULL && stack != INBOX_CLOSED &&
+             !g_atomic_pointer_compare_and_exchange (&core->inbox, stack, NULL))
+        stack = g_atomic_pointer_get (&core->inbox);
+      queue_append_stack_locked (core, stack);
     }
 
-  while ((link = pop_work_locked (core)) == NULL && !core->shutdown)
+  link = g_queue_pop_head_link (&core->queue);
+  if (link != NULL)
+    g_atomic_int_add (&core->n_queued, -1);
+  return link;
+}
+
+/* Lock-free; FALSE once the pool shut down. */
+static gboolean
+inbox_push (SwPoolCore *core,
+            GList      *link)
+{
+  GList *head;
+
+  do
     {
-      core->n_sleeping++;
-      g_cond_wait (&core->work_cond, &core->mutex);
-      core->n_sleeping--;
+      head = g_atomic_pointer_get (&core->inbox);
+      if (head == INBOX_CLOSED)
+        return FALSE;
+      link->next = head;
     }
+  while (!g_atomic_pointer_compare_and_exchange (&core->inbox, head, link));
+  return TRUE;
+}
+
+/* Called and returns with @mutex held; NULL once the pool shut down and
+ * its queue is empty.
+ *
+ * Before parking on the condition, one idle worker at a time gives its
+ * core away a few times and looks again: when tasks come as fast as they
+ * run, the next one is then there without a futex sleep and wake-up per
+ * task, which cost more than a trivial task itself.  Only one, because
+ * spinning workers take CPU time from the thread that submits, and it is
+ * the busiest one.  A worker that finds more work queued behind its own
+ * wakes a sleeping one, so a burst spreads over the pool without the
+ * submitter paying for the wake-ups. */
+static GList *
+wait_for_work (SwPoolCore *core,
+               SwWorker   *worker)
+{
+  GList *link;
+
+  link = take_work_locked (core);
+  if (link == NULL && !inbox_is_closed (core) &&
+      g_atomic_int_compare_and_exchange (&core->n_spinning, 0, 1))
+    {
+      /* Look without the mutex, which the other workers need. */
+      g_mutex_unlock (&core->mutex);
+      for (guint spin = 0;
+           spin < IDLE_YIELDS && g_atomic_int_get (&core->n_queued) == 0 && !inbox_is_closed (core);
+           spin++)
+        g_thread_yield ();
+      /* Not spinning any more before the last look (see submit). */
+      g_atomic_int_set (&core->n_spinning, 0);
+      g_mutex_lock (&core->mutex);
+      link = take_work_locked (core);
+    }
+
+  while (link == NULL && !inbox_is_closed (core))
+    {
+      /* Counted as sleeping before the last look: a submit pushes, then
+       * looks at n_sleeping; we count ourselves, then look at the inbox.
+       * One of the two sees the other, so no wake-up is lost. */
+      g_atomic_int_inc (&core->n_sleeping);
+      if (g_atomic_pointer_get (&core->inbox) == NULL)
+        {
+          /* What throttling skipped belongs before the idle time. */
+          if (worker->ctx_lane != NULL)
+            sw_ctx_lane_sample_self (worker->ctx_lane);
+          g_cond_wait (&core->work_cond, &core->mutex);
+        }
+      g_atomic_int_add (&core->n_sleeping, -1);
+      link = take_work_locked (core);
+    }
+
+  if (link != NULL && g_atomic_int_get (&core->n_queued) > 0 &&
+      g_atomic_int_get (&core->n_sleeping) > 0)
+    g_cond_signal (&core->work_cond);
+
   return link;
 }
 
@@ -245,7 +348,7 @@ sw_thread_pool_worker (gpointer data,
     {
       GList *link;
 
-      link = wait_for_work (core);
+      link = wait_for_work (core, &worker);
       if (link == NULL)
         break;
       g_atomic_int_add (&core->n_idle, -1);
@@ -267,7 +370,10 @@ sw_thread_pool_worker (gpointer data,
 
       g_mutex_lock (&core->mutex);
     }
-  core->n_workers--;
+  /* Before shutdown(wait) can return and the trace be read. */
+  if (worker.ctx_lane != NULL)
+    sw_ctx_lane_sample_self (worker.ctx_lane);
+  g_atomic_int_add (&core->n_workers, -1);
   g_atomic_int_add (&core->n_idle, -1);
   g_cond_broadcast (&core->exit_cond);
   g_mutex_unlock (&core->mutex);
@@ -283,19 +389,20 @@ sw_pool_core_shutdown (SwPoolCore *core,
                        gboolean    cancel_futures)
 {
   GQueue cancelled = G_QUEUE_INIT;
-  GList *link;
+  GList *stack, *link;
 
   g_mutex_lock (&core->mutex);
-  if (!core->shutdown)
+  stack = g_atomic_pointer_exchange (&core->inbox, INBOX_CLOSED);
+  if (stack != INBOX_CLOSED)
     sw_trace_record (core->trace, SW_EVENT_POOL_SHUTDOWN, 0, pool_id, wait ? 1 : 0);
-  g_atomic_int_set (&core->shutdown, TRUE);
+  queue_append_stack_locked (core, stack);
   if (cancel_futures)
     {
       cancelled = core->queue;
       g_queue_init (&core->queue);
-      g_atomic_int_set (&core->n_queued, 0);
+      g_atomic_int_add (&core->n_queued, - (gint) cancelled.length);
     }
-  if (core->n_sleeping > 0)
+  if (g_atomic_int_get (&core->n_sleeping) > 0)
     g_cond_broadcast (&core->work_cond);
   g_mutex_unlock (&core->mutex);
 
@@ -319,7 +426,7 @@ sw_pool_core_shutdown (SwPoolCore *core,
       /* Recorded only when it blocks.  Object 0: a wait for the whole
        * pool, not for one future. */
       g_mutex_lock (&core->mutex);
-      while (core->n_workers > 0)
+      while (g_atomic_int_get (&core->n_workers) > 0)
         {
           if (!waited)
             sw_trace_record (core->trace, SW_EVENT_WAIT_BEGIN, 0, 0, pool_id);
@@ -410,6 +517,7 @@ sw_thread_pool_new (SwTrace  *trace,
   core->sampler = sw_ctx_sampler_new (trace, SW_CTX_SAMPLE_PERIOD_MS);
   core->max_workers = max_workers;
   g_mutex_init (&core->mutex);
+  g_mutex_init (&core->print_lock);
   g_cond_init (&core->work_cond);
   g_cond_init (&core->exit_cond);
   g_queue_init (&core->queue);
@@ -453,7 +561,7 @@ sw_thread_pool_submit (SwThreadPool    *self,
   SwWorkItem *item;
   SwWorker *worker;
   SwFuture *future;
-  gint idle;
+  gint queued, idle;
   gboolean start_worker = FALSE;
 
   g_return_val_if_fail (SW_IS_THREAD_POOL (self), NULL);
@@ -471,23 +579,22 @@ sw_thread_pool_submit (SwThreadPool    *self,
   item->destroy = destroy;
   future = g_object_ref (item->future);
 
-  g_mutex_lock (&core->mutex);
-
-  if (core->shutdown)
+  /* Before the push: a worker may start it the moment it is queued. */
+  if (!inbox_is_closed (core))
+    sw_trace_record (core->trace, SW_EVENT_TASK_SUBMIT, 0,
+                     sw_future_get_id (future), _sw_future_get_label_id (future));
+  if (!inbox_push (core, &item->link))
     {
-      g_mutex_unlock (&core->mutex);
+      /* A submit that lost the race with shutdown was recorded: it ends
+       * as cancelled on the timeline, as it does for the caller. */
+      sw_future_cancel (future);
       g_object_unref (future);
       sw_work_item_free (item);
       g_set_error_literal (error, SW_ERROR, SW_ERROR_SHUTDOWN,
                            "cannot schedule new tasks after shutdown");
       return NULL;
     }
-
-  /* Before the push: a worker may start it the moment it is queued. */
-  sw_trace_record (core->trace, SW_EVENT_TASK_SUBMIT, 0,
-                   sw_future_get_id (future), _sw_future_get_label_id (future));
-  g_queue_push_tail_link (&core->queue, &item->link);
-  g_atomic_int_set (&core->n_queued, (gint) core->queue.length);
+  queued = g_atomic_int_add (&core->n_queued, 1) + 1;
 
   /* A worker submitting from a done-callback is counted idle but looks at
    * the queue only when the callback returns; not counting it keeps a
@@ -496,16 +603,25 @@ sw_thread_pool_submit (SwThreadPool    *self,
   if (worker != NULL && worker->core == core && worker->completing)
     idle--;
 
-  if ((gint) core->queue.length > idle && core->n_workers < core->max_workers)
+  if (queued > idle && g_atomic_int_get (&core->n_workers) < (gint) core->max_workers)
     {
-      core->n_workers++;
-      g_atomic_int_inc (&core->n_idle);
-      start_worker = TRUE;
+      g_mutex_lock (&core->mutex);
+      if (g_atomic_int_get (&core->n_workers) < (gint) core->max_workers)
+        {
+          g_atomic_int_inc (&core->n_workers);
+          g_atomic_int_inc (&core->n_idle);
+          start_worker = TRUE;
+        }
+      g_mutex_unlock (&core->mutex);
     }
-  if (core->n_sleeping > 0)
-    g_cond_signal (&core->work_cond);
-
-  g_mutex_unlock (&core->mutex);
+  /* After the push (see wait_for_work).  A spinning worker takes it
+   * without a wake-up; if it finds more, it wakes the next. */
+  if (g_atomic_int_get (&core->n_sleeping) > 0 && g_atomic_int_get (&core->n_spinning) == 0)
+    {
+      g_mutex_lock (&core->mutex);
+      g_cond_signal (&core->work_cond);
+      g_mutex_unlock (&core->mutex);
+    }
 
   if (start_worker)
     {
@@ -606,11 +722,11 @@ sw_thread_pool_submit_task (SwExecutor  *executor,
   call->context.cancellable = core->cancellable;
   call->context.in_worker = FALSE;
   call->task = info->name;
-  call->args = args != NULL ? g_variant_ref_sink (args) : NULL;
-  g_mutex_lock (&core->mutex);
+  call->args = args != NULL ? sw_variant_ref_sink (args) : NULL;
+  g_mutex_lock (&core->print_lock);
   call->context.print = core->print;
   call->context.print_data = core->print_data;
-  g_mutex_unlock (&core->mutex);
+  g_mutex_unlock (&core->print_lock);
 
   return sw_thread_pool_submit (self, label != NULL ? label : task, sw_named_task_worker,
                                 call, sw_named_task_call_free, error);
@@ -633,10 +749,10 @@ sw_thread_pool_set_print_func (SwExecutor      *executor,
 {
   SwPoolCore *core = SW_THREAD_POOL (executor)->core;
 
-  g_mutex_lock (&core->mutex);
+  g_mutex_lock (&core->print_lock);
   core->print = func;
   core->print_data = user_data;
-  g_mutex_unlock (&core->mutex);
+  g_mutex_unlock (&core->print_lock);
 }
 
 static GCancellable *

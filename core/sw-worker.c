@@ -220,7 +220,7 @@ sw_worker_run (SwWorker *worker,
     }
 
   worker->task_id = task_id;
-  sw_ctx_lane_sample_self (worker->ctx_lane);
+  sw_ctx_lane_sample_self_throttled (worker->ctx_lane);
   sw_trace_record (worker->trace, SW_EVENT_TASK_START, 0, task_id, 0);
   /* The start goes out now, so a long task shows as running, unless more
    * tasks are waiting in our buffer: see the top of the file. */
@@ -235,7 +235,7 @@ sw_worker_run (SwWorker *worker,
       context.print_data = worker;
       context.in_worker = TRUE;
       result = sw_tasks_run (&context, name, args, &error);
-      sw_ctx_lane_sample_self (worker->ctx_lane);
+      sw_ctx_lane_sample_self_throttled (worker->ctx_lane);
     }
 
   if (result != NULL)
@@ -345,7 +345,9 @@ sw_worker_main (int       fd,
         }
 
       /* Everything received is done: send the results in one write, then
-       * sleep in read() until the parent has more (or is gone). */
+       * sleep in read() until the parent has more (or is gone).  What
+       * throttled readings skipped goes with them, before the idle time. */
+      sw_ctx_lane_sample_self (worker.ctx_lane);
       sw_worker_flush (&worker);
       if (worker.peer_gone)
         break;

@@ -228,6 +228,18 @@ result_int (SwFuture *future)
   return g_variant_get_int32 (value);
 }
 
+/* Waits for each result, which must be an int, and drops the futures. */
+static void
+finish_all (SwFuture **futures,
+            guint      n_futures)
+{
+  for (guint i = 0; i < n_futures; i++)
+    {
+      result_int (futures[i]);
+      g_object_unref (futures[i]);
+    }
+}
+
 /* Events of @kind about @object, in time order. */
 static GArray *
 dup_events_of (SwTrace     *trace,
@@ -645,11 +657,7 @@ test_thread_pool_never_more_than_max_workers_at_once (void)
   g_assert_cmpint (g_atomic_int_get (&work.running), ==, 4);
 
   gate_open (&work.gate);
-  for (guint i = 0; i < G_N_ELEMENTS (futures); i++)
-    {
-      result_int (futures[i]);
-      g_object_unref (futures[i]);
-    }
+  finish_all (futures, G_N_ELEMENTS (futures));
 
   g_assert_cmpint (g_atomic_int_get (&work.max_running), ==, 4);
   g_assert_cmpuint (work_distinct_threads (&work), ==, 4);
@@ -864,6 +872,121 @@ test_thread_pool_shutdown_is_idempotent (void)
   work_clear (&work);
 }
 
+/* Idle workers spin a little or park; a burst of tasks must still spread
+ * over all of them (the worker that takes the first wakes the next), not
+ * run one by one on the single worker that happened to be awake.  Many
+ * rounds, so that bursts meet workers in every idle state. */
+static void
+test_thread_pool_burst_wakes_idle_workers (void)
+{
+  g_autoptr(SwTrace) trace = sw_trace_new (0);
+  g_autoptr(SwThreadPool) pool = pool_new_ok (trace, 4);
+
+  for (guint round = 0; round < 50; round++)
+    {
+      SwFuture *futures[4];
+      Work burst;
+
+      /* Each task blocks until the test opens the gate: all four run at
+       * once only if four workers woke up. */
+      work_init (&burst, trace);
+      for (guint i = 0; i < G_N_ELEMENTS (futures); i++)
+        futures[i] = submit_ok (pool, "burst", gated_task, &burst);
+      spin_until (g_atomic_int_get (&burst.started) == 4);
+      g_assert_cmpint (g_atomic_int_get (&burst.running), ==, 4);
+      gate_open (&burst.gate);
+      finish_all (futures, G_N_ELEMENTS (futures));
+      spin_until (g_atomic_int_get (&burst.destroyed) == 4);
+      work_clear (&burst);
+      /* Every other round, long enough for the workers to park. */
+      if (round % 2 == 1)
+        g_usleep (2000);
+    }
+}
+
+#define RACE_SUBMITTERS 4
+
+typedef struct
+{
+  SwThreadPool *pool;
+  Work         *work;
+  gint         *go;            /* atomic: submitters start together */
+  GPtrArray    *futures;       /* owned by the submitter until joined */
+  gboolean      refused;       /* a submit failed with SW_ERROR_SHUTDOWN */
+} Submitter;
+
+static gpointer
+submitter_thread (gpointer data)
+{
+  Submitter *sub = data;
+
+  spin_until (g_atomic_int_get (sub->go));
+  while (sub->futures->len < 200000)
+    {
+      g_autoptr(GError) error = NULL;
+      SwFuture *future = sw_thread_pool_submit (sub->pool, "race", quick_task, sub->work,
+                                                work_released, &error);
+
+      if (future == NULL)
+        {
+          g_assert_error (error, SW_ERROR, SW_ERROR_SHUTDOWN);
+          sub->refused = TRUE;
+          break;
+        }
+      g_ptr_array_add (sub->futures, future);
+    }
+  return NULL;
+}
+
+/* Several threads submit while another shuts the pool down: every task
+ * accepted runs (or, if it lost the race, ends cancelled), none is left
+ * pending, none runs twice, and every user_data is released. */
+static void
+test_thread_pool_submits_racing_shutdown_lose_nothing (void)
+{
+  g_autoptr(SwTrace) trace = sw_trace_new (0);
+  g_autoptr(SwThreadPool) pool = pool_new_ok (trace, 3);
+  Submitter subs[RACE_SUBMITTERS];
+  GThread *threads[RACE_SUBMITTERS];
+  guint accepted = 0, finished = 0;
+  gint go = 0;
+  Work work;
+
+  work_init (&work, trace);
+  for (guint i = 0; i < RACE_SUBMITTERS; i++)
+    {
+      subs[i] = (Submitter) { pool, &work, &go, g_ptr_array_new_with_free_func (g_object_unref), FALSE };
+      threads[i] = g_thread_new ("submitter", submitter_thread, &subs[i]);
+    }
+  g_atomic_int_set (&go, 1);
+  /* Shut down in the middle of the flood. */
+  spin_until (g_atomic_int_get (&work.finished) >= 5000);
+  sw_thread_pool_shutdown (pool, TRUE, FALSE);
+
+  for (guint i = 0; i < RACE_SUBMITTERS; i++)
+    {
+      g_thread_join (threads[i]);
+      g_assert_true (subs[i].refused);
+      for (guint j = 0; j < subs[i].futures->len; j++)
+        {
+          SwFuture *future = g_ptr_array_index (subs[i].futures, j);
+          SwFutureState state = sw_future_get_state (future);
+
+          /* shutdown(wait) returned: nothing accepted may still be pending. */
+          g_assert_true (state == SW_FUTURE_FINISHED || state == SW_FUTURE_CANCELLED);
+          finished += state == SW_FUTURE_FINISHED;
+        }
+      accepted += subs[i].futures->len;
+      g_ptr_array_unref (subs[i].futures);
+    }
+
+  g_assert_cmpuint (finished, ==, (guint) g_atomic_int_get (&work.finished));
+  g_assert_cmpuint (finished, >=, accepted - RACE_SUBMITTERS);
+  /* One release per submit, refused ones included. */
+  g_assert_cmpint (g_atomic_int_get (&work.destroyed), ==, accepted + RACE_SUBMITTERS);
+  work_clear (&work);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -887,6 +1010,8 @@ main (int   argc,
   g_test_add_func ("/Sw/ThreadPool/last-unref-in-callback", test_thread_pool_last_unref_in_callback);
   g_test_add_func ("/Sw/ThreadPool/dispose-shuts-down-and-waits", test_thread_pool_dispose_shuts_down_and_waits);
   g_test_add_func ("/Sw/ThreadPool/shutdown-is-idempotent", test_thread_pool_shutdown_is_idempotent);
+  g_test_add_func ("/Sw/ThreadPool/burst-wakes-idle-workers", test_thread_pool_burst_wakes_idle_workers);
+  g_test_add_func ("/Sw/ThreadPool/submits-racing-shutdown-lose-nothing", test_thread_pool_submits_racing_shutdown_lose_nothing);
 
   return g_test_run ();
 }
