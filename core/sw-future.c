@@ -31,6 +31,45 @@ typedef struct
   GDestroyNotify        destroy;
 } SwDoneCallback;
 
+/* Done-callbacks in the order added.  The first is kept inline: nearly
+ * every future has at most one, and an array per future would cost two
+ * allocations and two frees on the path of every task. */
+typedef struct
+{
+  guint           len;
+  SwDoneCallback  first;
+  GArray         *more;   /* SwDoneCallback: the second one on; NULL until then */
+} SwDoneCallbacks;
+
+static void
+done_callbacks_add (SwDoneCallbacks      *list,
+                    const SwDoneCallback *cb)
+{
+  if (list->len == 0)
+    list->first = *cb;
+  else
+    {
+      if (list->more == NULL)
+        list->more = g_array_new (FALSE, FALSE, sizeof (SwDoneCallback));
+      g_array_append_val (list->more, *cb);
+    }
+  list->len++;
+}
+
+static SwDoneCallback *
+done_callbacks_get (SwDoneCallbacks *list,
+                    guint            i)
+{
+  return i == 0 ? &list->first : &g_array_index (list->more, SwDoneCallback, i - 1);
+}
+
+static void
+done_callbacks_clear (SwDoneCallbacks *list)
+{
+  g_clear_pointer (&list->more, g_array_unref);
+  list->len = 0;
+}
+
 /* Something blocked in wait() or as_completed(). */
 typedef struct
 {
@@ -60,7 +99,7 @@ struct _SwFuture
   SwFutureState  state;
   GVariant      *result;     /* sunk; only when FINISHED */
   GError        *error;      /* only when FAILED */
-  GArray        *callbacks;  /* SwDoneCallback; NULL until one is added while not done */
+  SwDoneCallbacks callbacks; /* added while not done; emptied when it is */
   GSList        *waiters;    /* SwWaiter, borrowed: a waiter removes itself
                               * before it goes; dropped once notified */
 };
@@ -81,17 +120,14 @@ sw_future_finalize (GObject *object)
    * concurrent.futures), but their data must still be released. */
   g_warn_if_fail (self->waiters == NULL);
 
-  if (self->callbacks != NULL)
+  for (guint i = 0; i < self->callbacks.len; i++)
     {
-      for (guint i = 0; i < self->callbacks->len; i++)
-        {
-          SwDoneCallback *cb = &g_array_index (self->callbacks, SwDoneCallback, i);
+      SwDoneCallback *cb = done_callbacks_get (&self->callbacks, i);
 
-          if (cb->destroy != NULL)
-            cb->destroy (cb->user_data);
-        }
-      g_array_unref (self->callbacks);
+      if (cb->destroy != NULL)
+        cb->destroy (cb->user_data);
     }
+  done_callbacks_clear (&self->callbacks);
   g_clear_pointer (&self->result, g_variant_unref);
   g_clear_error (&self->error);
   g_clear_object (&self->trace);
@@ -205,21 +241,31 @@ sw_future_invoke (SwFuture             *self,
 }
 
 /* Runs on the completing thread, after the state change was published and
- * with no lock held.  @callbacks was stolen from the future under its lock,
+ * with no lock held.  @callbacks was taken from the future under its lock,
  * so each callback runs exactly once. */
 static void
-sw_future_run_callbacks (SwFuture *self,
-                         GArray   *callbacks)
+sw_future_run_callbacks (SwFuture        *self,
+                         SwDoneCallbacks *callbacks)
 {
-  if (callbacks == NULL)
+  if (callbacks->len == 0)
     return;
 
   /* A callback may drop the last reference someone else held. */
   g_object_ref (self);
   for (guint i = 0; i < callbacks->len; i++)
-    sw_future_invoke (self, &g_array_index (callbacks, SwDoneCallback, i));
-  g_array_unref (callbacks);
+    sw_future_invoke (self, done_callbacks_get (callbacks, i));
+  done_callbacks_clear (callbacks);
   g_object_unref (self);
+}
+
+/* Under the future's lock: its callbacks, leaving it none. */
+static SwDoneCallbacks
+sw_future_take_callbacks_locked (SwFuture *self)
+{
+  SwDoneCallbacks taken = self->callbacks;
+
+  self->callbacks = (SwDoneCallbacks) { 0 };
+  return taken;
 }
 
 /*< private >
@@ -300,7 +346,7 @@ sw_future_complete (SwFuture *self,
                     GError   *error)
 {
   SwFutureState state;
-  GArray *callbacks = NULL;
+  SwDoneCallbacks callbacks = { 0 };
   guint64 message_id = 0;
 
   /* Interning takes the trace's string lock; not under ours. */
@@ -324,7 +370,7 @@ sw_future_complete (SwFuture *self,
           self->result = sw_variant_take_ref (g_steal_pointer (&value));
           sw_trace_record (self->trace, SW_EVENT_TASK_END, 0, self->id, 0);
         }
-      callbacks = g_steal_pointer (&self->callbacks);
+      callbacks = sw_future_take_callbacks_locked (self);
       sw_future_notify_waiters_locked (self);
       sw_future_wake_blocked_locked (self);
     }
@@ -340,7 +386,7 @@ sw_future_complete (SwFuture *self,
       return;
     }
 
-  sw_future_run_callbacks (self, callbacks);
+  sw_future_run_callbacks (self, &callbacks);
 }
 
 /*< private >
@@ -545,7 +591,7 @@ gboolean
 sw_future_cancel (SwFuture *self)
 {
   SwFutureState state;
-  GArray *callbacks = NULL;
+  SwDoneCallbacks callbacks = { 0 };
 
   g_return_val_if_fail (SW_IS_FUTURE (self), FALSE);
 
@@ -555,14 +601,14 @@ sw_future_cancel (SwFuture *self)
     {
       self->state = SW_FUTURE_CANCELLED;
       sw_trace_record (self->trace, SW_EVENT_TASK_CANCEL, 0, self->id, 0);
-      callbacks = g_steal_pointer (&self->callbacks);
+      callbacks = sw_future_take_callbacks_locked (self);
       sw_future_notify_waiters_locked (self);
       sw_future_wake_blocked_locked (self);
     }
   g_mutex_unlock (&self->mutex);
 
   if (state == SW_FUTURE_PENDING)
-    sw_future_run_callbacks (self, callbacks);
+    sw_future_run_callbacks (self, &callbacks);
 
   return state == SW_FUTURE_PENDING || state == SW_FUTURE_CANCELLED;
 }
@@ -577,9 +623,7 @@ sw_future_add_done_callback_internal (SwFuture             *self,
   done = STATE_IS_DONE (self->state);
   if (!done)
     {
-      if (self->callbacks == NULL)
-        self->callbacks = g_array_new (FALSE, FALSE, sizeof (SwDoneCallback));
-      g_array_append_val (self->callbacks, *cb);
+      done_callbacks_add (&self->callbacks, cb);
     }
   g_mutex_unlock (&self->mutex);
 

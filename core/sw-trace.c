@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -148,6 +149,18 @@ typedef struct
 #define SW_TLS __thread __attribute__ ((tls_model ("initial-exec")))
 
 static SW_TLS SwTraceThreadCache thread_cache;
+
+/* The string this thread interned last, in the trace with that serial:
+ * a pool submitting many tasks of one name interns the same label each
+ * time, and the string lock is shared with every other thread. */
+typedef struct
+{
+  guint64     serial;
+  const char *str;      /* the trace's own copy, alive as long as the trace */
+  guint64     id;
+} SwTraceInternCache;
+
+static SW_TLS SwTraceInternCache intern_cache;
 static SW_TLS guint64 thread_uid;
 static guint64 next_thread_uid = 1;
 static guint64 next_trace_serial = 1;
@@ -275,9 +288,11 @@ sw_trace_intern (SwTrace    *self,
 
   if (str == NULL || *str == '\0')
     return 0;
+  if (intern_cache.serial == self->serial && strcmp (intern_cache.str, str) == 0)
+    return intern_cache.id;
 
   g_mutex_lock (&self->strings_lock);
-  if (!g_hash_table_lookup_extended (self->string_ids, str, NULL, &id))
+  if (!g_hash_table_lookup_extended (self->string_ids, str, (gpointer *) &copy, &id))
     {
       copy = g_strdup (str);
       id = GUINT_TO_POINTER (self->strings->len);
@@ -286,6 +301,7 @@ sw_trace_intern (SwTrace    *self,
     }
   g_mutex_unlock (&self->strings_lock);
 
+  intern_cache = (SwTraceInternCache) { self->serial, copy, GPOINTER_TO_UINT (id) };
   return GPOINTER_TO_UINT (id);
 }
 
