@@ -23,6 +23,51 @@ typedef struct {
   guint64 string_id;
 } LogLine;
 
+/* A lane's readings come from the thread itself and from the sampler
+ * thread, so one may arrive a little after a later one: insert from the
+ * end, and carry the running totals past it. */
+static void
+insert_ctx_sample (GArray  *samples,
+                   gint64   t,
+                   guint32  voluntary,
+                   guint32  involuntary)
+{
+  SwTimelineCtxSample *all;
+  guint at = samples->len;
+
+  g_array_set_size (samples, samples->len + 1);
+  all = (SwTimelineCtxSample *) (gpointer) samples->data;
+  while (at > 0 && all[at - 1].time_ns > t)
+    {
+      all[at] = all[at - 1];
+      all[at].voluntary += voluntary;
+      all[at].involuntary += involuntary;
+      at--;
+    }
+  all[at].time_ns = t;
+  all[at].voluntary = (at > 0 ? all[at - 1].voluntary : 0) + voluntary;
+  all[at].involuntary = (at > 0 ? all[at - 1].involuntary : 0) + involuntary;
+}
+
+/* Log lines of one lane, by time (the same reason as above). */
+static void
+insert_mark (GArray *marks,
+             gint64  t,
+             guint64 object)
+{
+  SwTimelineMark *all;
+  guint at = marks->len;
+
+  g_array_set_size (marks, marks->len + 1);
+  all = (SwTimelineMark *) (gpointer) marks->data;
+  while (at > 0 && all[at - 1].time_ns > t)
+    {
+      all[at] = all[at - 1];
+      at--;
+    }
+  all[at] = (SwTimelineMark) { t, object };
+}
+
 /* The aggregate of one thread's coroutines: for every level a histogram
  * over time buckets of 2^(AGG_FIRST_SHIFT + level) ns, each bucket holding
  * how many distinct coroutines ran in it.  Built as runs arrive (O(levels)
@@ -164,6 +209,8 @@ lane_free (gpointer data)
   g_array_unref (lane->running);
   g_array_unref (lane->waiting);
   g_array_unref (lane->switches);
+  g_array_unref (lane->ctx_samples);
+  g_array_unref (lane->logs);
   g_free (lane);
 }
 
@@ -459,6 +506,8 @@ add_lane (SwTimelineModel *self,
   lane->running = g_array_new (FALSE, FALSE, sizeof (SwTimelineSpan));
   lane->waiting = g_array_new (FALSE, FALSE, sizeof (SwTimelineSpan));
   lane->switches = g_array_new (FALSE, FALSE, sizeof (SwTimelineSwitch));
+  lane->ctx_samples = g_array_new (FALSE, FALSE, sizeof (SwTimelineCtxSample));
+  lane->logs = g_array_new (FALSE, FALSE, sizeof (SwTimelineMark));
   lane->open_running = -1;
   lane->open_waiting = -1;
 
@@ -842,6 +891,7 @@ handle_event (SwTimelineModel *self,
         sw_ctx_switches_unpack (event->arg, &delta);
         lane->ctx_voluntary += delta.voluntary;
         lane->ctx_involuntary += delta.involuntary;
+        insert_ctx_sample (lane->ctx_samples, t, delta.voluntary, delta.involuntary);
       }
       break;
 
@@ -849,6 +899,8 @@ handle_event (SwTimelineModel *self,
       {
         LogLine line = { event->time, event->arg };
         g_array_append_val (self->log_lines, line);
+        lane = ensure_lane (self, event->lane);
+        insert_mark (lane->logs, t, event->arg);
       }
       break;
 
@@ -1289,6 +1341,57 @@ sw_timeline_model_get_n_log_lines (SwTimelineModel *self)
   g_return_val_if_fail (SW_IS_TIMELINE_MODEL (self), 0);
 
   return self->log_lines->len;
+}
+
+const char *
+sw_timeline_model_lookup_string (SwTimelineModel *self,
+                                 guint64          id)
+{
+  g_return_val_if_fail (SW_IS_TIMELINE_MODEL (self), NULL);
+
+  return sw_trace_lookup_string (self->trace, id);
+}
+
+/* How many readings of @samples are at or before @t. */
+static guint
+ctx_samples_up_to (GArray *samples,
+                   gint64  t)
+{
+  const SwTimelineCtxSample *all = (const SwTimelineCtxSample *) (gpointer) samples->data;
+  guint lo = 0, hi = samples->len;
+
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      if (all[mid].time_ns <= t)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
+/**
+ * sw_timeline_lane_count_ctx_switches:
+ *
+ * The OS context switches read on @lane in (@from_ns, @to_ns], in
+ * O(log n).  A reading counts what happened since the one before it, so
+ * they are placed at the reading's time.
+ */
+void
+sw_timeline_lane_count_ctx_switches (const SwTimelineLane *lane,
+                                     gint64                from_ns,
+                                     gint64                to_ns,
+                                     guint                *voluntary,
+                                     guint                *involuntary)
+{
+  const SwTimelineCtxSample *all = (const SwTimelineCtxSample *) (gpointer) lane->ctx_samples->data;
+  guint a = ctx_samples_up_to (lane->ctx_samples, from_ns);
+  guint b = ctx_samples_up_to (lane->ctx_samples, to_ns);
+
+  *voluntary = b > a ? all[b - 1].voluntary - (a > 0 ? all[a - 1].voluntary : 0) : 0;
+  *involuntary = b > a ? all[b - 1].involuntary - (a > 0 ? all[a - 1].involuntary : 0) : 0;
 }
 
 const char *

@@ -40,6 +40,15 @@ typedef struct {
   guint32 reason;     /* SwSwitchReason: why the giver gave it up */
 } SwTimelineSwitch;
 
+/* A reading of a lane's OS context switches.  The counts are running
+ * totals up to and including this reading, so the switches between two
+ * times are a difference of two binary searches. */
+typedef struct {
+  gint64  time_ns;
+  guint32 voluntary;    /* it blocked */
+  guint32 involuntary;  /* it was preempted */
+} SwTimelineCtxSample;
+
 /* One row of the timeline: a thread (or coroutine) lane.  The arrays are
  * sorted by start; spans of one kind never overlap on one lane (a thread
  * does one thing at a time), so they are sorted by end as well.  Rows come
@@ -61,6 +70,9 @@ typedef struct {
   gint        open_callback;  /* index in callbacks, or -1 */
   guint64     ctx_voluntary;    /* OS context switches so far: it blocked */
   guint64     ctx_involuntary;  /* … it was preempted */
+  GArray     *ctx_samples;      /* SwTimelineCtxSample, by time */
+  GArray     *logs;       /* SwTimelineMark: log lines recorded here; .object is
+                           * the string id (sw_timeline_model_lookup_string) */
   /* Coroutines (a thread lane gets these too when its own code switches
    * to and from its coroutines). */
   GArray     *running;    /* SwTimelineSpan: holding the thread */
@@ -173,6 +185,13 @@ gboolean              sw_timeline_counter_value_at       (const SwTimelineCounte
                                                           double          *value);
 
 guint                 sw_timeline_model_get_n_log_lines  (SwTimelineModel *self);
+const char           *sw_timeline_model_lookup_string    (SwTimelineModel *self,
+                                                          guint64          id);
+void                  sw_timeline_lane_count_ctx_switches (const SwTimelineLane *lane,
+                                                           gint64                from_ns,
+                                                           gint64                to_ns,
+                                                           guint                *voluntary,
+                                                           guint                *involuntary);
 const char           *sw_timeline_model_get_log_line     (SwTimelineModel *self,
                                                           guint            index);
 

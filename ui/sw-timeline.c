@@ -46,6 +46,9 @@ typedef struct {
   GdkRGBA agg_run;
   GdkRGBA agg_wait;
   GdkRGBA counter;
+  GdkRGBA ctx_voluntary;
+  GdkRGBA ctx_involuntary;
+  GdkRGBA log;
 } Palette;
 
 typedef struct {
@@ -72,6 +75,8 @@ struct _SwTimeline
   SwTimeScale      drag_scale;
   double           drag_offset;
   guint            n_drawn_bars;  /* in the last frame, for tests */
+  guint            n_drawn_ctx_ticks;  /* last frame */
+  guint            n_drawn_log_marks;  /* last frame */
   guint            n_drawn_rows[3];   /* by SwTimelineRowKind, last frame */
   guint            focus_row;     /* keyboard focus among rows, or G_MAXUINT */
   /* Widest lane name so far: lane ids only grow, so only lanes above
@@ -133,6 +138,9 @@ load_palette (SwTimeline *self,
   lookup_color (w, "aggregate-run", &p->agg_run);
   lookup_color (w, "aggregate-wait", &p->agg_wait);
   lookup_color (w, "counter", &p->counter);
+  lookup_color (w, "ctx-voluntary", &p->ctx_voluntary);
+  lookup_color (w, "ctx-involuntary", &p->ctx_involuntary);
+  lookup_color (w, "log", &p->log);
 }
 
 static void
@@ -828,6 +836,8 @@ draw_legend (SwTimeline    *self,
     { N_("done-callback"), &palette->callback, 1 },
     { N_("submit"), &palette->submit, 2 },
     { N_("waiting"), &palette->wait, 3 },
+    { N_("OS switches: blocked"), &palette->ctx_voluntary, 2 },
+    { N_("preempted"), &palette->ctx_involuntary, 2 },
   };
   /* A coroutine run says what coroutines are: runs, waits and hand-overs. */
   Item coroutine_items[] = {
@@ -946,6 +956,114 @@ draw_lane (DrawContext          *dc,
     draw_submits (dc, lane->submits, bar_y, bar_h);
   else
     draw_submits (dc, lane->submits, bar_y + bar_h + 3.0, m->lane_h - (bar_y - y) - bar_h - 6.0);
+}
+
+/* The lane's OS context switches as a strip along the bottom of its row:
+ * upper half the times it blocked, lower half the times it was preempted,
+ * one tick per pixel column that had any (darker for more).  Columns
+ * without readings are skipped by binary search, so a frame costs at most
+ * one pair of searches per column, whatever the number of readings. */
+static void
+draw_ctx_strip (DrawContext          *dc,
+                const SwTimelineLane *lane,
+                double                y)
+{
+  SwTimeline *self = dc->self;
+  const SwTimeScale *scale = &self->scale;
+  GArray *samples = lane->ctx_samples;
+  double strip_h = MAX (6.0, round (self->metrics.lane_h * 0.12));
+  double half = floor (strip_h / 2.0);
+  double top = y + self->metrics.lane_h - strip_h - 1.0;
+  guint i;
+
+  if (samples->len == 0)
+    return;
+
+  i = lower_bound (samples, G_STRUCT_OFFSET (SwTimelineCtxSample, time_ns), 0, dc->t0);
+  while (i < samples->len)
+    {
+      const SwTimelineCtxSample *sample = &g_array_index (samples, SwTimelineCtxSample, i);
+      double x = floor (sw_time_scale_ns_to_px (scale, sample->time_ns));
+      guint voluntary, involuntary;
+
+      if (sample->time_ns > dc->t1)
+        break;
+      /* Everything read within this pixel column, as one tick. */
+      sw_timeline_lane_count_ctx_switches (lane, sw_time_scale_px_to_ns (scale, x) - 1,
+                                           sw_time_scale_px_to_ns (scale, x + 1.0),
+                                           &voluntary, &involuntary);
+      for (guint half_i = 0; half_i < 2; half_i++)
+        {
+          guint n = half_i == 0 ? voluntary : involuntary;
+          GdkRGBA color = half_i == 0 ? dc->palette->ctx_voluntary : dc->palette->ctx_involuntary;
+
+          if (n == 0)
+            continue;
+          color.alpha *= MIN (1.0, 0.7 + 0.15 * log2 (n));
+          gtk_snapshot_append_color (dc->snapshot, &color,
+                                     &GRAPHENE_RECT_INIT (x, top + half_i * half, 3.0, half));
+          self->n_drawn_ctx_ticks++;
+        }
+      i = lower_bound (samples, G_STRUCT_OFFSET (SwTimelineCtxSample, time_ns), i + 1,
+                       sw_time_scale_px_to_ns (scale, x + 1.0) + 1);
+    }
+}
+
+/* Log lines recorded on the lane, as small flags at the top of its row,
+ * with their text where the next flag leaves room; flags closer than a
+ * pixel merge. */
+static void
+draw_log_marks (DrawContext          *dc,
+                const SwTimelineLane *lane,
+                double                y)
+{
+  SwTimeline *self = dc->self;
+  const SwTimeScale *scale = &self->scale;
+  GArray *logs = lane->logs;
+  double flag_h = MAX (6.0, round (self->metrics.lane_h * 0.14));
+  guint i;
+
+  if (logs->len == 0)
+    return;
+
+  i = lower_bound (logs, G_STRUCT_OFFSET (SwTimelineMark, time_ns), 0, dc->t0);
+  while (i < logs->len)
+    {
+      const SwTimelineMark *mark = &g_array_index (logs, SwTimelineMark, i);
+      double x = floor (sw_time_scale_ns_to_px (scale, mark->time_ns));
+      guint next;
+      double room;
+
+      if (mark->time_ns > dc->t1)
+        break;
+      next = lower_bound (logs, G_STRUCT_OFFSET (SwTimelineMark, time_ns), i + 1,
+                          sw_time_scale_px_to_ns (scale, x + 1.0));
+      room = next < logs->len
+             ? sw_time_scale_ns_to_px (scale, g_array_index (logs, SwTimelineMark, next).time_ns) - x
+             : dc->width - x;
+
+      gtk_snapshot_append_color (dc->snapshot, &dc->palette->log,
+                                 &GRAPHENE_RECT_INIT (x, y + 1.0, 2.0, flag_h));
+      gtk_snapshot_append_color (dc->snapshot, &dc->palette->log,
+                                 &GRAPHENE_RECT_INIT (x, y + 1.0, flag_h * 0.8, flag_h * 0.5));
+      self->n_drawn_log_marks++;
+
+      /* One line of text only where it fits before the next flag. */
+      if (room > 6.0 * self->metrics.char_w)
+        {
+          const char *text = sw_timeline_model_lookup_string (self->model, mark->object);
+          PangoRectangle logical;
+
+          pango_layout_set_text (dc->small, text != NULL ? text : "", -1);
+          pango_layout_set_width (dc->small, (int) ((room - flag_h - 4.0) * PANGO_SCALE));
+          pango_layout_set_ellipsize (dc->small, PANGO_ELLIPSIZE_END);
+          pango_layout_get_pixel_extents (dc->small, NULL, &logical);
+          draw_text (dc->snapshot, dc->small, &dc->palette->log, x + flag_h, y + 1.0);
+          pango_layout_set_width (dc->small, -1);
+          pango_layout_set_ellipsize (dc->small, PANGO_ELLIPSIZE_NONE);
+        }
+      i = next;
+    }
 }
 
 /* 1234 → "1234", 12345 → "12.3k", 2.5 → "2.5": short enough for a
@@ -1295,6 +1413,8 @@ sw_timeline_snapshot (GtkWidget   *widget,
     self->metrics.lane_h = floor (CLAMP ((lanes_bottom - m->ruler_h) / n_lanes,
                                          m->lane_h, m->lane_h * 1.5));
   self->n_drawn_bars = 0;
+  self->n_drawn_ctx_ticks = 0;
+  self->n_drawn_log_marks = 0;
   memset (self->n_drawn_rows, 0, sizeof self->n_drawn_rows);
 
   layout = gtk_widget_create_pango_layout (widget, NULL);
@@ -1360,6 +1480,8 @@ sw_timeline_snapshot (GtkWidget   *widget,
         case SW_TIMELINE_ROW_LANE:
         default:
           draw_lane (&dc, row->lane, y);
+          draw_ctx_strip (&dc, row->lane, y);
+          draw_log_marks (&dc, row->lane, y);
           break;
         }
 
@@ -2245,6 +2367,23 @@ sw_timeline_get_n_drawn_bars (SwTimeline *self)
   g_return_val_if_fail (SW_IS_TIMELINE (self), 0);
 
   return self->n_drawn_bars;
+}
+
+/* OS context-switch ticks and log flags drawn in the last frame, for tests. */
+guint
+sw_timeline_get_n_drawn_ctx_ticks (SwTimeline *self)
+{
+  g_return_val_if_fail (SW_IS_TIMELINE (self), 0);
+
+  return self->n_drawn_ctx_ticks;
+}
+
+guint
+sw_timeline_get_n_drawn_log_marks (SwTimeline *self)
+{
+  g_return_val_if_fail (SW_IS_TIMELINE (self), 0);
+
+  return self->n_drawn_log_marks;
 }
 
 /* Rows of @kind drawn in the last frame (on screen), for tests. */

@@ -24,6 +24,8 @@ void               sw_timeline_zoom             (SwTimeline      *self,
                                                  double           factor);
 const SwTimeScale *sw_timeline_get_scale        (SwTimeline      *self);
 guint              sw_timeline_get_n_drawn_bars (SwTimeline      *self);
+guint              sw_timeline_get_n_drawn_ctx_ticks (SwTimeline *self);
+guint              sw_timeline_get_n_drawn_log_marks (SwTimeline *self);
 guint              sw_timeline_get_n_drawn_rows (SwTimeline      *self,
                                                  SwTimelineRowKind kind);
 

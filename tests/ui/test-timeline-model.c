@@ -636,6 +636,64 @@ test_counter_range_levels (Fixture       *f,
     }
 }
 
+/* Readings of a thread's OS context switches arrive from the thread and
+ * from the sampler, so one may come after a later one: the model keeps
+ * them in time order with running totals, and counts any time range
+ * exactly.  Log lines sit on the lane that logged them. */
+static void
+test_ctx_switches_and_logs_per_lane (Fixture       *f,
+                                     gconstpointer  data)
+{
+  g_autoptr(SwTraceImporter) importer = sw_trace_importer_new (f->trace, sw_trace_get_process_lane (f->trace));
+  SwLane foreign = { .id = 7, .kind = SW_LANE_THREAD, .name = "sampled", .pid = getpid (), .tid = 4242 };
+  gint64 origin = sw_trace_get_origin_ns (f->trace);
+  /* (time after origin in µs, voluntary, involuntary); the third is late. */
+  const struct { gint64 us; guint32 v, i; } readings[] = {
+    { 100, 2, 0 }, { 300, 1, 1 }, { 200, 4, 0 }, { 400, 0, 3 },
+  };
+  SwEvent events[G_N_ELEMENTS (readings) + 1];
+  const SwTimelineLane *lane;
+  const SwTimelineCtxSample *samples;
+  guint v, i;
+
+  sw_trace_importer_add_lane (importer, &foreign);
+  sw_trace_importer_add_string (importer, 1, "hello from the sampled thread");
+  for (guint k = 0; k < G_N_ELEMENTS (readings); k++)
+    events[k] = (SwEvent) { (guint64) (origin + readings[k].us * 1000), 7, SW_EVENT_CTX_SWITCHES, 0, 0,
+                            sw_ctx_switches_pack (readings[k].v, readings[k].i) };
+  events[G_N_ELEMENTS (readings)] = (SwEvent) { (guint64) (origin + 250 * 1000), 7, SW_EVENT_LOG, 0, 0, 1 };
+  sw_trace_importer_add_events (importer, events, G_N_ELEMENTS (events));
+  sw_timeline_model_update (f->model);
+
+  lane = lane_named (f, "sampled");
+  g_assert_cmpuint (lane->ctx_samples->len, ==, 4);
+  samples = (const SwTimelineCtxSample *) (gpointer) lane->ctx_samples->data;
+  for (guint k = 1; k < lane->ctx_samples->len; k++)
+    g_assert_cmpint (samples[k - 1].time_ns, <, samples[k].time_ns);
+  /* Running totals, in time order: 2, 6, 7, 7 blocked; 0, 0, 1, 4 preempted. */
+  g_assert_cmpuint (samples[1].voluntary, ==, 6);
+  g_assert_cmpuint (samples[3].voluntary, ==, 7);
+  g_assert_cmpuint (samples[3].involuntary, ==, 4);
+  g_assert_cmpuint (lane->ctx_voluntary, ==, 7);
+
+  /* (150 µs, 350 µs] holds the readings at 200 and 300. */
+  sw_timeline_lane_count_ctx_switches (lane, 150 * 1000, 350 * 1000, &v, &i);
+  g_assert_cmpuint (v, ==, 5);
+  g_assert_cmpuint (i, ==, 1);
+  /* A reading exactly at the end counts; one exactly at the start does not. */
+  sw_timeline_lane_count_ctx_switches (lane, 100 * 1000, 200 * 1000, &v, &i);
+  g_assert_cmpuint (v, ==, 4);
+  sw_timeline_lane_count_ctx_switches (lane, 0, 50 * 1000, &v, &i);
+  g_assert_cmpuint (v + i, ==, 0);
+
+  g_assert_cmpuint (lane->logs->len, ==, 1);
+  g_assert_cmpint (g_array_index (lane->logs, SwTimelineMark, 0).time_ns, ==, 250 * 1000);
+  g_assert_cmpstr (sw_timeline_model_lookup_string (f->model, g_array_index (lane->logs, SwTimelineMark, 0).object),
+                   ==, "hello from the sampled thread");
+  /* The lanes that logged nothing have no flags. */
+  g_assert_cmpuint (lane_named (f, "main")->logs->len, ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -658,6 +716,8 @@ main (int   argc,
               fixture_set_up, test_coroutine_many_switches_sorted, fixture_tear_down);
   g_test_add ("/Sw/TimelineModel/aggregate-folds-coroutines", Fixture, NULL,
               fixture_set_up, test_aggregate_folds_coroutines, fixture_tear_down);
+  g_test_add ("/Sw/TimelineModel/ctx-switches-and-logs-per-lane", Fixture, NULL,
+              fixture_set_up, test_ctx_switches_and_logs_per_lane, fixture_tear_down);
   g_test_add ("/Sw/TimelineModel/counters", Fixture, NULL,
               fixture_set_up, test_counters, fixture_tear_down);
   g_test_add ("/Sw/TimelineModel/counter-range-levels", Fixture, NULL,

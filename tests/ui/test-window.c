@@ -214,6 +214,10 @@ test_run_to_completion (void)
   save_screenshot (GTK_WIDGET (win), "screenshot-window.png");
   /* Eight task bars and eight callbacks at least (more if sub-pixel). */
   g_assert_cmpuint (sw_timeline_get_n_drawn_bars (sw_window_get_timeline (win)), >=, 16);
+  /* Sleeping tasks block: their workers' OS switches are on their rows,
+   * and the lesson's lines are flags on the rows that printed them. */
+  g_assert_cmpuint (sw_timeline_get_n_drawn_ctx_ticks (sw_window_get_timeline (win)), >, 0);
+  g_assert_cmpuint (sw_timeline_get_n_drawn_log_marks (sw_window_get_timeline (win)), >, 0);
 
   gtk_window_destroy (GTK_WINDOW (win));
 }
