@@ -4,6 +4,7 @@
 
 #include "sw-timeline-model.h"
 
+#include <string.h>
 #include <unistd.h>
 
 /* How many events one drain call hands out, and how long one update may
@@ -23,49 +24,52 @@ typedef struct {
   guint64 string_id;
 } LogLine;
 
-/* A lane's readings come from the thread itself and from the sampler
- * thread, so one may arrive a little after a later one: insert from the
- * end, and carry the running totals past it. */
+/* Room for an element at time @t in @array, whose elements start with a
+ * gint64 time and are sorted by it: returns its index.  A lane's context
+ * switch readings come from the thread and from the sampler thread, and
+ * its log lines interleave with other lanes' in a drain, so one may
+ * arrive a little after a later one; searching from the end is O(1) for
+ * the usual append. */
+static guint
+insert_by_time (GArray *array,
+                gint64  t)
+{
+  gsize size = g_array_get_element_size (array);
+  guint at = array->len;
+  gint64 before;
+
+  g_array_set_size (array, array->len + 1);
+  while (at > 0)
+    {
+      memcpy (&before, array->data + (gsize) (at - 1) * size, sizeof before);
+      if (before <= t)
+        break;
+      at--;
+    }
+  memmove (array->data + (gsize) (at + 1) * size, array->data + (gsize) at * size,
+           (gsize) (array->len - 1 - at) * size);
+  return at;
+}
+
+/* A reading's running totals include those before it, so the ones after
+ * a late reading grow by its counts. */
 static void
 insert_ctx_sample (GArray  *samples,
                    gint64   t,
                    guint32  voluntary,
                    guint32  involuntary)
 {
-  SwTimelineCtxSample *all;
-  guint at = samples->len;
+  guint at = insert_by_time (samples, t);
+  SwTimelineCtxSample *all = (SwTimelineCtxSample *) (gpointer) samples->data;
 
-  g_array_set_size (samples, samples->len + 1);
-  all = (SwTimelineCtxSample *) (gpointer) samples->data;
-  while (at > 0 && all[at - 1].time_ns > t)
-    {
-      all[at] = all[at - 1];
-      all[at].voluntary += voluntary;
-      all[at].involuntary += involuntary;
-      at--;
-    }
   all[at].time_ns = t;
   all[at].voluntary = (at > 0 ? all[at - 1].voluntary : 0) + voluntary;
   all[at].involuntary = (at > 0 ? all[at - 1].involuntary : 0) + involuntary;
-}
-
-/* Log lines of one lane, by time (the same reason as above). */
-static void
-insert_mark (GArray *marks,
-             gint64  t,
-             guint64 object)
-{
-  SwTimelineMark *all;
-  guint at = marks->len;
-
-  g_array_set_size (marks, marks->len + 1);
-  all = (SwTimelineMark *) (gpointer) marks->data;
-  while (at > 0 && all[at - 1].time_ns > t)
+  for (guint k = at + 1; k < samples->len; k++)
     {
-      all[at] = all[at - 1];
-      at--;
+      all[k].voluntary += voluntary;
+      all[k].involuntary += involuntary;
     }
-  all[at] = (SwTimelineMark) { t, object };
 }
 
 /* The aggregate of one thread's coroutines: for every level a histogram
@@ -898,9 +902,12 @@ handle_event (SwTimelineModel *self,
     case SW_EVENT_LOG:
       {
         LogLine line = { event->time, event->arg };
+        guint at;
+
         g_array_append_val (self->log_lines, line);
         lane = ensure_lane (self, event->lane);
-        insert_mark (lane->logs, t, event->arg);
+        at = insert_by_time (lane->logs, t);
+        g_array_index (lane->logs, SwTimelineMark, at) = (SwTimelineMark) { t, event->arg };
       }
       break;
 
