@@ -1010,8 +1010,7 @@ draw_ctx_strip (DrawContext          *dc,
 }
 
 /* Log lines recorded on the lane, as small flags at the top of its row,
- * with their text where the next flag leaves room; flags closer than a
- * pixel merge. */
+ * with their text where it has room; flags closer than a pixel merge. */
 static void
 draw_log_marks (DrawContext          *dc,
                 const SwTimelineLane *lane,
@@ -1021,6 +1020,8 @@ draw_log_marks (DrawContext          *dc,
   const SwTimeScale *scale = &self->scale;
   GArray *logs = lane->logs;
   double flag_h = MAX (6.0, round (self->metrics.lane_h * 0.14));
+  gboolean with_text = lane->kind != SW_LANE_COROUTINE &&
+                       lane->tasks->len == 0 && lane->callbacks->len == 0;
   guint i;
 
   if (logs->len == 0)
@@ -1048,8 +1049,10 @@ draw_log_marks (DrawContext          *dc,
                                  &GRAPHENE_RECT_INIT (x, y + 1.0, flag_h * 0.8, flag_h * 0.5));
       self->n_drawn_log_marks++;
 
-      /* One line of text only where it fits before the next flag. */
-      if (room > 6.0 * self->metrics.char_w)
+      /* One line of text only where it fits before the next flag, and
+       * on rows without bars for it to run over (the console has every
+       * line anyway). */
+      if (with_text && room > 6.0 * self->metrics.char_w)
         {
           const char *text = sw_timeline_model_lookup_string (self->model, mark->object);
           PangoRectangle logical;

@@ -782,6 +782,60 @@ test_timeline_server_screenshot (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Every scenario of the engine, run in the window with short durations,
+ * ends finished and draws its story; one picture each in the build
+ * folder (screenshot-scenario-NAME.png) to look at. */
+static void
+test_every_scenario_screenshot (void)
+{
+  const SwScenario * const *scenarios;
+  guint n_scenarios;
+  SwWindow *win;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+
+  win = open_window ();
+  scenarios = sw_scenario_list (&n_scenarios);
+  g_assert_cmpuint (n_scenarios, >=, 6);
+  for (guint i = 0; i < n_scenarios; i++)
+    {
+      const SwScenario *scenario = scenarios[i];
+      SwTimeline *timeline = sw_window_get_timeline (win);
+      g_autofree char *name = g_strdup_printf ("screenshot-scenario-%s.png", scenario->name);
+      g_autoptr(GError) error = NULL;
+
+      sw_window_set_scenario (win, scenario);
+      g_assert_true (sw_window_get_scenario (win) == scenario);
+      /* Short runs: five times faster, or a small flood. */
+      if (g_str_equal (scenario->name, "echo-flood"))
+        {
+          g_assert_true (sw_window_set_param (win, "clients", "300", &error));
+          g_assert_true (sw_window_set_param (win, "messages", "5", &error));
+        }
+      else
+        g_assert_true (sw_window_set_param (win, "scale", "0.2", &error));
+      g_assert_no_error (error);
+
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.run", NULL));
+      g_assert_true (spin_until (win, not_running, 90.0));
+      g_test_message ("%s: %s", scenario->name, sw_window_get_status_text (win));
+      g_assert_cmpint (sw_window_get_run_state (win), ==, SW_RUN_STATE_FINISHED);
+
+      sw_timeline_fit (timeline);
+      draw_frames (timeline);
+      g_assert_cmpuint (sw_timeline_get_n_drawn_rows (timeline, SW_TIMELINE_ROW_LANE) +
+                        sw_timeline_get_n_drawn_rows (timeline, SW_TIMELINE_ROW_AGGREGATE), >=, 2);
+      g_assert_cmpuint (sw_timeline_get_n_drawn_bars (timeline), >, 0);
+      save_screenshot (GTK_WIDGET (win), name);
+    }
+
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -812,6 +866,7 @@ main (int   argc,
   g_test_add_func ("/Sw/Timeline/level-of-detail-bounded-by-pixels", test_timeline_level_of_detail);
   g_test_add_func ("/Sw/Timeline/aggregate-bounded-by-pixels", test_timeline_aggregate_bounded);
   g_test_add_func ("/Sw/Timeline/server-aggregate-and-counters", test_timeline_server_screenshot);
+  g_test_add_func ("/Sw/Window/every-scenario-screenshot", test_every_scenario_screenshot);
 
   ret = g_test_run ();
   g_clear_object (&app);
