@@ -12,6 +12,7 @@
 #include "sw-stats-panel.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <string.h>
 
 #include <glib/gi18n.h>
@@ -382,9 +383,9 @@ shown_series (SwStatsPanel *self)
 }
 
 /* Per-second values of the shown series up to now; returns how many.  A
- * count is a trailing mean over a twelfth of the run (a bucket at least),
+ * count is a trailing mean over a sixth of the run (a bucket at least),
  * so single events do not make spikes; a rate counter is the mean of its
- * samples, held over buckets without one. */
+ * samples, held over buckets without one, and NAN before its first. */
 static guint
 throughput_values (SwStatsPanel *self,
                    double        values[N_BUCKETS])
@@ -392,12 +393,12 @@ throughput_values (SwStatsPanel *self,
   const Series *series = shown_series (self);
   gint64 window_ns;
   guint n, k;
-  double held = 0.0;
+  double held = NAN;   /* no value before the counter's first sample */
 
   if (series == NULL || self->now_ns <= 0)
     return 0;
 
-  window_ns = MAX (self->bucket_ns, self->now_ns / 12);
+  window_ns = MAX (self->bucket_ns, self->now_ns / 6);
   k = (guint) MAX ((window_ns + self->bucket_ns - 1) / self->bucket_ns, 1);
   n = (guint) MIN (self->now_ns / self->bucket_ns + 1, N_BUCKETS);
   for (guint b = 0; b < n; b++)
@@ -446,6 +447,7 @@ sparkline_draw (GtkDrawingArea *area,
   double top = 0.0;
   double pad = 4.0;
   double last_x = pad;
+  guint first = 0;
   double w = width - 2 * pad;
   double h = height - 2 * pad;
 
@@ -459,7 +461,12 @@ sparkline_draw (GtkDrawingArea *area,
   if (n == 0 || w <= 0 || h <= 0)
     return;
 
-  for (guint i = 0; i < n; i++)
+  while (first < n && isnan (values[first]))
+    first++;
+  if (first == n)
+    return;
+
+  for (guint i = first; i < n; i++)
     top = MAX (top, values[i]);
   if (top <= 0.0)
     top = 1.0;
@@ -471,13 +478,13 @@ sparkline_draw (GtkDrawingArea *area,
       double now = (double) MAX (self->now_ns, 1);
 
       cairo_new_path (cr);
-      for (guint i = 0; i < n; i++)
+      for (guint i = first; i < n; i++)
         {
           double x0 = pad + w * MIN ((double) i * self->bucket_ns / now, 1.0);
           double x1 = pad + w * MIN ((double) (i + 1) * self->bucket_ns / now, 1.0);
           double y = pad + h - h * values[i] / top;
 
-          if (i == 0)
+          if (i == first)
             cairo_move_to (cr, x0, y);
           else
             cairo_line_to (cr, x0, y);
@@ -488,7 +495,8 @@ sparkline_draw (GtkDrawingArea *area,
       if (pass == 0)
         {
           cairo_line_to (cr, last_x, pad + h);
-          cairo_line_to (cr, pad, pad + h);
+          cairo_line_to (cr, pad + w * MIN ((double) first * self->bucket_ns /
+                                            (double) MAX (self->now_ns, 1), 1.0), pad + h);
           cairo_close_path (cr);
           cairo_set_source_rgba (cr, color.red, color.green, color.blue, 0.22);
           cairo_fill (cr);
@@ -651,8 +659,9 @@ show (SwStatsPanel *self)
   n_values = throughput_values (self, values);
   self->peak = 0.0;
   for (guint i = 0; i < n_values; i++)
-    self->peak = MAX (self->peak, values[i]);
-  if (n_values > 0)
+    if (!isnan (values[i]))
+      self->peak = MAX (self->peak, values[i]);
+  if (n_values > 0 && !isnan (values[n_values - 1]))
     {
       g_autofree char *last = format_rate (values[n_values - 1]);
       g_autofree char *peak = format_rate (self->peak);
