@@ -844,8 +844,9 @@ build (SwStatsPanel *self)
   gtk_widget_set_size_request (lanes, 260, -1);
   scroller = gtk_scrolled_window_new ();
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  /* As tall as its rows up to a point, so the note under it stays close. */
   gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scroller), TRUE);
-  gtk_widget_set_vexpand (scroller, TRUE);
+  gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scroller), 150);
   self->lanes_grid = GTK_GRID (gtk_grid_new ());
   gtk_grid_set_row_spacing (self->lanes_grid, 4);
   gtk_grid_set_column_spacing (self->lanes_grid, 10);
