@@ -14,6 +14,7 @@
 
 #include "sw-window.h"
 #include "sw-application.h"
+#include "sw-stats-panel.h"
 #include "sw-time-scale.h"
 #include "sw-ui-private.h"
 
@@ -34,6 +35,10 @@ struct _SwWindow
   GtkBox               *status_bar;
   SwTimeline           *timeline;
   GtkTextView          *console;
+  /* panels: stats, Clear, Reset */
+  GtkStack             *bottom_stack;
+  SwStatsPanel         *stats_panel;
+  GtkLabel             *param_error_label;
 
   /* owned */
   GSettings            *settings;       /* NULL when the schema is not installed */
@@ -103,6 +108,8 @@ set_status (SwWindow   *self,
     gtk_image_set_from_icon_name (self->status_icon, icons[state]);
 }
 
+static void update_panel_actions (SwWindow *self);
+
 static void
 update_actions (SwWindow *self)
 {
@@ -113,6 +120,7 @@ update_actions (SwWindow *self)
   /* Parameters are frozen while a run uses them; the legend stays lit. */
   gtk_widget_set_sensitive (GTK_WIDGET (self->scenario_list), !running);
   gtk_widget_set_sensitive (GTK_WIDGET (self->param_grid), !running);
+  update_panel_actions (self);
 }
 
 /* ---- console ---------------------------------------------------------- */
@@ -232,10 +240,41 @@ parse_double (const char *text,
   return (end == text) ? fallback : value;
 }
 
+/* A choice between exactly an "on" and an "off" word is a boolean, shown
+ * as a switch; returns the index of the "on" word, or -1. */
+static int
+param_switch_on_index (const SwParamSpec *spec)
+{
+  static const char * const on_words[] = { "on", "true", "yes", "enabled", NULL };
+  static const char * const off_words[] = { "off", "false", "no", "disabled", NULL };
+
+  if (spec->type != SW_PARAM_CHOICE || spec->choices == NULL ||
+      g_strv_length ((char **) spec->choices) != 2)
+    return -1;
+
+  for (int i = 0; i < 2; i++)
+    if (g_strv_contains (on_words, spec->choices[i]) &&
+        g_strv_contains (off_words, spec->choices[1 - i]))
+      return i;
+
+  return -1;
+}
+
 static GtkWidget *
 create_param_widget (const SwParamSpec *spec)
 {
   GtkWidget *widget;
+
+  if (param_switch_on_index (spec) >= 0)
+    {
+      widget = gtk_switch_new ();
+      gtk_switch_set_active (GTK_SWITCH (widget),
+                             g_strcmp0 (spec->default_value,
+                                        spec->choices[param_switch_on_index (spec)]) == 0);
+      gtk_widget_set_valign (widget, GTK_ALIGN_CENTER);
+      gtk_widget_set_halign (widget, GTK_ALIGN_END);
+      return widget;
+    }
 
   switch (spec->type)
     {
@@ -285,10 +324,21 @@ create_param_widget (const SwParamSpec *spec)
   gtk_widget_set_hexpand (widget, FALSE);
   gtk_widget_set_size_request (widget, 130, -1);
   if (spec->type != SW_PARAM_CHOICE)
-    gtk_spin_button_set_numeric (GTK_SPIN_BUTTON (widget), TRUE);
+    {
+      gtk_spin_button_set_numeric (GTK_SPIN_BUTTON (widget), TRUE);
+      /* Typed text out of range or not a number goes back to the last
+       * good value instead of being clamped into a surprise. */
+      gtk_spin_button_set_update_policy (GTK_SPIN_BUTTON (widget), GTK_UPDATE_IF_VALID);
+    }
 
   return widget;
 }
+
+static void param_widget_setup (SwWindow          *self,
+                                const SwParamSpec *spec,
+                                GtkWidget         *label,
+                                GtkWidget         *widget);
+static void params_changed     (SwWindow          *self);
 
 static void
 rebuild_params (SwWindow *self)
@@ -328,12 +378,14 @@ rebuild_params (SwWindow *self)
           gtk_label_set_max_width_chars (GTK_LABEL (caption), 36);
           gtk_widget_add_css_class (caption, "param-description");
           gtk_grid_attach (self->param_grid, caption, 0, row, 2, 1);
-          gtk_widget_set_tooltip_text (widget, _(spec->description));
           row++;
         }
 
+      param_widget_setup (self, spec, label, widget);
       g_ptr_array_add (self->param_widgets, widget);
     }
+
+  params_changed (self);
 }
 
 static int
@@ -355,6 +407,10 @@ param_widget_value (const SwParamSpec *spec,
                     GtkWidget         *widget)
 {
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  int on = param_switch_on_index (spec);
+
+  if (on >= 0)
+    return g_strdup (spec->choices[gtk_switch_get_active (GTK_SWITCH (widget)) ? on : 1 - on]);
 
   switch (spec->type)
     {
@@ -404,6 +460,174 @@ collect_params (SwWindow  *self,
     }
 
   return g_steal_pointer (&params);
+}
+
+/* ---- panels: parameter form, Reset, Clear ------------------------------ */
+
+static char *
+format_param_number (const SwParamSpec *spec,
+                     double             value)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (spec->type == SW_PARAM_INT)
+    return g_strdup_printf ("%.0f", value);
+
+  return g_strdup (g_ascii_formatd (buf, sizeof buf, "%g", value));
+}
+
+/* The description, then what the form allows: the range or the choices,
+ * and the default. */
+static char *
+param_tooltip (const SwParamSpec *spec)
+{
+  GString *text = g_string_new (NULL);
+
+  if (spec->description != NULL && spec->description[0] != '\0')
+    {
+      g_string_append (text, _(spec->description));
+      g_string_append_c (text, '\n');
+    }
+
+  if (spec->type == SW_PARAM_CHOICE)
+    {
+      g_autofree char *choices = g_strjoinv (" | ", (char **) spec->choices);
+
+      /* TRANSLATORS: a parameter's choices and its default */
+      g_string_append_printf (text, _("%s · default %s"), choices, spec->default_value);
+    }
+  else
+    {
+      g_autofree char *min = format_param_number (spec, spec->minimum);
+      g_autofree char *max = format_param_number (spec, spec->maximum);
+
+      /* TRANSLATORS: a parameter's range and its default */
+      g_string_append_printf (text, _("%s to %s · default %s"), min, max, spec->default_value);
+    }
+
+  return g_string_free (text, FALSE);
+}
+
+static gboolean
+param_is_default (const SwParamSpec *spec,
+                  GtkWidget         *widget)
+{
+  if (GTK_IS_SPIN_BUTTON (widget))
+    return fabs (gtk_spin_button_get_value (GTK_SPIN_BUTTON (widget)) -
+                 parse_double (spec->default_value, spec->minimum)) < 1e-9;
+  else
+    {
+      g_autofree char *value = param_widget_value (spec, widget);
+
+      return g_strcmp0 (value, spec->default_value) == 0;
+    }
+}
+
+static void
+update_panel_actions (SwWindow *self)
+{
+  gboolean running = self->job != NULL;
+  gboolean all_default = TRUE;
+
+  for (guint i = 0; self->scenario != NULL && i < self->param_widgets->len; i++)
+    if (!param_is_default (&self->scenario->params[i], g_ptr_array_index (self->param_widgets, i)))
+      all_default = FALSE;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.reset-params",
+                                 !running && self->scenario != NULL && !all_default);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.clear",
+                                 !running && (self->model != NULL || self->n_console_lines > 0));
+}
+
+/* Each widget keeps its own value in range; what only the values together
+ * can break (min_sleep > max_sleep) is said under the form at once. */
+static void
+params_changed (SwWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SwParams) params = NULL;
+
+  if (self->scenario != NULL)
+    {
+      params = collect_params (self, &error);
+      if (params != NULL && self->scenario->check != NULL)
+        self->scenario->check (params, &error);
+    }
+
+  gtk_label_set_text (self->param_error_label, error != NULL ? error->message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->param_error_label), error != NULL);
+  update_panel_actions (self);
+}
+
+static void
+param_widget_setup (SwWindow          *self,
+                    const SwParamSpec *spec,
+                    GtkWidget         *label,
+                    GtkWidget         *widget)
+{
+  g_autofree char *tooltip = param_tooltip (spec);
+
+  gtk_widget_set_tooltip_text (widget, tooltip);
+  gtk_widget_set_tooltip_text (label, tooltip);
+
+  if (GTK_IS_SPIN_BUTTON (widget))
+    g_signal_connect_object (widget, "value-changed", G_CALLBACK (params_changed), self, G_CONNECT_SWAPPED);
+  else if (GTK_IS_SWITCH (widget))
+    g_signal_connect_object (widget, "notify::active", G_CALLBACK (params_changed), self, G_CONNECT_SWAPPED);
+  else
+    g_signal_connect_object (widget, "notify::selected", G_CALLBACK (params_changed), self, G_CONNECT_SWAPPED);
+}
+
+static void
+reset_params_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *param)
+{
+  SwWindow *self = SW_WINDOW (widget);
+
+  if (self->job != NULL || self->scenario == NULL)
+    return;
+
+  for (guint i = 0; i < self->param_widgets->len; i++)
+    {
+      const SwParamSpec *spec = &self->scenario->params[i];
+      GtkWidget *param_widget = g_ptr_array_index (self->param_widgets, i);
+
+      if (GTK_IS_SPIN_BUTTON (param_widget))
+        gtk_spin_button_set_value (GTK_SPIN_BUTTON (param_widget),
+                                   parse_double (spec->default_value, spec->minimum));
+      else if (GTK_IS_SWITCH (param_widget))
+        gtk_switch_set_active (GTK_SWITCH (param_widget),
+                               g_strcmp0 (spec->default_value,
+                                          spec->choices[param_switch_on_index (spec)]) == 0);
+      else
+        for (guint c = 0; spec->choices != NULL && spec->choices[c] != NULL; c++)
+          if (g_strcmp0 (spec->choices[c], spec->default_value) == 0)
+            gtk_drop_down_set_selected (GTK_DROP_DOWN (param_widget), c);
+    }
+
+  params_changed (self);
+}
+
+/* Back to an empty window, the form as it is: only between runs. */
+static void
+clear_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *param)
+{
+  SwWindow *self = SW_WINDOW (widget);
+
+  if (self->job != NULL)
+    return;
+
+  sw_timeline_set_model (self->timeline, NULL);
+  sw_stats_panel_set_model (self->stats_panel, NULL);
+  if (self->model != NULL)
+    g_signal_handlers_disconnect_by_data (self->model, self);
+  g_clear_object (&self->model);
+  console_clear (self);
+  set_status (self, SW_RUN_STATE_IDLE, _("Ready · press Run (Ctrl+R) to start"));
+  update_actions (self);
 }
 
 /* ---- running ---------------------------------------------------------- */
@@ -599,6 +823,7 @@ run_action (GtkWidget  *widget,
   g_signal_connect_object (self->model, "changed", G_CALLBACK (model_changed_cb), self, G_CONNECT_SWAPPED);
   sw_timeline_model_set_running (self->model, TRUE);
   sw_timeline_set_model (self->timeline, self->model);
+  sw_stats_panel_set_model (self->stats_panel, self->model);
   console_clear (self);
 
   if (self->settings != NULL)
@@ -799,6 +1024,7 @@ sw_window_class_init (SwWindowClass *klass)
   window_class->close_request = sw_window_close_request;
 
   g_type_ensure (SW_TYPE_TIMELINE);
+  g_type_ensure (SW_TYPE_STATS_PANEL);
   _sw_ui_ensure_resources ();
 
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -814,6 +1040,13 @@ sw_window_class_init (SwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SwWindow, timeline);
   gtk_widget_class_bind_template_child (widget_class, SwWindow, console);
   gtk_widget_class_bind_template_callback (widget_class, scenario_row_selected_cb);
+  /* panels */
+  gtk_widget_class_bind_template_child (widget_class, SwWindow, bottom_stack);
+  gtk_widget_class_bind_template_child (widget_class, SwWindow, stats_panel);
+  gtk_widget_class_bind_template_child (widget_class, SwWindow, param_error_label);
+  gtk_widget_class_install_action (widget_class, "win.clear", NULL, clear_action);
+  gtk_widget_class_install_action (widget_class, "win.reset-params", NULL, reset_params_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.clear", NULL);
 
   gtk_widget_class_install_action (widget_class, "win.run", NULL, run_action);
   gtk_widget_class_install_action (widget_class, "win.stop", NULL, stop_action);
@@ -941,7 +1174,10 @@ sw_window_set_param (SwWindow    *self,
       for (guint i = 0; spec->choices != NULL && spec->choices[i] != NULL; i++)
         if (g_strcmp0 (spec->choices[i], value) == 0)
           {
-            gtk_drop_down_set_selected (GTK_DROP_DOWN (widget), i);
+            if (GTK_IS_SWITCH (widget))
+              gtk_switch_set_active (GTK_SWITCH (widget), (int) i == param_switch_on_index (spec));
+            else
+              gtk_drop_down_set_selected (GTK_DROP_DOWN (widget), i);
             return TRUE;
           }
     }
