@@ -14,6 +14,7 @@
 
 #include "sw-window.h"
 #include "sw-application.h"
+#include "sw-inspector.h"
 #include "sw-time-scale.h"
 #include "sw-ui-private.h"
 
@@ -799,6 +800,7 @@ sw_window_class_init (SwWindowClass *klass)
   window_class->close_request = sw_window_close_request;
 
   g_type_ensure (SW_TYPE_TIMELINE);
+  g_type_ensure (SW_TYPE_INSPECTOR);
   _sw_ui_ensure_resources ();
 
   gtk_widget_class_set_template_from_resource (widget_class,
