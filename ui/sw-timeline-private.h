@@ -9,5 +9,9 @@ void _sw_timeline_set_pointer (SwTimeline *self,
                                double      x,
                                double      y,
                                gboolean    inside);
+double _sw_timeline_time_to_x   (SwTimeline *self,
+                                 gint64      time_ns);
+double _sw_timeline_lane_y      (SwTimeline *self,
+                                 guint32     lane_id);
 
 G_END_DECLS

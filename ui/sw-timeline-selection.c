@@ -64,15 +64,16 @@ span_end (const SwTimelineSpan *span,
   return span->end_ns == SW_TIMELINE_OPEN ? MAX (now, span->start_ns) : span->end_ns;
 }
 
-/* The span holding @t, else the nearest within @tol_ns of it.  Spans of
- * one array do not overlap, so only two candidates: the first that ends
- * at or after @t, and the one before it. */
+/* The span holding @t, else the nearest within @tol_ns of it, and its
+ * distance from @t.  Spans of one array do not overlap, so only two
+ * candidates: the first that ends at or after @t, and the one before. */
 static gboolean
 find_near (GArray *spans,
            gint64  t,
            gint64  tol_ns,
            gint64  now,
-           guint  *index)
+           guint  *index,
+           gint64 *distance)
 {
   guint j = first_ending_after (spans, t);
   gint64 best = G_MAXINT64;
@@ -91,28 +92,8 @@ find_near (GArray *spans,
         }
     }
 
+  *distance = best;
   return best != G_MAXINT64;
-}
-
-static gboolean
-try_hit (GArray            *spans,
-         SwTimelineHitKind  kind,
-         const SwTimelineLane *lane,
-         gint64             t,
-         gint64             tol_ns,
-         gint64             now,
-         SwTimelineHit     *hit)
-{
-  guint index;
-
-  if (spans == NULL || spans->len == 0 || !find_near (spans, t, tol_ns, now, &index))
-    return FALSE;
-
-  hit->kind = kind;
-  hit->lane = lane->id;
-  hit->index = index;
-  hit->span = g_array_index (spans, SwTimelineSpan, index);
-  return TRUE;
 }
 
 /**
@@ -122,10 +103,10 @@ try_hit (GArray            *spans,
  * @tol_ns: how far off a mark may be and still count (a few pixels' worth,
  *   so a bar narrower than a pixel can be clicked)
  *
- * Finds what is drawn at @t on @lane, in the order the eye reads it:
- * narrow callbacks over task bars, task bars over waits, a coroutine's
- * runs over its waits.  A span holding @t wins over one merely near it
- * only within one kind; O(log n) per kind.
+ * Finds what is drawn at @t on @lane.  What lies under @t wins, in the
+ * order the eye reads it (narrow callbacks over task bars, task bars over
+ * waits, a coroutine's runs over its waits); else the nearest mark within
+ * @tol_ns.  O(log n) per kind of mark.
  *
  * Returns: TRUE and fills @hit when something is there
  */
@@ -136,7 +117,19 @@ sw_timeline_hit_test (SwTimelineModel      *model,
                       gint64                tol_ns,
                       SwTimelineHit        *hit)
 {
-  gint64 now;
+  gboolean coroutine = lane != NULL && lane->kind == SW_LANE_COROUTINE;
+  struct {
+    GArray            *spans;
+    SwTimelineHitKind  kind;
+  } order[] = {
+    { lane ? lane->callbacks : NULL, SW_TIMELINE_HIT_CALLBACK },
+    { lane ? lane->tasks : NULL, SW_TIMELINE_HIT_TASK },
+    { coroutine && lane ? lane->running : NULL, SW_TIMELINE_HIT_CO_RUNNING },
+    { lane ? lane->waits : NULL, SW_TIMELINE_HIT_WAIT },
+    { coroutine && lane ? lane->waiting : NULL, SW_TIMELINE_HIT_CO_WAITING },
+    { !coroutine && lane ? lane->running : NULL, SW_TIMELINE_HIT_EVENT_LOOP },
+  };
+  gint64 now, best = G_MAXINT64;
 
   g_return_val_if_fail (SW_IS_TIMELINE_MODEL (model), FALSE);
   g_return_val_if_fail (lane != NULL, FALSE);
@@ -145,29 +138,26 @@ sw_timeline_hit_test (SwTimelineModel      *model,
   memset (hit, 0, sizeof *hit);
   now = sw_timeline_model_get_now_ns (model);
 
-  /* Exact hits first, so a wide bar under the pointer is not lost to a
-   * callback a few pixels away; then the same order with tolerance. */
-  for (int pass = 0; pass < 2; pass++)
+  for (guint i = 0; i < G_N_ELEMENTS (order); i++)
     {
-      gint64 tol = pass == 0 ? 0 : tol_ns;
+      guint index = 0;
+      gint64 distance;
 
-      if (try_hit (lane->callbacks, SW_TIMELINE_HIT_CALLBACK, lane, t, tol, now, hit) ||
-          try_hit (lane->tasks, SW_TIMELINE_HIT_TASK, lane, t, tol, now, hit))
-        return TRUE;
-      if (lane->kind == SW_LANE_COROUTINE &&
-          try_hit (lane->running, SW_TIMELINE_HIT_CO_RUNNING, lane, t, tol, now, hit))
-        return TRUE;
-      if (try_hit (lane->waits, SW_TIMELINE_HIT_WAIT, lane, t, tol, now, hit))
-        return TRUE;
-      if (lane->kind == SW_LANE_COROUTINE &&
-          try_hit (lane->waiting, SW_TIMELINE_HIT_CO_WAITING, lane, t, tol, now, hit))
-        return TRUE;
-      if (lane->kind != SW_LANE_COROUTINE &&
-          try_hit (lane->running, SW_TIMELINE_HIT_EVENT_LOOP, lane, t, tol, now, hit))
-        return TRUE;
+      if (order[i].spans == NULL || order[i].spans->len == 0 ||
+          !find_near (order[i].spans, t, tol_ns, now, &index, &distance) ||
+          distance >= best)
+        continue;
+
+      best = distance;
+      hit->kind = order[i].kind;
+      hit->lane = lane->id;
+      hit->index = index;
+      hit->span = g_array_index (order[i].spans, SwTimelineSpan, index);
+      if (distance == 0)
+        break;
     }
 
-  return FALSE;
+  return hit->kind != SW_TIMELINE_HIT_NONE;
 }
 
 const char *

@@ -2918,3 +2918,28 @@ _sw_timeline_set_pointer (SwTimeline *self,
   self->pointer_x = x - self->metrics.label_w;
   self->pointer_inside = inside && x >= self->metrics.label_w;
 }
+
+/* Widget x of @time_ns (for tests: where to click). */
+double
+_sw_timeline_time_to_x (SwTimeline *self,
+                        gint64      time_ns)
+{
+  g_return_val_if_fail (SW_IS_TIMELINE (self), 0.0);
+
+  return self->metrics.label_w + sw_time_scale_ns_to_px (&self->scale, time_ns);
+}
+
+/* Widget y of the middle of a lane's bars, or -1 when it has no row. */
+double
+_sw_timeline_lane_y (SwTimeline *self,
+                     guint32     lane_id)
+{
+  double y, h;
+
+  g_return_val_if_fail (SW_IS_TIMELINE (self), -1.0);
+
+  if (self->model == NULL || !selection_row_rect (self, lane_id, &y, &h))
+    return -1.0;
+
+  return y + h / 2.0;
+}
