@@ -94,6 +94,8 @@ add_label (SwInspector *self,
 
   gtk_label_set_xalign (GTK_LABEL (label), 0.0);
   gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  /* Wrapped text asks for no more than this: the panel stays narrow. */
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 40);
   gtk_label_set_selectable (GTK_LABEL (label), TRUE);
   gtk_widget_set_focusable (label, FALSE);
   if (css_class != NULL)
@@ -134,6 +136,7 @@ add_row (SwInspector *self,
   v = gtk_label_new (value);
   gtk_label_set_xalign (GTK_LABEL (v), 0.0);
   gtk_label_set_wrap (GTK_LABEL (v), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (v), 32);
   gtk_label_set_selectable (GTK_LABEL (v), TRUE);
   gtk_widget_set_focusable (v, FALSE);
   gtk_widget_set_hexpand (v, TRUE);

@@ -243,12 +243,18 @@ apply_follow (SwTimeline *self)
       begin = sw_timeline_model_get_begin_ns (self->model);
       end = MAX (sw_timeline_model_get_end_ns (self->model), begin + min_visible);
 
-      /* Following zoomed in: the same width, its right edge on "now". */
+      /* Following zoomed in: exactly that width, "now" a little left of
+       * the right edge. */
       if (self->follow_span_ns > 0)
         {
+          double width = content_width (self);
+
           if (sw_timeline_model_get_running (self->model))
             end = MAX (end, sw_timeline_model_get_now_ns (self->model));
-          begin = end - self->follow_span_ns;
+          sw_time_scale_init (&self->scale,
+                              end - (gint64) (self->follow_span_ns * (1.0 - FOLLOW_MARGIN)),
+                              self->follow_span_ns / width);
+          return;
         }
     }
 
@@ -2017,7 +2023,9 @@ zoom_about (SwTimeline *self,
 {
   if (self->follow && self->model != NULL && sw_timeline_model_get_running (self->model))
     {
-      gint64 span = (gint64) (visible_ns (self) / factor);
+      /* The width asked for last, not the one drawn last: two presses
+       * before a frame zoom twice. */
+      gint64 span = (gint64) ((self->follow_span_ns > 0 ? self->follow_span_ns : visible_ns (self)) / factor);
 
       self->follow_span_ns = span >= run_length (self) ? 0 : MAX (span, 1000);
     }
