@@ -1949,10 +1949,7 @@ tick_cb (GtkWidget     *widget,
   SwTimeline *self = SW_TIMELINE (widget);
 
   if (self->model != NULL && sw_timeline_model_update (self->model))
-    {
-      gtk_widget_queue_draw (widget);
-      refresh_selection (self, FALSE);
-    }
+    gtk_widget_queue_draw (widget);
 
   return G_SOURCE_CONTINUE;
 }
@@ -1977,6 +1974,8 @@ model_running_cb (SwTimeline      *self,
                   SwTimelineModel *model)
 {
   update_tick (self);
+  /* The run's last events may have closed what is selected. */
+  refresh_selection (self, TRUE);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -1984,6 +1983,7 @@ static void
 model_changed_cb (SwTimeline      *self,
                   SwTimelineModel *model)
 {
+  refresh_selection (self, FALSE);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
