@@ -34,6 +34,11 @@ gboolean    sw_timeline_hit_test            (SwTimelineModel      *model,
                                              gint64                t,
                                              gint64                tol_ns,
                                              SwTimelineHit        *hit);
+gboolean    sw_timeline_hit_step            (SwTimelineModel      *model,
+                                             const SwTimelineLane *lane,
+                                             gint64                t,
+                                             int                   direction,
+                                             SwTimelineHit        *hit);
 const char *sw_timeline_hit_kind_to_string  (SwTimelineHitKind     kind);
 
 /* One done-callback of a chain. */

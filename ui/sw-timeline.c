@@ -1940,6 +1940,7 @@ sw_timeline_query_tooltip (GtkWidget  *widget,
 
 static void refresh_selection (SwTimeline *self,
                                gboolean    force);
+static void emit_selection_changed (SwTimeline *self);
 
 static gboolean
 tick_cb (GtkWidget     *widget,
@@ -2202,6 +2203,59 @@ zoom_to_selection_action (GtkWidget  *widget,
                           GVariant   *param)
 {
   sw_timeline_zoom_to_selection (SW_TIMELINE (widget));
+}
+
+/* ] and [: the next or previous mark on the selected (else the focused)
+ * lane, scrolled into view. */
+static void
+select_step_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *param)
+{
+  SwTimeline *self = SW_TIMELINE (widget);
+  int direction = g_variant_get_int32 (param) > 0 ? 1 : -1;
+  const SwTimelineLane *lane = NULL;
+  SwTimelineHit hit;
+  gint64 t;
+  double x;
+
+  if (self->model == NULL)
+    return;
+
+  if (self->selected.kind != SW_TIMELINE_HIT_NONE)
+    lane = sw_timeline_model_find_lane (self->model, self->selected.lane);
+  for (guint i = self->focus_row == G_MAXUINT ? 0 : self->focus_row;
+       lane == NULL && i < sw_timeline_model_get_n_rows (self->model);
+       i++)
+    if (sw_timeline_model_get_row (self->model, i)->kind == SW_TIMELINE_ROW_LANE)
+      lane = sw_timeline_model_get_row (self->model, i)->lane;
+  if (lane == NULL)
+    return;
+
+  if (self->selected.kind != SW_TIMELINE_HIT_NONE)
+    t = self->selected.span.start_ns;
+  else
+    t = direction > 0 ? sw_time_scale_px_to_ns (&self->scale, 0.0) - 1
+                      : sw_time_scale_px_to_ns (&self->scale, content_width (self));
+
+  if (!sw_timeline_hit_step (self->model, lane, t, direction, &hit))
+    return;
+
+  sw_timeline_range_stats_clear (&self->range);
+  self->selected = hit;
+  memset (&self->chain, 0, sizeof self->chain);
+  if (lane->row < sw_timeline_model_get_n_rows (self->model))
+    self->focus_row = lane->row;
+
+  x = sw_time_scale_ns_to_px (&self->scale, hit.span.start_ns);
+  if (x < 0.0 || x > content_width (self) * 0.9)
+    {
+      set_follow (self, FALSE);
+      sw_time_scale_pan (&self->scale, content_width (self) / 3.0 - x);
+    }
+
+  refresh_selection (self, TRUE);
+  emit_selection_changed (self);
 }
 
 static void
@@ -2562,6 +2616,7 @@ sw_timeline_class_init (SwTimelineClass *klass)
   gtk_widget_class_install_action (widget_class, "timeline.focus-row", "i", focus_row_action);
   gtk_widget_class_install_action (widget_class, "timeline.zoom-to-selection", NULL, zoom_to_selection_action);
   gtk_widget_class_install_action (widget_class, "timeline.clear-selection", NULL, clear_selection_action);
+  gtk_widget_class_install_action (widget_class, "timeline.select-step", "i", select_step_action);
   gtk_widget_class_install_property_action (widget_class, "timeline.follow", "follow");
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_plus, 0, "timeline.zoom-in", NULL);
@@ -2580,6 +2635,8 @@ sw_timeline_class_init (SwTimelineClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, 0, "timeline.follow", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, 0, "timeline.zoom-to-selection", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "timeline.clear-selection", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_bracketright, 0, "timeline.select-step", "i", 1);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_bracketleft, 0, "timeline.select-step", "i", -1);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Up, 0, "timeline.focus-row", "i", -1);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Down, 0, "timeline.focus-row", "i", 1);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, 0, "timeline.toggle-aggregate", NULL);

@@ -397,15 +397,16 @@ test_follow_live (Fixture       *f,
   span = visible_span (f);
   press (f, GDK_KEY_w);
   press (f, GDK_KEY_w);
-  redraw (f);
-  g_assert_true (sw_timeline_get_follow (f->timeline));
-  g_assert_cmpint (visible_span (f), <, span * 0.75);
-  /* "now" still on screen, near the right edge. */
   {
-    double x = _sw_timeline_time_to_x (f->timeline, sw_timeline_model_get_now_ns (f->model));
+    gint64 now_before = sw_timeline_model_get_now_ns (f->model);
 
-    g_assert_cmpfloat (x, <=, width);
-    g_assert_cmpfloat (x, >, width * 0.85);
+    redraw (f);
+    g_assert_true (sw_timeline_get_follow (f->timeline));
+    g_assert_cmpint (visible_span (f), <, span * 0.75);
+    /* The view ends at "now" (as of its frame, which is later than
+     * now_before): the live edge is on screen, not the run's start. */
+    g_assert_cmpint (time_at (f, width), >=, now_before);
+    g_assert_cmpint (time_at (f, width - content_width (f)), >, now_before - span);
   }
 
   /* Forward does nothing to it; back in time leaves it. */
@@ -492,6 +493,22 @@ test_click_selects (Fixture       *f,
   g_assert_cmpint (time_at (f, _sw_timeline_time_to_x (f->timeline, 0) + 1.0), <, 2 * MS);
   g_assert_cmpint (visible_span (f), >, 408 * MS);
   g_assert_cmpint (visible_span (f), <, 520 * MS);
+
+  /* ] and [ step along the lane from the selection: task 3, back to
+   * task 2's callback, then task 2. */
+  press (f, GDK_KEY_bracketleft);
+  hit = sw_timeline_get_selection (f->timeline);
+  g_assert_cmpint (hit->kind, ==, SW_TIMELINE_HIT_CALLBACK);
+  g_assert_cmpuint (hit->span.object, ==, 2);
+  press (f, GDK_KEY_bracketleft);
+  g_assert_cmpint (sw_timeline_get_selection (f->timeline)->kind, ==, SW_TIMELINE_HIT_TASK);
+  g_assert_cmpuint (sw_timeline_get_selection (f->timeline)->span.object, ==, 2);
+  press (f, GDK_KEY_bracketright);
+  press (f, GDK_KEY_bracketright);
+  g_assert_cmpuint (sw_timeline_get_selection (f->timeline)->span.object, ==, 3);
+  text = inspector_text (f);
+  assert_contains (text, "duration 300 ms");
+  g_clear_pointer (&text, g_free);
 
   /* Nothing where nothing is drawn; Escape clears. */
   sw_timeline_show_range (f->timeline, 0, 1000 * MS);

@@ -107,6 +107,40 @@ test_hit_tolerance (Fixture       *f,
 }
 
 static void
+test_hit_step (Fixture       *f,
+               gconstpointer  data)
+{
+  const SwTimelineLane *w2 = known_lane (f->model, "worker-2");
+  const SwTimelineLane *main_lane = known_lane (f->model, "main");
+  SwTimelineHit hit;
+
+  /* worker-2 reads: task 2 (20), its callback (70), task 3 (80). */
+  g_assert_true (sw_timeline_hit_step (f->model, w2, -1, 1, &hit));
+  g_assert_cmpint (hit.kind, ==, SW_TIMELINE_HIT_TASK);
+  g_assert_cmpuint (hit.span.object, ==, 2);
+  g_assert_true (sw_timeline_hit_step (f->model, w2, hit.span.start_ns, 1, &hit));
+  g_assert_cmpint (hit.kind, ==, SW_TIMELINE_HIT_CALLBACK);
+  g_assert_cmpint (hit.span.start_ns, ==, 70 * MS);
+  g_assert_true (sw_timeline_hit_step (f->model, w2, hit.span.start_ns, 1, &hit));
+  g_assert_cmpint (hit.kind, ==, SW_TIMELINE_HIT_TASK);
+  g_assert_cmpuint (hit.span.object, ==, 3);
+  g_assert_false (sw_timeline_hit_step (f->model, w2, hit.span.start_ns, 1, &hit));
+
+  /* And back. */
+  g_assert_true (sw_timeline_hit_step (f->model, w2, 80 * MS, -1, &hit));
+  g_assert_cmpint (hit.kind, ==, SW_TIMELINE_HIT_CALLBACK);
+  g_assert_true (sw_timeline_hit_step (f->model, w2, 70 * MS, -1, &hit));
+  g_assert_cmpuint (hit.span.object, ==, 2);
+  g_assert_false (sw_timeline_hit_step (f->model, w2, 20 * MS, -1, &hit));
+
+  /* main: its wait, then the callback it ran. */
+  g_assert_true (sw_timeline_hit_step (f->model, main_lane, 0, 1, &hit));
+  g_assert_cmpint (hit.kind, ==, SW_TIMELINE_HIT_WAIT);
+  g_assert_true (sw_timeline_hit_step (f->model, main_lane, hit.span.start_ns, 1, &hit));
+  g_assert_cmpint (hit.kind, ==, SW_TIMELINE_HIT_CALLBACK);
+}
+
+static void
 test_chain (Fixture       *f,
             gconstpointer  data)
 {
@@ -252,6 +286,8 @@ main (int   argc,
               fixture_set_up, test_hit_exact, fixture_tear_down);
   g_test_add ("/Sw/TimelineSelection/hit-tolerance", Fixture, NULL,
               fixture_set_up, test_hit_tolerance, fixture_tear_down);
+  g_test_add ("/Sw/TimelineSelection/hit-step", Fixture, NULL,
+              fixture_set_up, test_hit_step, fixture_tear_down);
   g_test_add ("/Sw/TimelineSelection/chain", Fixture, NULL,
               fixture_set_up, test_chain, fixture_tear_down);
   g_test_add_func ("/Sw/TimelineSelection/chain-ids-out-of-order", test_chain_ids_out_of_order);
