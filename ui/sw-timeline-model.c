@@ -17,6 +17,7 @@ typedef struct {
   guint64         label;        /* string id from TASK_SUBMIT, 0 if unknown */
   SwTimelineLane *open_lane;    /* lane of the open span, or NULL */
   guint           open_index;
+  guint32         error;        /* string id of TASK_ERROR's message (in the padding) */
 } TaskInfo;
 
 typedef struct {
@@ -845,7 +846,10 @@ handle_event (SwTimelineModel *self,
           SwTimelineSpanState state = SW_TIMELINE_SPAN_OK;
 
           if (event->kind == SW_EVENT_TASK_ERROR)
-            state = SW_TIMELINE_SPAN_FAILED;
+            {
+              state = SW_TIMELINE_SPAN_FAILED;
+              task->error = (guint32) MIN (event->arg, G_MAXUINT32);
+            }
           else if (event->kind == SW_EVENT_TASK_CANCEL)
             state = SW_TIMELINE_SPAN_CANCELLED;
 
@@ -1340,6 +1344,22 @@ sw_timeline_model_get_task_label (SwTimelineModel *self,
     return NULL;
 
   return sw_trace_lookup_string (self->trace, task->label);
+}
+
+/* The message a failed task ended with, or NULL. */
+const char *
+sw_timeline_model_get_task_error (SwTimelineModel *self,
+                                  guint64          task_id)
+{
+  TaskInfo *task;
+
+  g_return_val_if_fail (SW_IS_TIMELINE_MODEL (self), NULL);
+
+  task = g_hash_table_lookup (self->tasks, &task_id);
+  if (task == NULL || task->error == 0)
+    return NULL;
+
+  return sw_trace_lookup_string (self->trace, task->error);
 }
 
 guint

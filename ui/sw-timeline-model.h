@@ -146,6 +146,8 @@ guint                 sw_timeline_model_get_n_callbacks  (SwTimelineModel *self)
 guint                 sw_timeline_model_get_n_waits      (SwTimelineModel *self);
 const char           *sw_timeline_model_get_task_label   (SwTimelineModel *self,
                                                           guint64          task_id);
+const char           *sw_timeline_model_get_task_error   (SwTimelineModel *self,
+                                                          guint64          task_id);
 guint                 sw_timeline_model_get_n_coroutine_lanes (SwTimelineModel *self);
 guint                 sw_timeline_model_get_n_switches   (SwTimelineModel *self);
 const SwTimelineLane *sw_timeline_model_find_lane        (SwTimelineModel *self,

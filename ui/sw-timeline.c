@@ -13,6 +13,8 @@
 #include <math.h>
 
 #include "sw-timeline.h"
+#include "sw-timeline-private.h"
+#include "sw-timeline-selection.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -86,6 +88,18 @@ struct _SwTimeline
   double           names_w;
   guint32          names_max_id;
   guint            follow : 1;
+
+  /* Navigation and selection (see the "selection" section below). */
+  gint64           follow_span_ns;  /* following with this width; 0: the whole run */
+  SwTimelineHit    selected;        /* kind NONE: nothing selected */
+  SwTimelineChain  chain;           /* of the selected task, if any */
+  guint64          chain_events;    /* model events when the chain was looked up */
+  SwTimelineRangeStats range;       /* lanes NULL: no range selected */
+  gint64           range_anchor_ns; /* where a range drag started */
+  gint64           refreshed_us;    /* last live refresh of the selection */
+  guint            pointer_inside : 1;
+  guint            range_drag : 1;  /* this drag selects a range, not pans */
+  guint            dragged : 1;     /* the pointer moved since the press: no click */
 };
 
 G_DEFINE_FINAL_TYPE (SwTimeline, sw_timeline, GTK_TYPE_WIDGET)
@@ -98,6 +112,13 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum {
+  SELECTION_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static void
 lookup_color (GtkWidget  *widget,
@@ -229,6 +250,20 @@ apply_follow (SwTimeline *self)
 
       begin = sw_timeline_model_get_begin_ns (self->model);
       end = MAX (sw_timeline_model_get_end_ns (self->model), begin + min_visible);
+
+      /* Following zoomed in: exactly that width, "now" a little left of
+       * the right edge. */
+      if (self->follow_span_ns > 0)
+        {
+          double width = content_width (self);
+
+          if (sw_timeline_model_get_running (self->model))
+            end = MAX (end, sw_timeline_model_get_now_ns (self->model));
+          sw_time_scale_init (&self->scale,
+                              end - (gint64) (self->follow_span_ns * (1.0 - FOLLOW_MARGIN)),
+                              self->follow_span_ns / width);
+          return;
+        }
     }
 
   /* A little room left of 0 so marks at the very start are seen whole. */
@@ -1383,6 +1418,204 @@ draw_row_label (DrawContext         *dc,
                                &GRAPHENE_RECT_INIT (0, y, m->label_w, 1));
 }
 
+/* ---- selection: highlight ------------------------------------------- */
+
+/* The bar rectangle of @lane_id's row, in widget coordinates, or FALSE
+ * when the lane has no row (not drawn yet). */
+static gboolean
+selection_row_rect (SwTimeline *self,
+                    guint32     lane_id,
+                    double     *y,
+                    double     *h)
+{
+  const SwTimelineLane *lane = sw_timeline_model_find_lane (self->model, lane_id);
+
+  if (lane == NULL || lane->row >= sw_timeline_model_get_n_rows (self->model))
+    return FALSE;
+
+  lane_bar_rect (self, lane->row, y, h);
+  return TRUE;
+}
+
+/* An outline around [t0, t1] on a lane's bar, never narrower than a few
+ * pixels, so a task of a microsecond seen from a minute away still shows
+ * where it is.  Returns its centre line in @mid_y. */
+static gboolean
+outline_span (SwTimeline    *self,
+              GtkSnapshot   *snapshot,
+              const GdkRGBA *color,
+              guint32        lane_id,
+              gint64         t0,
+              gint64         t1,
+              double        *mid_y)
+{
+  GskRoundedRect outline;
+  const double min_w = 8.0;
+  double y, h, x0, x1;
+
+  if (!selection_row_rect (self, lane_id, &y, &h))
+    return FALSE;
+
+  x0 = self->metrics.label_w + sw_time_scale_ns_to_px (&self->scale, t0);
+  x1 = self->metrics.label_w + sw_time_scale_ns_to_px (&self->scale, t1);
+  if (x1 - x0 < min_w)
+    {
+      double c = (x0 + x1) / 2.0;
+
+      x0 = c - min_w / 2.0;
+      x1 = c + min_w / 2.0;
+    }
+  /* Far off screen: clamp so the rectangle stays a sane size. */
+  x0 = MAX (x0, self->metrics.label_w - 10.0);
+  x1 = MIN (x1, gtk_widget_get_width (GTK_WIDGET (self)) + 10.0);
+  if (x1 <= x0)
+    return FALSE;
+
+  gsk_rounded_rect_init_from_rect (&outline, &GRAPHENE_RECT_INIT (x0 - 3.0, y - 3.0, x1 - x0 + 6.0, h + 6.0), 5.0);
+  gtk_snapshot_append_border (snapshot, &outline,
+                              (float[4]) { 2.5, 2.5, 2.5, 2.5 },
+                              (GdkRGBA[4]) { *color, *color, *color, *color });
+  *mid_y = y + h / 2.0;
+  return TRUE;
+}
+
+static void
+draw_range_selection (SwTimeline    *self,
+                      GtkSnapshot   *snapshot,
+                      PangoLayout   *layout,
+                      const GdkRGBA *color,
+                      double         lanes_bottom)
+{
+  const Metrics *m = &self->metrics;
+  double width = gtk_widget_get_width (GTK_WIDGET (self));
+  double x0 = m->label_w + sw_time_scale_ns_to_px (&self->scale, self->range.t0);
+  double x1 = m->label_w + sw_time_scale_ns_to_px (&self->scale, self->range.t1);
+  g_autofree char *text = sw_time_scale_format_duration (self->range.t1 - self->range.t0);
+  GdkRGBA fill = *color;
+  PangoRectangle logical;
+
+  x0 = CLAMP (x0, m->label_w, width);
+  x1 = CLAMP (x1, m->label_w, width);
+  fill.alpha *= 0.16;
+  gtk_snapshot_append_color (snapshot, &fill, &GRAPHENE_RECT_INIT (x0, 0, MAX (x1 - x0, 1.0), lanes_bottom));
+  gtk_snapshot_append_color (snapshot, color, &GRAPHENE_RECT_INIT (x0 - 1.0, 0, 2.0, lanes_bottom));
+  gtk_snapshot_append_color (snapshot, color, &GRAPHENE_RECT_INIT (x1 - 1.0, 0, 2.0, lanes_bottom));
+
+  /* Its length on the ruler, where the eye measures time. */
+  pango_layout_set_text (layout, text, -1);
+  pango_layout_get_pixel_extents (layout, NULL, &logical);
+  if (logical.width + m->char_w < x1 - x0)
+    {
+      double tx = round ((x0 + x1 - logical.width) / 2.0);
+      double ty = round ((m->ruler_h - logical.height) / 2.0);
+
+      append_bar (snapshot, color, tx - 0.4 * m->char_w, ty - 1.0,
+                  logical.width + 0.8 * m->char_w, logical.height + 2.0, 3.0);
+      gtk_snapshot_save (snapshot);
+      gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (tx, ty));
+      gtk_snapshot_append_layout (snapshot, layout, &(GdkRGBA) { 1, 1, 1, 1 });
+      gtk_snapshot_restore (snapshot);
+    }
+}
+
+/* The selected mark, and for a task its chain: the submit, the run, each
+ * callback, joined by lines (dashed while queued). */
+static void
+draw_selection (SwTimeline  *self,
+                GtkSnapshot *snapshot,
+                PangoLayout *layout,
+                double       lanes_bottom)
+{
+  const Metrics *m = &self->metrics;
+  const SwTimelineChain *chain = &self->chain;
+  double width = gtk_widget_get_width (GTK_WIDGET (self));
+  gint64 now;
+  GdkRGBA color;
+  double run_y = 0.0, sub_y = 0.0;
+  gboolean have_run = FALSE, have_sub = FALSE;
+  double cb_y[SW_TIMELINE_CHAIN_MAX_CALLBACKS];
+  gboolean have_cb[SW_TIMELINE_CHAIN_MAX_CALLBACKS] = { FALSE, };
+  cairo_t *cr;
+
+  if (self->model == NULL)
+    return;
+  if (self->range.lanes == NULL && self->selected.kind == SW_TIMELINE_HIT_NONE)
+    return;
+
+  lookup_color (GTK_WIDGET (self), "selection", &color);
+  now = sw_timeline_model_get_now_ns (self->model);
+
+  gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (m->label_w, 0, width - m->label_w, lanes_bottom));
+
+  if (self->range.lanes != NULL)
+    draw_range_selection (self, snapshot, layout, &color, lanes_bottom);
+
+  if (self->selected.kind != SW_TIMELINE_HIT_NONE)
+    {
+      gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (m->label_w, m->ruler_h, width - m->label_w,
+                                                             lanes_bottom - m->ruler_h));
+      if (chain->has_run)
+        have_run = outline_span (self, snapshot, &color, chain->run_lane, chain->run.start_ns,
+                                 chain->run.end_ns == SW_TIMELINE_OPEN ? now : chain->run.end_ns, &run_y);
+      if (chain->has_submit)
+        have_sub = outline_span (self, snapshot, &color, chain->submit_lane,
+                                 chain->submit_ns, chain->submit_ns, &sub_y);
+      for (guint i = 0; i < chain->n_callbacks; i++)
+        have_cb[i] = outline_span (self, snapshot, &color, chain->callbacks[i].lane,
+                                   chain->callbacks[i].start_ns,
+                                   chain->callbacks[i].end_ns == SW_TIMELINE_OPEN ? now : chain->callbacks[i].end_ns,
+                                   &cb_y[i]);
+
+      /* Not part of a task (a coroutine's run, a wait for shutdown): the
+       * span itself. */
+      if (!have_run && !have_sub && chain->n_callbacks == 0)
+        {
+          double y;
+
+          outline_span (self, snapshot, &color, self->selected.lane, self->selected.span.start_ns,
+                        self->selected.span.end_ns == SW_TIMELINE_OPEN ? now : self->selected.span.end_ns, &y);
+        }
+
+      /* The links between the parts, as lines over everything. */
+      if (have_run && (have_sub || chain->n_callbacks > 0))
+        {
+          double run_x0 = m->label_w + sw_time_scale_ns_to_px (&self->scale, chain->run.start_ns);
+          double run_x1 = m->label_w + sw_time_scale_ns_to_px (&self->scale,
+                                                               chain->run.end_ns == SW_TIMELINE_OPEN ? now : chain->run.end_ns);
+
+          cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (m->label_w, m->ruler_h, width - m->label_w,
+                                                                         lanes_bottom - m->ruler_h));
+          gdk_cairo_set_source_rgba (cr, &color);
+          cairo_set_line_width (cr, 2.0);
+          if (have_sub)
+            {
+              double sx = m->label_w + sw_time_scale_ns_to_px (&self->scale, chain->submit_ns);
+              const double dash[] = { 5.0, 3.0 };
+
+              /* Queued: from the submit to the start. */
+              cairo_set_dash (cr, dash, G_N_ELEMENTS (dash), 0.0);
+              cairo_move_to (cr, CLAMP (sx, -1e5, 1e5), sub_y);
+              cairo_line_to (cr, CLAMP (run_x0, -1e5, 1e5), run_y);
+              cairo_stroke (cr);
+              cairo_set_dash (cr, NULL, 0, 0.0);
+            }
+          for (guint i = 0; i < chain->n_callbacks; i++)
+            if (have_cb[i])
+              {
+                double cx = m->label_w + sw_time_scale_ns_to_px (&self->scale, chain->callbacks[i].start_ns);
+
+                cairo_move_to (cr, CLAMP (run_x1, -1e5, 1e5), run_y);
+                cairo_line_to (cr, CLAMP (cx, -1e5, 1e5), cb_y[i]);
+                cairo_stroke (cr);
+              }
+          cairo_destroy (cr);
+        }
+      gtk_snapshot_pop (snapshot);
+    }
+
+  gtk_snapshot_pop (snapshot);
+}
+
 static void
 sw_timeline_snapshot (GtkWidget   *widget,
                       GtkSnapshot *snapshot)
@@ -1564,6 +1797,7 @@ sw_timeline_snapshot (GtkWidget   *widget,
   else
     draw_ruler (self, snapshot, small, &palette, width, lanes_bottom);
   draw_legend (self, snapshot, small, &palette, width, height);
+  draw_selection (self, snapshot, small, lanes_bottom);
 }
 
 /* The span of spans under time t, give or take tol_ns, or NULL. */
@@ -1829,6 +2063,10 @@ sw_timeline_query_tooltip (GtkWidget  *widget,
   return TRUE;
 }
 
+static void refresh_selection (SwTimeline *self,
+                               gboolean    force);
+static void emit_selection_changed (SwTimeline *self);
+
 static gboolean
 tick_cb (GtkWidget     *widget,
          GdkFrameClock *frame_clock,
@@ -1862,6 +2100,8 @@ model_running_cb (SwTimeline      *self,
                   SwTimelineModel *model)
 {
   update_tick (self);
+  /* The run's last events may have closed what is selected. */
+  refresh_selection (self, TRUE);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -1869,6 +2109,86 @@ static void
 model_changed_cb (SwTimeline      *self,
                   SwTimelineModel *model)
 {
+  refresh_selection (self, FALSE);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* ---- navigation --------------------------------------------------------- */
+
+/* The run's whole length on the axis, for deciding whether a followed
+ * view is "zoomed in". */
+static gint64
+run_length (SwTimeline *self)
+{
+  gint64 begin, end;
+
+  if (self->model == NULL)
+    return MIN_VISIBLE_NS;
+
+  begin = sw_timeline_model_get_begin_ns (self->model);
+  end = sw_timeline_model_get_end_ns (self->model);
+  if (sw_timeline_model_get_running (self->model))
+    end = MAX (end, sw_timeline_model_get_now_ns (self->model));
+
+  return MAX (end - begin, 1);
+}
+
+static gint64
+visible_ns (SwTimeline *self)
+{
+  return (gint64) (self->scale.ns_per_px * content_width (self));
+}
+
+/* Zooming the live view keeps it live: the width changes, "now" stays at
+ * the right edge.  Anywhere else the view zooms about @anchor_x (content
+ * coordinates) and stops following. */
+static void
+zoom_about (SwTimeline *self,
+            double      anchor_x,
+            double      factor)
+{
+  if (self->follow && self->model != NULL && sw_timeline_model_get_running (self->model))
+    {
+      /* The width asked for last, not the one drawn last: two presses
+       * before a frame zoom twice. */
+      gint64 span = (gint64) ((self->follow_span_ns > 0 ? self->follow_span_ns : visible_ns (self)) / factor);
+
+      self->follow_span_ns = span >= run_length (self) ? 0 : MAX (span, 1000);
+    }
+  else
+    {
+      set_follow (self, FALSE);
+      sw_time_scale_zoom (&self->scale, anchor_x, factor);
+    }
+
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* Where key zooms anchor: the pointer when it is over the bars, else the
+ * middle of the view. */
+static double
+zoom_anchor (SwTimeline *self)
+{
+  double w = content_width (self);
+
+  if (self->pointer_inside && self->pointer_x >= 0.0 && self->pointer_x <= w)
+    return self->pointer_x;
+
+  return w / 2.0;
+}
+
+/* Positive @dx_px shows earlier times.  Going back in time leaves the
+ * live edge, so following stops; going forward while following is
+ * already as far as there is. */
+static void
+pan_by (SwTimeline *self,
+        double      dx_px)
+{
+  if (self->follow && dx_px <= 0.0)
+    return;
+
+  set_follow (self, FALSE);
+  sw_time_scale_pan (&self->scale, dx_px);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -1885,23 +2205,15 @@ scroll_cb (SwTimeline               *self,
   step = gtk_event_controller_scroll_get_unit (controller) == GDK_SCROLL_UNIT_WHEEL ? WHEEL_STEP_PX : 1.0;
 
   if (state & GDK_CONTROL_MASK)
-    {
-      double factor = pow (ZOOM_STEP, -dy * (step == 1.0 ? 0.05 : 1.0));
-
-      set_follow (self, FALSE);
-      sw_time_scale_zoom (&self->scale, self->pointer_x, factor);
-    }
+    zoom_about (self, self->pointer_x, pow (ZOOM_STEP, -dy * (step == 1.0 ? 0.05 : 1.0)));
   else if (state & GDK_SHIFT_MASK)
     {
       self->lane_offset = CLAMP (self->lane_offset + dy * step, 0.0, max_lane_offset (self));
+      gtk_widget_queue_draw (GTK_WIDGET (self));
     }
   else
-    {
-      set_follow (self, FALSE);
-      sw_time_scale_pan (&self->scale, -(dx + dy) * step);
-    }
+    pan_by (self, -(dx + dy) * step);
 
-  gtk_widget_queue_draw (GTK_WIDGET (self));
   return TRUE;
 }
 
@@ -1911,7 +2223,14 @@ motion_cb (SwTimeline               *self,
            double                    y,
            GtkEventControllerMotion *controller)
 {
-  self->pointer_x = x - self->metrics.label_w;
+  _sw_timeline_set_pointer (self, x, y, TRUE);
+}
+
+static void
+leave_cb (SwTimeline               *self,
+          GtkEventControllerMotion *controller)
+{
+  self->pointer_inside = FALSE;
 }
 
 static void
@@ -1920,8 +2239,18 @@ drag_begin_cb (SwTimeline     *self,
                double          y,
                GtkGestureDrag *gesture)
 {
+  GdkModifierType state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (gesture));
+
   self->drag_scale = self->scale;
   self->drag_offset = self->lane_offset;
+  self->dragged = FALSE;
+
+  /* Shift+drag over the bars, or a plain drag along the ruler, measures
+   * a range; a plain drag over the bars pans. */
+  self->range_drag = x >= self->metrics.label_w &&
+                     ((state & GDK_SHIFT_MASK) != 0 || y < self->metrics.ruler_h);
+  if (self->range_drag)
+    self->range_anchor_ns = sw_time_scale_px_to_ns (&self->scale, x - self->metrics.label_w);
 }
 
 static void
@@ -1930,6 +2259,20 @@ drag_update_cb (SwTimeline     *self,
                 double          dy,
                 GtkGestureDrag *gesture)
 {
+  double x0, y0;
+
+  if (fabs (dx) >= 3.0 || fabs (dy) >= 3.0)
+    self->dragged = TRUE;
+
+  if (self->range_drag)
+    {
+      gtk_gesture_drag_get_start_point (gesture, &x0, &y0);
+      if (fabs (dx) >= 2.0)
+        sw_timeline_select_range (self, self->range_anchor_ns,
+                                  sw_time_scale_px_to_ns (&self->scale, x0 + dx - self->metrics.label_w));
+      return;
+    }
+
   /* A click is not a pan: only leave follow mode once really dragged. */
   if (self->follow && fabs (dx) < 3.0 && fabs (dy) < 3.0)
     return;
@@ -1946,7 +2289,9 @@ zoom_in_action (GtkWidget  *widget,
                 const char *action_name,
                 GVariant   *param)
 {
-  sw_timeline_zoom (SW_TIMELINE (widget), ZOOM_STEP);
+  SwTimeline *self = SW_TIMELINE (widget);
+
+  zoom_about (self, zoom_anchor (self), ZOOM_STEP);
 }
 
 static void
@@ -1954,7 +2299,9 @@ zoom_out_action (GtkWidget  *widget,
                  const char *action_name,
                  GVariant   *param)
 {
-  sw_timeline_zoom (SW_TIMELINE (widget), 1.0 / ZOOM_STEP);
+  SwTimeline *self = SW_TIMELINE (widget);
+
+  zoom_about (self, zoom_anchor (self), 1.0 / ZOOM_STEP);
 }
 
 static void
@@ -1972,9 +2319,176 @@ pan_action (GtkWidget  *widget,
 {
   SwTimeline *self = SW_TIMELINE (widget);
 
-  set_follow (self, FALSE);
-  sw_time_scale_pan (&self->scale, g_variant_get_int32 (param) * content_width (self) / 10.0);
-  gtk_widget_queue_draw (widget);
+  pan_by (self, g_variant_get_int32 (param) * content_width (self) / 10.0);
+}
+
+static void
+zoom_to_selection_action (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *param)
+{
+  sw_timeline_zoom_to_selection (SW_TIMELINE (widget));
+}
+
+/* ] and [: the next or previous mark on the selected (else the focused)
+ * lane, scrolled into view. */
+static void
+select_step_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *param)
+{
+  SwTimeline *self = SW_TIMELINE (widget);
+  int direction = g_variant_get_int32 (param) > 0 ? 1 : -1;
+  const SwTimelineLane *lane = NULL;
+  SwTimelineHit hit;
+  gint64 t;
+  double x;
+
+  if (self->model == NULL)
+    return;
+
+  if (self->selected.kind != SW_TIMELINE_HIT_NONE)
+    lane = sw_timeline_model_find_lane (self->model, self->selected.lane);
+  for (guint i = self->focus_row == G_MAXUINT ? 0 : self->focus_row;
+       lane == NULL && i < sw_timeline_model_get_n_rows (self->model);
+       i++)
+    if (sw_timeline_model_get_row (self->model, i)->kind == SW_TIMELINE_ROW_LANE)
+      lane = sw_timeline_model_get_row (self->model, i)->lane;
+  if (lane == NULL)
+    return;
+
+  if (self->selected.kind != SW_TIMELINE_HIT_NONE)
+    t = self->selected.span.start_ns;
+  else
+    t = direction > 0 ? sw_time_scale_px_to_ns (&self->scale, 0.0) - 1
+                      : sw_time_scale_px_to_ns (&self->scale, content_width (self));
+
+  if (!sw_timeline_hit_step (self->model, lane, t, direction, &hit))
+    return;
+
+  sw_timeline_range_stats_clear (&self->range);
+  self->selected = hit;
+  memset (&self->chain, 0, sizeof self->chain);
+  if (lane->row < sw_timeline_model_get_n_rows (self->model))
+    self->focus_row = lane->row;
+
+  x = sw_time_scale_ns_to_px (&self->scale, hit.span.start_ns);
+  if (x < 0.0 || x > content_width (self) * 0.9)
+    {
+      set_follow (self, FALSE);
+      sw_time_scale_pan (&self->scale, content_width (self) / 3.0 - x);
+    }
+
+  refresh_selection (self, TRUE);
+  emit_selection_changed (self);
+}
+
+static void
+clear_selection_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *param)
+{
+  sw_timeline_clear_selection (SW_TIMELINE (widget));
+}
+
+/* ---- selection ---------------------------------------------------------- */
+
+static void
+emit_selection_changed (SwTimeline *self)
+{
+  g_signal_emit (self, signals[SELECTION_CHANGED], 0);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* Re-reads the selected span and chain from the model: while a run goes
+ * on an open task ends, its callbacks arrive, a range fills up.  At most
+ * every 100 ms, and only when the model has new events. */
+static void
+refresh_selection (SwTimeline *self,
+                   gboolean    force)
+{
+  gint64 now_us = g_get_monotonic_time ();
+  guint64 n_events;
+  gboolean changed = FALSE;
+
+  if (self->model == NULL)
+    return;
+  if (self->selected.kind == SW_TIMELINE_HIT_NONE && self->range.lanes == NULL)
+    return;
+  n_events = sw_timeline_model_get_n_events (self->model);
+  if (!force && (n_events == self->chain_events || now_us - self->refreshed_us < 100000))
+    return;
+
+  self->chain_events = n_events;
+  self->refreshed_us = now_us;
+
+  if (self->selected.kind != SW_TIMELINE_HIT_NONE)
+    {
+      const SwTimelineLane *lane = sw_timeline_model_find_lane (self->model, self->selected.lane);
+      GArray *spans = NULL;
+      SwTimelineChain chain;
+
+      if (lane != NULL)
+        switch (self->selected.kind)
+          {
+          case SW_TIMELINE_HIT_TASK: spans = lane->tasks; break;
+          case SW_TIMELINE_HIT_CALLBACK: spans = lane->callbacks; break;
+          case SW_TIMELINE_HIT_WAIT: spans = lane->waits; break;
+          case SW_TIMELINE_HIT_CO_RUNNING:
+          case SW_TIMELINE_HIT_EVENT_LOOP: spans = lane->running; break;
+          case SW_TIMELINE_HIT_CO_WAITING: spans = lane->waiting; break;
+          case SW_TIMELINE_HIT_NONE:
+          default: break;
+          }
+      if (spans != NULL && self->selected.index < spans->len &&
+          memcmp (&self->selected.span, &g_array_index (spans, SwTimelineSpan, self->selected.index),
+                  sizeof (SwTimelineSpan)) != 0)
+        {
+          self->selected.span = g_array_index (spans, SwTimelineSpan, self->selected.index);
+          changed = TRUE;
+        }
+
+      /* Coroutine runs carry no task: no chain to look up. */
+      if (self->selected.kind == SW_TIMELINE_HIT_TASK ||
+          self->selected.kind == SW_TIMELINE_HIT_CALLBACK ||
+          self->selected.kind == SW_TIMELINE_HIT_WAIT)
+        {
+          sw_timeline_chain_lookup (self->model, self->selected.span.object, &chain);
+          if (memcmp (&chain, &self->chain, sizeof chain) != 0)
+            {
+              self->chain = chain;
+              changed = TRUE;
+            }
+        }
+    }
+
+  if (self->range.lanes != NULL && sw_timeline_model_get_running (self->model))
+    {
+      gint64 t0 = self->range.t0, t1 = self->range.t1;
+
+      sw_timeline_range_stats_clear (&self->range);
+      sw_timeline_range_stats_compute (self->model, t0, t1, &self->range);
+      changed = TRUE;
+    }
+
+  if (changed)
+    emit_selection_changed (self);
+}
+
+static void
+click_released_cb (SwTimeline      *self,
+                   int              n_press,
+                   double           x,
+                   double           y,
+                   GtkGestureClick *gesture)
+{
+  if (n_press != 1 || self->dragged || x < self->metrics.label_w || y < self->metrics.ruler_h)
+    return;
+
+  gtk_widget_grab_focus (GTK_WIDGET (self));
+  /* Clicking where nothing is drawn clears the selection. */
+  if (!sw_timeline_select_at (self, x, y))
+    sw_timeline_clear_selection (self);
 }
 
 /* The aggregate a row belongs to: itself, or the expanded one a
@@ -2103,6 +2617,7 @@ sw_timeline_dispose (GObject *object)
   SwTimeline *self = SW_TIMELINE (object);
 
   sw_timeline_set_model (self, NULL);
+  sw_timeline_range_stats_clear (&self->range);
 
   G_OBJECT_CLASS (sw_timeline_parent_class)->dispose (object);
 }
@@ -2142,6 +2657,10 @@ sw_timeline_set_property (GObject      *object,
     {
     case PROP_MODEL:
       sw_timeline_set_model (self, g_value_get_object (value));
+      break;
+
+    case PROP_FOLLOW:
+      sw_timeline_set_follow (self, g_value_get_boolean (value));
       break;
 
     default:
@@ -2195,14 +2714,24 @@ sw_timeline_class_init (SwTimelineClass *klass)
                          SW_TYPE_TIMELINE_MODEL,
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
-  /* TRUE while the view fits the run and tracks "now"; user zoom or pan
-   * turns it off, sw_timeline_fit() on again. */
+  /* TRUE while the view tracks "now" (the whole run, or the width it had
+   * when following was turned on); panning back in time or zooming a
+   * finished run turns it off, sw_timeline_fit() or F on again. */
   properties[PROP_FOLLOW] =
     g_param_spec_boolean ("follow", NULL, NULL,
                           TRUE,
-                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* The selection, its chain or the range statistics changed (also
+   * while a run fills them in). */
+  signals[SELECTION_CHANGED] =
+    g_signal_new ("selection-changed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
 
   gtk_widget_class_install_action (widget_class, "timeline.zoom-in", NULL, zoom_in_action);
   gtk_widget_class_install_action (widget_class, "timeline.zoom-out", NULL, zoom_out_action);
@@ -2210,6 +2739,10 @@ sw_timeline_class_init (SwTimelineClass *klass)
   gtk_widget_class_install_action (widget_class, "timeline.pan", "i", pan_action);
   gtk_widget_class_install_action (widget_class, "timeline.toggle-aggregate", NULL, toggle_aggregate_action);
   gtk_widget_class_install_action (widget_class, "timeline.focus-row", "i", focus_row_action);
+  gtk_widget_class_install_action (widget_class, "timeline.zoom-to-selection", NULL, zoom_to_selection_action);
+  gtk_widget_class_install_action (widget_class, "timeline.clear-selection", NULL, clear_selection_action);
+  gtk_widget_class_install_action (widget_class, "timeline.select-step", "i", select_step_action);
+  gtk_widget_class_install_property_action (widget_class, "timeline.follow", "follow");
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_plus, 0, "timeline.zoom-in", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_equal, 0, "timeline.zoom-in", NULL);
@@ -2218,8 +2751,17 @@ sw_timeline_class_init (SwTimelineClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Subtract, 0, "timeline.zoom-out", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_0, 0, "timeline.fit", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Home, 0, "timeline.fit", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, 0, "timeline.zoom-in", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, 0, "timeline.zoom-out", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, 0, "timeline.pan", "i", 1);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Right, 0, "timeline.pan", "i", -1);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_a, 0, "timeline.pan", "i", 1);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_d, 0, "timeline.pan", "i", -1);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, 0, "timeline.follow", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, 0, "timeline.zoom-to-selection", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "timeline.clear-selection", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_bracketright, 0, "timeline.select-step", "i", 1);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_bracketleft, 0, "timeline.select-step", "i", -1);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Up, 0, "timeline.focus-row", "i", -1);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Down, 0, "timeline.focus-row", "i", 1);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, 0, "timeline.toggle-aggregate", NULL);
@@ -2250,6 +2792,8 @@ sw_timeline_init (SwTimeline *self)
 
   controller = gtk_event_controller_motion_new ();
   g_signal_connect_object (controller, "motion", G_CALLBACK (motion_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (controller, "enter", G_CALLBACK (motion_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (controller, "leave", G_CALLBACK (leave_cb), self, G_CONNECT_SWAPPED);
   gtk_widget_add_controller (GTK_WIDGET (self), controller);
 
   drag = gtk_gesture_drag_new ();
@@ -2259,6 +2803,7 @@ sw_timeline_init (SwTimeline *self)
 
   controller = GTK_EVENT_CONTROLLER (gtk_gesture_click_new ());
   g_signal_connect_object (controller, "pressed", G_CALLBACK (click_pressed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (controller, "released", G_CALLBACK (click_released_cb), self, G_CONNECT_SWAPPED);
   gtk_widget_add_controller (GTK_WIDGET (self), controller);
 }
 
@@ -2306,7 +2851,9 @@ sw_timeline_set_model (SwTimeline      *self,
   update_tick (self);
   self->lane_offset = 0.0;
   self->focus_row = G_MAXUINT;
+  self->follow_span_ns = 0;
   set_follow (self, TRUE);
+  sw_timeline_clear_selection (self);
   gtk_widget_queue_resize (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL]);
 }
@@ -2325,11 +2872,11 @@ sw_timeline_fit (SwTimeline *self)
 {
   g_return_if_fail (SW_IS_TIMELINE (self));
 
+  self->follow_span_ns = 0;
   set_follow (self, TRUE);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
-/* Zooms about the middle of the view (keyboard). */
 /* Shows [begin_ns, end_ns] (relative to the run's start) across the
  * width; the view stays there (no follow). */
 void
@@ -2345,15 +2892,14 @@ sw_timeline_show_range (SwTimeline *self,
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
+/* Zooms about the middle of the view (the live edge while following). */
 void
 sw_timeline_zoom (SwTimeline *self,
                   double      factor)
 {
   g_return_if_fail (SW_IS_TIMELINE (self));
 
-  set_follow (self, FALSE);
-  sw_time_scale_zoom (&self->scale, content_width (self) / 2.0, factor);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  zoom_about (self, content_width (self) / 2.0, factor);
 }
 
 const SwTimeScale *
@@ -2398,4 +2944,209 @@ sw_timeline_get_n_drawn_rows (SwTimeline        *self,
   g_return_val_if_fail (kind <= SW_TIMELINE_ROW_COUNTER, 0);
 
   return self->n_drawn_rows[kind];
+}
+
+/* Turns following "now" on or off.  On while zoomed in, the view keeps
+ * its width and slides with the run; else it fits the whole run. */
+void
+sw_timeline_set_follow (SwTimeline *self,
+                        gboolean    follow)
+{
+  g_return_if_fail (SW_IS_TIMELINE (self));
+
+  if (follow && !self->follow)
+    {
+      gint64 span = visible_ns (self);
+
+      self->follow_span_ns = span < run_length (self) ? span : 0;
+    }
+  set_follow (self, follow);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/**
+ * sw_timeline_select_at:
+ * @x: widget coordinates
+ * @y: widget coordinates
+ *
+ * Selects what is drawn at (@x, @y), as a click there does: a task bar,
+ * a callback, a wait, a coroutine's run or wait, within a few pixels.
+ * Clears a range selection.
+ *
+ * Returns: TRUE when something was there (and is now selected)
+ */
+gboolean
+sw_timeline_select_at (SwTimeline *self,
+                       double      x,
+                       double      y)
+{
+  const SwTimelineRow *row;
+  SwTimelineHit hit;
+  guint index;
+  gint64 t;
+
+  g_return_val_if_fail (SW_IS_TIMELINE (self), FALSE);
+
+  if (self->model == NULL || x < self->metrics.label_w || (index = row_at_y (self, y)) == G_MAXUINT)
+    return FALSE;
+  row = sw_timeline_model_get_row (self->model, index);
+  if (row->kind != SW_TIMELINE_ROW_LANE)
+    return FALSE;
+
+  t = sw_time_scale_px_to_ns (&self->scale, x - self->metrics.label_w);
+  if (!sw_timeline_hit_test (self->model, row->lane, t, (gint64) ceil (4.0 * self->scale.ns_per_px), &hit))
+    return FALSE;
+
+  sw_timeline_range_stats_clear (&self->range);
+  self->selected = hit;
+  memset (&self->chain, 0, sizeof self->chain);
+  refresh_selection (self, TRUE);
+  emit_selection_changed (self);
+  return TRUE;
+}
+
+/* Selects the range between @t0 and @t1 (either order) for its
+ * statistics; clears a selected mark. */
+void
+sw_timeline_select_range (SwTimeline *self,
+                          gint64      t0,
+                          gint64      t1)
+{
+  g_return_if_fail (SW_IS_TIMELINE (self));
+
+  if (self->model == NULL || t0 == t1)
+    return;
+
+  memset (&self->selected, 0, sizeof self->selected);
+  memset (&self->chain, 0, sizeof self->chain);
+  sw_timeline_range_stats_clear (&self->range);
+  sw_timeline_range_stats_compute (self->model, t0, t1, &self->range);
+  emit_selection_changed (self);
+}
+
+void
+sw_timeline_clear_selection (SwTimeline *self)
+{
+  g_return_if_fail (SW_IS_TIMELINE (self));
+
+  if (self->selected.kind == SW_TIMELINE_HIT_NONE && self->range.lanes == NULL)
+    return;
+
+  memset (&self->selected, 0, sizeof self->selected);
+  memset (&self->chain, 0, sizeof self->chain);
+  sw_timeline_range_stats_clear (&self->range);
+  emit_selection_changed (self);
+}
+
+/**
+ * sw_timeline_get_selection:
+ *
+ * Returns: (nullable): the selected mark, or NULL
+ */
+const SwTimelineHit *
+sw_timeline_get_selection (SwTimeline *self)
+{
+  g_return_val_if_fail (SW_IS_TIMELINE (self), NULL);
+
+  return self->selected.kind != SW_TIMELINE_HIT_NONE ? &self->selected : NULL;
+}
+
+/**
+ * sw_timeline_get_chain:
+ *
+ * Returns: (nullable): the selected task's chain, or NULL when the
+ *   selection is not part of a task
+ */
+const SwTimelineChain *
+sw_timeline_get_chain (SwTimeline *self)
+{
+  g_return_val_if_fail (SW_IS_TIMELINE (self), NULL);
+
+  if (self->selected.kind == SW_TIMELINE_HIT_NONE ||
+      (!self->chain.has_run && !self->chain.has_submit && self->chain.n_callbacks == 0))
+    return NULL;
+
+  return &self->chain;
+}
+
+/**
+ * sw_timeline_get_range_stats:
+ *
+ * Returns: (nullable): the statistics of the selected range, or NULL
+ */
+const SwTimelineRangeStats *
+sw_timeline_get_range_stats (SwTimeline *self)
+{
+  g_return_val_if_fail (SW_IS_TIMELINE (self), NULL);
+
+  return self->range.lanes != NULL ? &self->range : NULL;
+}
+
+/* Fits the selected range, or the selected task's whole chain (or the
+ * selected span), with a little room either side. */
+void
+sw_timeline_zoom_to_selection (SwTimeline *self)
+{
+  gint64 begin, end, pad;
+
+  g_return_if_fail (SW_IS_TIMELINE (self));
+
+  if (self->model == NULL)
+    return;
+
+  if (self->range.lanes != NULL)
+    {
+      sw_timeline_show_range (self, self->range.t0, self->range.t1);
+      return;
+    }
+  if (self->selected.kind == SW_TIMELINE_HIT_NONE)
+    return;
+
+  if (!sw_timeline_chain_get_extent (&self->chain, sw_timeline_model_get_now_ns (self->model), &begin, &end))
+    {
+      begin = self->selected.span.start_ns;
+      end = self->selected.span.end_ns == SW_TIMELINE_OPEN ? sw_timeline_model_get_now_ns (self->model)
+                                                           : self->selected.span.end_ns;
+    }
+  end = MAX (end, begin + 1000);
+  pad = (end - begin) / 10;
+  sw_timeline_show_range (self, begin - pad, end + pad);
+}
+
+/* Where the pointer is (widget coordinates): key zooms anchor there. */
+void
+_sw_timeline_set_pointer (SwTimeline *self,
+                          double      x,
+                          double      y,
+                          gboolean    inside)
+{
+  g_return_if_fail (SW_IS_TIMELINE (self));
+
+  self->pointer_x = x - self->metrics.label_w;
+  self->pointer_inside = inside && x >= self->metrics.label_w;
+}
+
+/* Widget x of @time_ns (for tests: where to click). */
+double
+_sw_timeline_time_to_x (SwTimeline *self,
+                        gint64      time_ns)
+{
+  g_return_val_if_fail (SW_IS_TIMELINE (self), 0.0);
+
+  return self->metrics.label_w + sw_time_scale_ns_to_px (&self->scale, time_ns);
+}
+
+/* Widget y of the middle of a lane's bars, or -1 when it has no row. */
+double
+_sw_timeline_lane_y (SwTimeline *self,
+                     guint32     lane_id)
+{
+  double y, h;
+
+  g_return_val_if_fail (SW_IS_TIMELINE (self), -1.0);
+
+  if (self->model == NULL || !selection_row_rect (self, lane_id, &y, &h))
+    return -1.0;
+
+  return y + h / 2.0;
 }

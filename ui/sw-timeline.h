@@ -5,6 +5,7 @@
 
 #include "sw-time-scale.h"
 #include "sw-timeline-model.h"
+#include "sw-timeline-selection.h"
 
 G_BEGIN_DECLS
 
@@ -28,5 +29,19 @@ guint              sw_timeline_get_n_drawn_ctx_ticks (SwTimeline *self);
 guint              sw_timeline_get_n_drawn_log_marks (SwTimeline *self);
 guint              sw_timeline_get_n_drawn_rows (SwTimeline      *self,
                                                  SwTimelineRowKind kind);
+
+void               sw_timeline_set_follow       (SwTimeline      *self,
+                                                 gboolean         follow);
+gboolean           sw_timeline_select_at        (SwTimeline      *self,
+                                                 double           x,
+                                                 double           y);
+void               sw_timeline_select_range     (SwTimeline      *self,
+                                                 gint64           t0,
+                                                 gint64           t1);
+void               sw_timeline_clear_selection  (SwTimeline      *self);
+void               sw_timeline_zoom_to_selection (SwTimeline     *self);
+const SwTimelineHit        *sw_timeline_get_selection   (SwTimeline *self);
+const SwTimelineChain      *sw_timeline_get_chain       (SwTimeline *self);
+const SwTimelineRangeStats *sw_timeline_get_range_stats (SwTimeline *self);
 
 G_END_DECLS

@@ -15,6 +15,7 @@
 #include "sw-window.h"
 #include "sw-application.h"
 #include "sw-stats-panel.h"
+#include "sw-inspector.h"
 #include "sw-time-scale.h"
 #include "sw-ui-private.h"
 
@@ -1025,6 +1026,7 @@ sw_window_class_init (SwWindowClass *klass)
 
   g_type_ensure (SW_TYPE_TIMELINE);
   g_type_ensure (SW_TYPE_STATS_PANEL);
+  g_type_ensure (SW_TYPE_INSPECTOR);
   _sw_ui_ensure_resources ();
 
   gtk_widget_class_set_template_from_resource (widget_class,
