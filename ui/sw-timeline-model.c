@@ -501,7 +501,8 @@ ensure_process (SwTimelineModel *self,
     {
       g_free (process->name);
       g_free (process->label);
-      process->name = g_strdup (name != NULL ? name : pid != 0 ? "process" : "?");
+      /* A program run by its path is named by its file. */
+      process->name = name != NULL ? g_path_get_basename (name) : g_strdup (pid != 0 ? "process" : "?");
       process->label = pid != 0 ? g_strdup_printf ("%s · PID %d", process->name, pid)
                                 : g_strdup (process->name);
       self->rows_dirty = TRUE;

@@ -9,6 +9,8 @@
 #include "sw-application.h"
 #include "sw-window.h"
 
+#include <unistd.h>
+
 static SwApplication *app;
 static gboolean have_display;
 
@@ -292,6 +294,85 @@ test_thread_pool (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* 40,000 tasks on four workers, each followed by a callback on a manager
+ * lane: the arrows a frame draws are bounded by its pixels (one per two
+ * columns per lane, 2000 at most), not by the tasks. */
+static void
+test_flows_bounded_by_pixels (void)
+{
+  g_autoptr(SwTrace) trace = NULL;
+  g_autoptr(SwTimelineModel) model = NULL;
+  GtkWidget *window;
+  SwTimeline *timeline;
+  guint32 main_lane, manager, workers[4];
+  guint64 label;
+  guint tick, queue, callbacks;
+  int width;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+
+  trace = sw_trace_new (SW_TRACE_DEFAULT_CAPACITY);
+  main_lane = sw_trace_register_lane (trace, SW_LANE_THREAD, "main", getpid (), 4241,
+                                      sw_trace_get_process_lane (trace));
+  manager = sw_trace_register_lane (trace, SW_LANE_THREAD, "manager", getpid (), 4242,
+                                    sw_trace_get_process_lane (trace));
+  for (guint w = 0; w < G_N_ELEMENTS (workers); w++)
+    workers[w] = sw_trace_register_lane (trace, SW_LANE_THREAD, "worker", getpid (), 4243 + w,
+                                         sw_trace_get_process_lane (trace));
+  label = sw_trace_intern (trace, "job");
+  for (guint64 i = 1; i <= 40000; i++)
+    {
+      guint32 worker = workers[i % G_N_ELEMENTS (workers)];
+
+      sw_trace_record_on_lane (trace, main_lane, SW_EVENT_TASK_SUBMIT, 0, i, label);
+      sw_trace_record_on_lane (trace, worker, SW_EVENT_TASK_START, 0, i, 0);
+      sw_trace_record_on_lane (trace, worker, SW_EVENT_TASK_END, 0, i, 0);
+      sw_trace_record_on_lane (trace, manager, SW_EVENT_CALLBACK_BEGIN, 0, i, 0);
+      sw_trace_record_on_lane (trace, manager, SW_EVENT_CALLBACK_END, 0, i, 0);
+    }
+  model = sw_timeline_model_new (trace);
+  sw_timeline_model_drain_all (model);
+  g_assert_cmpuint (sw_timeline_model_get_n_spans (model), ==, 40000);
+
+  window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), 800, 600);
+  timeline = SW_TIMELINE (sw_timeline_new ());
+  sw_timeline_set_model (timeline, model);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (timeline));
+  gtk_window_present (GTK_WINDOW (window));
+
+  drawn_frames = 0;
+  tick = gtk_widget_add_tick_callback (GTK_WIDGET (timeline), count_frames_cb, NULL, NULL);
+  g_assert_true (spin_until (NULL, drew_twice, 10.0));
+  width = gtk_widget_get_width (GTK_WIDGET (timeline));
+  queue = sw_timeline_get_n_drawn (timeline, SW_TIMELINE_DRAWN_QUEUE_ARROWS);
+  callbacks = sw_timeline_get_n_drawn (timeline, SW_TIMELINE_DRAWN_CALLBACK_ARROWS);
+  g_assert_cmpuint (queue, >, 0);
+  g_assert_cmpuint (callbacks, >, 0);
+  g_assert_cmpuint (queue, <=, G_N_ELEMENTS (workers) * ((guint) width / 2 + 1));
+  g_assert_cmpuint (callbacks, <=, (guint) width / 2 + 1);
+  g_assert_cmpuint (queue + callbacks, <=, 2000);
+
+  /* Folded into its header, the process draws no more than before. */
+  sw_timeline_model_set_process_expanded (model, getpid (), FALSE);
+  g_assert_cmpuint (sw_timeline_model_get_n_rows (model), ==, 1);
+  drawn_frames = 0;
+  gtk_widget_queue_draw (GTK_WIDGET (timeline));
+  g_assert_true (spin_until (NULL, drew_twice, 10.0));
+  g_assert_cmpuint (sw_timeline_get_n_drawn_rows (timeline, SW_TIMELINE_ROW_PROCESS), ==, 1);
+  g_assert_cmpuint (sw_timeline_get_n_drawn_rows (timeline, SW_TIMELINE_ROW_LANE), ==, 0);
+  g_assert_cmpuint (sw_timeline_get_n_drawn (timeline, SW_TIMELINE_DRAWN_QUEUE_ARROWS) +
+                    sw_timeline_get_n_drawn (timeline, SW_TIMELINE_DRAWN_CALLBACK_ARROWS), <=, 2000);
+  g_assert_cmpuint (sw_timeline_get_n_drawn_bars (timeline), >, 0);
+
+  gtk_widget_remove_tick_callback (GTK_WIDGET (timeline), tick);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -316,6 +397,7 @@ main (int   argc,
   g_test_add_func ("/Sw/Timeline/callbacks-thread-no-link", test_callbacks_thread);
   g_test_add_func ("/Sw/Timeline/callbacks-process-linked", test_callbacks_process);
   g_test_add_func ("/Sw/Timeline/process-pool-crash-failed", test_process_pool_crash);
+  g_test_add_func ("/Sw/Timeline/flows-bounded-by-pixels", test_flows_bounded_by_pixels);
 
   ret = g_test_run ();
   g_clear_object (&app);
