@@ -709,13 +709,22 @@ draw_never_ran (DrawContext *dc,
       if (mark->time_ns > dc->t1)
         break;
 
-      if (sw_timeline_model_get_task (dc->self->model, mark->object, &task))
-        as_span.state = task.state;
       x = floor (sw_time_scale_ns_to_px (scale, mark->time_ns));
+      next = first_mark_after (marks, i + 1, sw_time_scale_px_to_ns (scale, x + w));
+
+      /* Merged marks show failed if any of them failed (looking at a
+       * bounded few: a broken pool fails them all alike). */
+      for (guint j = i; j < next && j < i + 64; j++)
+        if (sw_timeline_model_get_task (dc->self->model,
+                                        g_array_index (marks, SwTimelineMark, j).object, &task) &&
+            task.state == SW_TIMELINE_SPAN_FAILED)
+          {
+            as_span.state = SW_TIMELINE_SPAN_FAILED;
+            break;
+          }
       draw_task_bar (dc, &as_span, x - w / 2.0, y, w, h);
       dc->self->n_drawn_bars++;
 
-      next = first_mark_after (marks, i + 1, sw_time_scale_px_to_ns (scale, x + w));
       if (next - i > 1)
         {
           g_autofree char *count = g_strdup_printf ("×%u", next - i);
@@ -912,10 +921,15 @@ add_flow (GArray *flows,
           double  x1,
           double  y1)
 {
-  Flow flow = { x0, y0, x1, y1 };
+  Flow flow;
 
   if (fabs (x1 - x0) < MIN_FLOW_PX && fabs (y1 - y0) < MIN_FLOW_PX)
     return FALSE;
+  /* An end far out of view, zoomed in: cairo's fixed point has a range. */
+  flow.x0 = CLAMP (x0, -1e5, 1e5);
+  flow.y0 = y0;
+  flow.x1 = CLAMP (x1, -1e5, 1e5);
+  flow.y1 = y1;
   g_array_append_val (flows, flow);
   return TRUE;
 }
@@ -973,6 +987,28 @@ collect_flows (DrawContext *dc,
                             from_y + from_h / 2.0, x1, to_y + to_h / 2.0);
                 }
               i = first_starting_after (tasks, i + 1, sw_time_scale_px_to_ns (scale, floor (x1) + 2.0));
+            }
+
+          /* Submits in view whose task starts past the right edge: the
+           * arrow leaves the view, so the wait is seen from either end. */
+          i = first_mark_after (lane->submits, 0, dc->t0);
+          while (i < lane->submits->len && queue->len + callbacks->len < MAX_FLOWS)
+            {
+              const SwTimelineMark *mark = &g_array_index (lane->submits, SwTimelineMark, i);
+              SwTimelineTask task;
+              double x0, run_y, run_h;
+
+              if (mark->time_ns > dc->t1)
+                break;
+              x0 = sw_time_scale_ns_to_px (scale, mark->time_ns);
+              if (sw_timeline_model_get_task (self->model, mark->object, &task) &&
+                  task.span != NULL && task.span->start_ns > dc->t1)
+                {
+                  lane_bar_rect (self, task.run_lane->row, &run_y, &run_h);
+                  add_flow (queue, x0, to_y + to_h / 2.0,
+                            sw_time_scale_ns_to_px (scale, task.span->start_ns), run_y + run_h / 2.0);
+                }
+              i = first_mark_after (lane->submits, i + 1, sw_time_scale_px_to_ns (scale, floor (x0) + 2.0));
             }
 
           i = first_starting_after (cbs, 0, dc->t0);
@@ -1926,6 +1962,57 @@ find_span (GArray *spans,
   return NULL;
 }
 
+/* The mark of @marks nearest @t within tol_ns, or NULL. */
+static const SwTimelineMark *
+find_mark (GArray *marks,
+           gint64  t,
+           gint64  tol_ns)
+{
+  guint i = first_mark_after (marks, 0, t - tol_ns);
+
+  if (i < marks->len && g_array_index (marks, SwTimelineMark, i).time_ns <= t + tol_ns)
+    return &g_array_index (marks, SwTimelineMark, i);
+
+  return NULL;
+}
+
+/* A task's tooltip goes on with how it ended and how long it queued. */
+static void
+append_task_chain (SwTimeline           *self,
+                   const SwTimelineSpan *span,
+                   char                **markup)
+{
+  SwTimelineTask task;
+  g_autofree char *extra = NULL;
+  char *joined;
+
+  if (!sw_timeline_model_get_task (self->model, span->object, &task))
+    return;
+
+  if (task.submit_lane != NULL)
+    {
+      g_autofree char *wait = sw_time_scale_format_duration (span->start_ns - task.submit_ns);
+
+      extra = g_markup_printf_escaped (_("waited %s in the queue (submitted on %s)"), wait, task.submit_lane->name);
+    }
+  if (span->end_ns != SW_TIMELINE_OPEN && span->state != SW_TIMELINE_SPAN_OK)
+    {
+      char *state = g_markup_printf_escaped ("%s<b>%s</b>", extra != NULL ? "\n" : "",
+                                             span->state == SW_TIMELINE_SPAN_FAILED ? _("failed") : _("cancelled"));
+      char *with = g_strconcat (extra != NULL ? extra : "", state, NULL);
+
+      g_free (state);
+      g_free (extra);
+      extra = with;
+    }
+  if (extra == NULL)
+    return;
+
+  joined = g_strconcat (*markup, "\n", extra, NULL);
+  g_free (*markup);
+  *markup = joined;
+}
+
 /* The row under y (widget coordinates), or G_MAXUINT. */
 static guint
 row_at_y (SwTimeline *self,
@@ -2023,6 +2110,7 @@ sw_timeline_query_tooltip (GtkWidget  *widget,
   const SwTimelineRow *row;
   const SwTimelineLane *lane;
   const SwTimelineSpan *span;
+  const SwTimelineMark *mark;
   g_autofree char *markup = NULL;
   g_autofree char *duration = NULL;
   g_autofree char *at = NULL;
@@ -2101,6 +2189,18 @@ sw_timeline_query_tooltip (GtkWidget  *widget,
                                           ? _("<b>%s</b> (running)\n%s so far on %s\nstarted at %s")
                                           : _("<b>%s</b>\n%s on %s\nstarted at %s"),
                                         label ? label : "?", duration, lane->label, at);
+      append_task_chain (self, span, &markup);
+    }
+  else if ((mark = find_mark (lane->never_ran, t, tol)) != NULL)
+    {
+      SwTimelineTask task;
+
+      label = sw_timeline_model_get_task_label (self->model, mark->object);
+      sw_timeline_model_get_task (self->model, mark->object, &task);
+      markup = g_markup_printf_escaped (task.state == SW_TIMELINE_SPAN_FAILED
+                                          ? _("<b>%s</b> failed before it started\n(its pool broke while it was queued)")
+                                          : _("<b>%s</b> was cancelled before it started"),
+                                        label ? label : "?");
     }
   else if ((span = find_span (lane->waits, t, 0, now)) != NULL)
     {
