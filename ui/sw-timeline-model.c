@@ -12,22 +12,30 @@
 #define DRAIN_BATCH      4096
 #define UPDATE_BUDGET_US 4000
 
-/* A task's chain as indexes into the lanes' arrays, not copies: 32
- * bytes per task, whatever it went through. */
+/* A task's chain as indexes into the lanes' arrays, not copies: 40
+ * bytes per task, whatever it went through.
+ *
+ * Its events may come in any order: a drain hands out each thread's
+ * events in order, but not across threads, and a worker process's come
+ * when the pool's manager imports them — after the manager recorded the
+ * end, when the pool broke.  So whichever comes first, the chain is
+ * completed when the rest arrives. */
 typedef struct {
   guint64  id;              /* key */
   guint64  label;           /* string id from TASK_SUBMIT, 0 if unknown */
+  gint64   over_ns;         /* when it ended, failed or was cancelled */
   guint32  submit_lane;     /* lane id of its submit mark, 0 if not seen */
   guint32  submit_index;    /* in that lane's submits */
   guint32  run_lane;        /* lane id of its bar, 0 if it never started */
-  guint32  run_index : 26;  /* in that lane's tasks */
+  guint32  run_index : 25;  /* in that lane's tasks */
   guint32  open : 1;        /* the bar has not ended yet */
   guint32  state : 2;       /* SwTimelineSpanState, once over */
   guint32  over : 1;        /* ended, failed or was cancelled */
   guint32  hue_known : 1;
+  guint32  marked : 1;      /* has a never-ran mark on its submit lane */
 } TaskInfo;
 
-G_STATIC_ASSERT (sizeof (TaskInfo) == 32);
+G_STATIC_ASSERT (sizeof (TaskInfo) == 40);
 
 typedef struct {
   guint64 time;
@@ -694,6 +702,64 @@ task_set_hue (SwTimelineModel *self,
   task->hue_known = TRUE;
 }
 
+static void close_span (GArray              *spans,
+                        guint                index,
+                        gint64               time_ns,
+                        SwTimelineSpanState  state);
+
+static void
+task_close (SwTimelineModel *self,
+            TaskInfo        *task)
+{
+  SwTimelineLane *lane = g_hash_table_lookup (self->lane_by_id, GUINT_TO_POINTER (task->run_lane));
+
+  close_span (lane->tasks, task->run_index, task->over_ns, task->state);
+  task->open = FALSE;
+  self->n_open_spans--;
+}
+
+/* Cancelled or failed in the queue (a broken pool): no bar; a mark where
+ * it was submitted says what became of it.  Once both the submit and the
+ * end are known, and while no start is. */
+static void
+task_mark_never_ran (SwTimelineModel *self,
+                     TaskInfo        *task)
+{
+  SwTimelineMark mark;
+  SwTimelineLane *lane;
+
+  if (!task->over || task->marked || task->run_lane != 0 || task->submit_lane == 0 ||
+      task->state == SW_TIMELINE_SPAN_OK)
+    return;
+
+  mark.time_ns = task->over_ns;
+  mark.object = task->id;
+  lane = g_hash_table_lookup (self->lane_by_id, GUINT_TO_POINTER (task->submit_lane));
+  insert_mark (lane->never_ran, &mark);
+  task->marked = TRUE;
+}
+
+/* Its start came after all: the bar says it, not a mark.  The mark is
+ * among the last few (it was just put there). */
+static void
+task_unmark_never_ran (SwTimelineModel *self,
+                       TaskInfo        *task)
+{
+  SwTimelineLane *lane;
+
+  if (!task->marked)
+    return;
+
+  lane = g_hash_table_lookup (self->lane_by_id, GUINT_TO_POINTER (task->submit_lane));
+  for (guint i = lane->never_ran->len; i > 0; i--)
+    if (g_array_index (lane->never_ran, SwTimelineMark, i - 1).object == task->id)
+      {
+        g_array_remove_index (lane->never_ran, i - 1);
+        break;
+      }
+  task->marked = FALSE;
+}
+
 static guint
 open_span (GArray  *spans,
            gint64   time_ns,
@@ -926,6 +992,7 @@ handle_event (SwTimelineModel *self,
         g_array_append_val (lane->submits, mark);
         task->submit_index = lane->submits->len - 1;
         task_set_hue (self, task);
+        task_mark_never_ran (self, task);
         self->n_submits++;
       }
       break;
@@ -933,7 +1000,7 @@ handle_event (SwTimelineModel *self,
     case SW_EVENT_TASK_START:
       lane = ensure_lane (self, event->lane);
       task = ensure_task (self, event->object);
-      if (task->open)
+      if (task->run_lane != 0)
         break;
       task->run_lane = lane->id;
       task->run_index = open_span (lane->tasks, t, event->object);
@@ -941,39 +1008,29 @@ handle_event (SwTimelineModel *self,
       task_set_hue (self, task);
       self->n_spans++;
       self->n_open_spans++;
+      if (task->over)
+        {
+          /* Its end came first: it did run after all. */
+          task_close (self, task);
+          task_unmark_never_ran (self, task);
+        }
       break;
 
     case SW_EVENT_TASK_END:
     case SW_EVENT_TASK_ERROR:
     case SW_EVENT_TASK_CANCEL:
-      task = g_hash_table_lookup (self->tasks, &event->object);
-      if (task != NULL && !task->over)
+      task = ensure_task (self, event->object);
+      if (!task->over)
         {
-          SwTimelineSpanState state = SW_TIMELINE_SPAN_OK;
-
-          if (event->kind == SW_EVENT_TASK_ERROR)
-            state = SW_TIMELINE_SPAN_FAILED;
-          else if (event->kind == SW_EVENT_TASK_CANCEL)
-            state = SW_TIMELINE_SPAN_CANCELLED;
-
           task->over = TRUE;
-          task->state = state;
+          task->over_ns = t;
+          task->state = event->kind == SW_EVENT_TASK_ERROR ? SW_TIMELINE_SPAN_FAILED
+                        : event->kind == SW_EVENT_TASK_CANCEL ? SW_TIMELINE_SPAN_CANCELLED
+                        : SW_TIMELINE_SPAN_OK;
           if (task->open)
-            {
-              lane = g_hash_table_lookup (self->lane_by_id, GUINT_TO_POINTER (task->run_lane));
-              close_span (lane->tasks, task->run_index, t, state);
-              task->open = FALSE;
-              self->n_open_spans--;
-            }
-          else if (task->run_lane == 0 && state != SW_TIMELINE_SPAN_OK)
-            {
-              /* Cancelled or failed in the queue (a broken pool): no bar,
-               * a mark where it was submitted says what became of it. */
-              SwTimelineMark mark = { t, event->object };
-
-              lane = ensure_lane (self, task->submit_lane != 0 ? task->submit_lane : event->lane);
-              insert_mark (lane->never_ran, &mark);
-            }
+            task_close (self, task);
+          else
+            task_mark_never_ran (self, task);
         }
       break;
 

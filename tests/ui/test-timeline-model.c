@@ -834,6 +834,59 @@ test_task_hues (void)
   g_assert_cmpuint (sw_timeline_task_hue (NULL), ==, 0);
 }
 
+/* A drain hands out each thread's events in order, not all in time order,
+ * and a broken process pool's manager records the errors before it
+ * imports its workers' starts: the chain comes out the same. */
+static void
+test_task_events_out_of_order (Fixture       *f,
+                               gconstpointer  data)
+{
+  guint32 manager = sw_trace_register_lane (f->trace, SW_LANE_THREAD, "manager", getpid (), 1003,
+                                            sw_trace_get_process_lane (f->trace));
+  const SwTimelineLane *main_lane, *worker, *manager_lane;
+  const SwTimelineSpan *span;
+  SwTimelineTask task;
+
+  /* 1: error, then submit, then start (it ran, and failed). */
+  sw_trace_record_on_lane (f->trace, manager, SW_EVENT_TASK_ERROR, 0, 1, 0);
+  /* 2: error, then submit, never started (failed in the queue). */
+  sw_trace_record_on_lane (f->trace, manager, SW_EVENT_TASK_ERROR, 0, 2, 0);
+  /* 3: end, then start, then submit (it ran, and ended well). */
+  sw_trace_record_on_lane (f->trace, manager, SW_EVENT_TASK_END, 0, 3, 0);
+  sw_timeline_model_update (f->model);
+  sw_trace_record_on_lane (f->trace, f->main_lane, SW_EVENT_TASK_SUBMIT, 0, 1, 0);
+  sw_trace_record_on_lane (f->trace, f->main_lane, SW_EVENT_TASK_SUBMIT, 0, 2, 0);
+  sw_trace_record_on_lane (f->trace, f->worker_lane, SW_EVENT_TASK_START, 0, 3, 0);
+  sw_timeline_model_update (f->model);
+  main_lane = lane_named (f, "main");
+  manager_lane = lane_named (f, "manager");
+  /* Both look as if they failed in the queue, for now, on main. */
+  g_assert_cmpuint (main_lane->never_ran->len, ==, 2);
+  g_assert_cmpuint (manager_lane->never_ran->len, ==, 0);
+
+  sw_trace_record_on_lane (f->trace, f->worker_lane, SW_EVENT_TASK_START, 0, 1, 0);
+  sw_trace_record_on_lane (f->trace, f->main_lane, SW_EVENT_TASK_SUBMIT, 0, 3, 0);
+  sw_timeline_model_update (f->model);
+
+  worker = lane_named (f, "worker-1");
+  /* 1 ran after all: a closed, failed bar, and no mark. */
+  g_assert_cmpuint (main_lane->never_ran->len, ==, 1);
+  g_assert_cmpuint (g_array_index (main_lane->never_ran, SwTimelineMark, 0).object, ==, 2);
+  g_assert_cmpuint (worker->tasks->len, ==, 2);
+  g_assert_cmpuint (sw_timeline_model_get_n_open_spans (f->model), ==, 0);
+  span = &g_array_index (worker->tasks, SwTimelineSpan, 0);
+  g_assert_cmpuint (span->object, ==, 3);
+  g_assert_cmpuint (span->state, ==, SW_TIMELINE_SPAN_OK);
+  g_assert_cmpint (span->end_ns, !=, SW_TIMELINE_OPEN);
+  span = &g_array_index (worker->tasks, SwTimelineSpan, 1);
+  g_assert_cmpuint (span->object, ==, 1);
+  g_assert_cmpuint (span->state, ==, SW_TIMELINE_SPAN_FAILED);
+  g_assert_cmpint (span->end_ns, !=, SW_TIMELINE_OPEN);
+  g_assert_true (sw_timeline_model_get_task (f->model, 3, &task));
+  g_assert_true (task.submit_lane == main_lane);
+  g_assert_true (task.run_lane == worker);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -850,6 +903,8 @@ main (int   argc,
               fixture_set_up, test_task_chain, fixture_tear_down);
   g_test_add ("/Sw/TimelineModel/failed-and-cancelled", Fixture, NULL,
               fixture_set_up, test_failed_and_cancelled, fixture_tear_down);
+  g_test_add ("/Sw/TimelineModel/task-events-out-of-order", Fixture, NULL,
+              fixture_set_up, test_task_events_out_of_order, fixture_tear_down);
   g_test_add ("/Sw/TimelineModel/processes-fold", Fixture, NULL,
               fixture_set_up, test_processes_fold, fixture_tear_down);
   g_test_add_func ("/Sw/TimelineModel/task-hues", test_task_hues);
