@@ -12,13 +12,30 @@
 #define DRAIN_BATCH      4096
 #define UPDATE_BUDGET_US 4000
 
+/* A task's chain as indexes into the lanes' arrays, not copies: 40
+ * bytes per task, whatever it went through.
+ *
+ * Its events may come in any order: a drain hands out each thread's
+ * events in order, but not across threads, and a worker process's come
+ * when the pool's manager imports them — after the manager recorded the
+ * end, when the pool broke.  So whichever comes first, the chain is
+ * completed when the rest arrives. */
 typedef struct {
-  guint64         id;           /* key */
-  guint64         label;        /* string id from TASK_SUBMIT, 0 if unknown */
-  SwTimelineLane *open_lane;    /* lane of the open span, or NULL */
-  guint           open_index;
-  guint32         error;        /* string id of TASK_ERROR's message (in the padding) */
+  guint64  id;              /* key */
+  guint64  label;           /* string id from TASK_SUBMIT, 0 if unknown */
+  gint64   over_ns;         /* when it ended, failed or was cancelled */
+  guint32  submit_lane;     /* lane id of its submit mark, 0 if not seen */
+  guint32  submit_index;    /* in that lane's submits */
+  guint32  run_lane;        /* lane id of its bar, 0 if it never started */
+  guint32  run_index : 25;  /* in that lane's tasks */
+  guint32  open : 1;        /* the bar has not ended yet */
+  guint32  state : 2;       /* SwTimelineSpanState, once over */
+  guint32  over : 1;        /* ended, failed or was cancelled */
+  guint32  hue_known : 1;
+  guint32  marked : 1;      /* has a never-ran mark on its submit lane */
 } TaskInfo;
+
+G_STATIC_ASSERT (sizeof (TaskInfo) == 40);
 
 typedef struct {
   guint64 time;
@@ -100,8 +117,9 @@ typedef struct {
 
 /* A lane and what only the model needs to know about it. */
 typedef struct {
-  SwTimelineLane  pub;
-  Aggregate      *agg;        /* a coroutine's thread's aggregate, or NULL */
+  SwTimelineLane     pub;
+  SwTimelineProcess *process; /* the process it belongs to */
+  Aggregate         *agg;     /* a coroutine's thread's aggregate, or NULL */
   gint64          agg_last;   /* end of its last run counted, or -1 */
   gboolean        born;
 } LaneImpl;
@@ -135,11 +153,15 @@ struct _SwTimelineModel
   GPtrArray      *lanes;          /* SwTimelineLane *, sorted by id */
   GHashTable     *lane_by_id;     /* guint32 → SwTimelineLane * */
   GHashTable     *tasks;          /* &TaskInfo.id → TaskInfo * */
+  GHashTable     *task_errors;    /* task id → string id of its error message;
+                                   * apart, as failures are rare */
   GArray         *log_lines;      /* LogLine, in time order within each drain */
   GHashTable     *aggregates;     /* thread lane id → Aggregate * */
   GPtrArray      *counters;       /* CounterImpl *, in order of appearance */
   GHashTable     *counter_by_name;  /* name string id → CounterImpl * */
   GArray         *rows;           /* SwTimelineRow */
+  GPtrArray      *processes;      /* SwTimelineProcess *, in row order once sorted */
+  GHashTable     *process_by_pid; /* pid → SwTimelineProcess * */
 
   gint64          origin_ns;
   gint64          first_ns;       /* G_MAXINT64 until the first event */
@@ -201,6 +223,16 @@ counter_free (gpointer data)
 }
 
 static void
+process_free (gpointer data)
+{
+  SwTimelineProcess *process = data;
+
+  g_free (process->name);
+  g_free (process->label);
+  g_free (process);
+}
+
+static void
 lane_free (gpointer data)
 {
   SwTimelineLane *lane = data;
@@ -211,6 +243,7 @@ lane_free (gpointer data)
   g_array_unref (lane->waits);
   g_array_unref (lane->callbacks);
   g_array_unref (lane->submits);
+  g_array_unref (lane->never_ran);
   g_array_unref (lane->running);
   g_array_unref (lane->waiting);
   g_array_unref (lane->switches);
@@ -226,9 +259,11 @@ lane_group (const SwTimelineLane *lane)
   return lane->kind == SW_LANE_COROUTINE ? lane->parent : lane->id;
 }
 
-/* Rows: threads in the order they were registered (a run names "main"
- * before it starts anything, so main comes first), each followed by its
- * coroutines in the order they were made. */
+/* Rows: processes in the order their first lane was registered (ours
+ * first, then a pool's workers as they were spawned); in each, threads in
+ * the order they were registered (a run names "main" before it starts
+ * anything, so main comes first), each followed by its coroutines in the
+ * order they were made. */
 static gint
 lane_compare (gconstpointer a,
               gconstpointer b,
@@ -236,9 +271,14 @@ lane_compare (gconstpointer a,
 {
   const SwTimelineLane *la = *(const SwTimelineLane * const *) a;
   const SwTimelineLane *lb = *(const SwTimelineLane * const *) b;
+  guint32 pa = ((const LaneImpl *) la)->process->first_lane;
+  guint32 pb = ((const LaneImpl *) lb)->process->first_lane;
   guint32 ga = lane_group (la);
   guint32 gb = lane_group (lb);
   gboolean ca, cb;
+
+  if (pa != pb)
+    return (pa > pb) - (pa < pb);
 
   if (ga != gb)
     return (ga > gb) - (ga < gb);
@@ -378,7 +418,7 @@ append_row (SwTimelineModel         *self,
             const SwTimelineLane    *lane,
             const SwTimelineCounter *counter)
 {
-  SwTimelineRow row = { kind, lane, counter, 0 };
+  SwTimelineRow row = { kind, lane, counter, 0, NULL };
 
   g_array_append_val (self->rows, row);
 }
@@ -412,6 +452,7 @@ build_rows (SwTimelineModel *self)
     return;
 
   g_array_set_size (self->rows, 0);
+  g_ptr_array_set_size (self->processes, 0);
   g_hash_table_iter_init (&iter, self->aggregates);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     ((Aggregate *) value)->row = G_MAXUINT;
@@ -426,8 +467,28 @@ build_rows (SwTimelineModel *self)
   for (guint i = 0; i < self->lanes->len; i++)
     {
       SwTimelineLane *lane = g_ptr_array_index (self->lanes, i);
+      SwTimelineProcess *process = ((LaneImpl *) lane)->process;
       Aggregate *agg = lane->kind == SW_LANE_COROUTINE ? ((LaneImpl *) lane)->agg
                          : g_hash_table_lookup (self->aggregates, GUINT_TO_POINTER (lane->id));
+
+      /* Lanes of one process are together: its header comes first. */
+      if (i == 0 || ((LaneImpl *) g_ptr_array_index (self->lanes, i - 1))->process != process)
+        {
+          process->first_index = i;
+          process->row = self->rows->len;
+          g_ptr_array_add (self->processes, process);
+          append_row (self, SW_TIMELINE_ROW_PROCESS, lane, NULL);
+          g_array_index (self->rows, SwTimelineRow, process->row).process = process;
+        }
+
+      /* Folded: everything of it is drawn on (and points at) its header. */
+      if (!process->expanded)
+        {
+          lane->row = process->row;
+          if (GPOINTER_TO_UINT (g_hash_table_lookup (last_of_pid, GINT_TO_POINTER (lane->pid))) == i)
+            g_hash_table_add (counter_pids, GINT_TO_POINTER (lane->pid));
+          continue;
+        }
 
       if (lane->kind == SW_LANE_COROUTINE && aggregate_folds (agg))
         {
@@ -478,6 +539,38 @@ build_rows (SwTimelineModel *self)
   self->rows_dirty = FALSE;
 }
 
+/* The process of @pid, named after its process lane once that is seen
+ * (a lane of an unknown process may come first). */
+static SwTimelineProcess *
+ensure_process (SwTimelineModel *self,
+                gint             pid,
+                const char      *name)
+{
+  SwTimelineProcess *process = g_hash_table_lookup (self->process_by_pid, GINT_TO_POINTER (pid));
+
+  if (process == NULL)
+    {
+      process = g_new0 (SwTimelineProcess, 1);
+      process->pid = pid;
+      process->first_lane = G_MAXUINT32;
+      process->expanded = TRUE;
+      g_hash_table_insert (self->process_by_pid, GINT_TO_POINTER (pid), process);
+    }
+
+  if (process->label == NULL || name != NULL)
+    {
+      g_free (process->name);
+      g_free (process->label);
+      /* A program run by its path is named by its file. */
+      process->name = name != NULL ? g_path_get_basename (name) : g_strdup (pid != 0 ? "process" : "?");
+      process->label = pid != 0 ? g_strdup_printf ("%s · PID %d", process->name, pid)
+                                : g_strdup (process->name);
+      self->rows_dirty = TRUE;
+    }
+
+  return process;
+}
+
 static SwTimelineLane *
 add_lane (SwTimelineModel *self,
           const SwLane    *info)
@@ -506,6 +599,7 @@ add_lane (SwTimelineModel *self,
   lane->waits = g_array_new (FALSE, FALSE, sizeof (SwTimelineSpan));
   lane->callbacks = g_array_new (FALSE, FALSE, sizeof (SwTimelineSpan));
   lane->submits = g_array_new (FALSE, FALSE, sizeof (SwTimelineMark));
+  lane->never_ran = g_array_new (FALSE, FALSE, sizeof (SwTimelineMark));
   lane->open_wait = -1;
   lane->open_callback = -1;
   lane->running = g_array_new (FALSE, FALSE, sizeof (SwTimelineSpan));
@@ -515,6 +609,10 @@ add_lane (SwTimelineModel *self,
   lane->logs = g_array_new (FALSE, FALSE, sizeof (SwTimelineMark));
   lane->open_running = -1;
   lane->open_waiting = -1;
+
+  impl->process = ensure_process (self, lane->pid, NULL);
+  impl->process->first_lane = MIN (impl->process->first_lane, lane->id);
+  impl->process->n_lanes++;
 
   g_hash_table_insert (self->lane_by_id, GUINT_TO_POINTER (lane->id), lane);
   lane->index = self->lanes->len;
@@ -572,7 +670,13 @@ sync_lanes (SwTimelineModel *self)
     {
       const SwLane *info = &g_array_index (lanes, SwLane, i);
 
-      if (info->kind == SW_LANE_PROCESS || info->kind == SW_LANE_HELPER)
+      /* A process is no row of its own but names its header. */
+      if (info->kind == SW_LANE_PROCESS)
+        {
+          ensure_process (self, info->pid, info->name);
+          continue;
+        }
+      if (info->kind == SW_LANE_HELPER)
         continue;
       if (!g_hash_table_contains (self->lane_by_id, GUINT_TO_POINTER (info->id)))
         add_lane (self, info);
@@ -594,6 +698,120 @@ ensure_task (SwTimelineModel *self,
     }
 
   return task;
+}
+
+/* Marks of a lane come in time order, except when another lane puts
+ * them there (a cancel on the submitter's lane): keep them sorted. */
+static guint
+insert_mark (GArray               *marks,
+             const SwTimelineMark *mark)
+{
+  guint i = marks->len;
+
+  while (i > 0 && g_array_index (marks, SwTimelineMark, i - 1).time_ns > mark->time_ns)
+    i--;
+  g_array_insert_val (marks, i, *mark);
+  return i;
+}
+
+/* Labels "page 3" and "page 4" differ by one hue, "page 3" has the same
+ * hue in every run: the hue of the name, shifted by the number after it. */
+guint
+sw_timeline_task_hue (const char *label)
+{
+  g_autofree char *name = NULL;
+  const char *end;
+  guint number = 0;
+  guint scale = 1;
+
+  if (label == NULL)
+    return 0;
+
+  end = label + strlen (label);
+  while (end > label && g_ascii_isdigit (end[-1]))
+    {
+      number += scale * (guint) (end[-1] - '0');
+      scale *= 10;
+      end--;
+    }
+  name = g_strndup (label, end - label);
+
+  return (g_str_hash (name) + number) % SW_TIMELINE_N_HUES;
+}
+
+/* The hue goes into the bar once both the label and the bar are known
+ * (the submit of a process pool's task may arrive after its start). */
+static void
+task_set_hue (SwTimelineModel *self,
+              TaskInfo        *task)
+{
+  SwTimelineLane *lane;
+
+  if (task->hue_known || task->label == 0 || task->run_lane == 0)
+    return;
+
+  lane = g_hash_table_lookup (self->lane_by_id, GUINT_TO_POINTER (task->run_lane));
+  g_array_index (lane->tasks, SwTimelineSpan, task->run_index).reason =
+    1 + sw_timeline_task_hue (sw_trace_lookup_string (self->trace, task->label));
+  task->hue_known = TRUE;
+}
+
+static void close_span (GArray              *spans,
+                        guint                index,
+                        gint64               time_ns,
+                        SwTimelineSpanState  state);
+
+static void
+task_close (SwTimelineModel *self,
+            TaskInfo        *task)
+{
+  SwTimelineLane *lane = g_hash_table_lookup (self->lane_by_id, GUINT_TO_POINTER (task->run_lane));
+
+  close_span (lane->tasks, task->run_index, task->over_ns, task->state);
+  task->open = FALSE;
+  self->n_open_spans--;
+}
+
+/* Cancelled or failed in the queue (a broken pool): no bar; a mark where
+ * it was submitted says what became of it.  Once both the submit and the
+ * end are known, and while no start is. */
+static void
+task_mark_never_ran (SwTimelineModel *self,
+                     TaskInfo        *task)
+{
+  SwTimelineMark mark;
+  SwTimelineLane *lane;
+
+  if (!task->over || task->marked || task->run_lane != 0 || task->submit_lane == 0 ||
+      task->state == SW_TIMELINE_SPAN_OK)
+    return;
+
+  mark.time_ns = task->over_ns;
+  mark.object = task->id;
+  lane = g_hash_table_lookup (self->lane_by_id, GUINT_TO_POINTER (task->submit_lane));
+  insert_mark (lane->never_ran, &mark);
+  task->marked = TRUE;
+}
+
+/* Its start came after all: the bar says it, not a mark.  The mark is
+ * among the last few (it was just put there). */
+static void
+task_unmark_never_ran (SwTimelineModel *self,
+                       TaskInfo        *task)
+{
+  SwTimelineLane *lane;
+
+  if (!task->marked)
+    return;
+
+  lane = g_hash_table_lookup (self->lane_by_id, GUINT_TO_POINTER (task->submit_lane));
+  for (guint i = lane->never_ran->len; i > 0; i--)
+    if (g_array_index (lane->never_ran, SwTimelineMark, i - 1).object == task->id)
+      {
+        g_array_remove_index (lane->never_ran, i - 1);
+        break;
+      }
+  task->marked = FALSE;
 }
 
 static guint
@@ -822,8 +1040,13 @@ handle_event (SwTimelineModel *self,
         SwTimelineMark mark = { t, event->object };
 
         lane = ensure_lane (self, event->lane);
+        task = ensure_task (self, event->object);
+        task->label = event->arg;
+        task->submit_lane = lane->id;
         g_array_append_val (lane->submits, mark);
-        ensure_task (self, event->object)->label = event->arg;
+        task->submit_index = lane->submits->len - 1;
+        task_set_hue (self, task);
+        task_mark_never_ran (self, task);
         self->n_submits++;
       }
       break;
@@ -831,31 +1054,40 @@ handle_event (SwTimelineModel *self,
     case SW_EVENT_TASK_START:
       lane = ensure_lane (self, event->lane);
       task = ensure_task (self, event->object);
-      task->open_lane = lane;
-      task->open_index = open_span (lane->tasks, t, event->object);
+      if (task->run_lane != 0)
+        break;
+      task->run_lane = lane->id;
+      task->run_index = open_span (lane->tasks, t, event->object);
+      task->open = TRUE;
+      task_set_hue (self, task);
       self->n_spans++;
       self->n_open_spans++;
+      if (task->over)
+        {
+          /* Its end came first: it did run after all. */
+          task_close (self, task);
+          task_unmark_never_ran (self, task);
+        }
       break;
 
     case SW_EVENT_TASK_END:
     case SW_EVENT_TASK_ERROR:
     case SW_EVENT_TASK_CANCEL:
-      task = g_hash_table_lookup (self->tasks, &event->object);
-      if (task != NULL && task->open_lane != NULL)
+      task = ensure_task (self, event->object);
+      if (!task->over)
         {
-          SwTimelineSpanState state = SW_TIMELINE_SPAN_OK;
-
-          if (event->kind == SW_EVENT_TASK_ERROR)
-            {
-              state = SW_TIMELINE_SPAN_FAILED;
-              task->error = (guint32) MIN (event->arg, G_MAXUINT32);
-            }
-          else if (event->kind == SW_EVENT_TASK_CANCEL)
-            state = SW_TIMELINE_SPAN_CANCELLED;
-
-          close_span (task->open_lane->tasks, task->open_index, t, state);
-          task->open_lane = NULL;
-          self->n_open_spans--;
+          task->over = TRUE;
+          task->over_ns = t;
+          if (event->kind == SW_EVENT_TASK_ERROR && event->arg != 0)
+            g_hash_table_insert (self->task_errors, GSIZE_TO_POINTER (task->id),
+                                 GSIZE_TO_POINTER (event->arg));
+          task->state = event->kind == SW_EVENT_TASK_ERROR ? SW_TIMELINE_SPAN_FAILED
+                        : event->kind == SW_EVENT_TASK_CANCEL ? SW_TIMELINE_SPAN_CANCELLED
+                        : SW_TIMELINE_SPAN_OK;
+          if (task->open)
+            task_close (self, task);
+          else
+            task_mark_never_ran (self, task);
         }
       break;
 
@@ -1030,11 +1262,14 @@ sw_timeline_model_finalize (GObject *object)
   g_clear_pointer (&self->lanes, g_ptr_array_unref);
   g_clear_pointer (&self->lane_by_id, g_hash_table_unref);
   g_clear_pointer (&self->tasks, g_hash_table_unref);
+  g_clear_pointer (&self->task_errors, g_hash_table_unref);
   g_clear_pointer (&self->log_lines, g_array_unref);
   g_clear_pointer (&self->aggregates, g_hash_table_unref);
   g_clear_pointer (&self->counter_by_name, g_hash_table_unref);
   g_clear_pointer (&self->counters, g_ptr_array_unref);
   g_clear_pointer (&self->rows, g_array_unref);
+  g_clear_pointer (&self->processes, g_ptr_array_unref);
+  g_clear_pointer (&self->process_by_pid, g_hash_table_unref);
 
   G_OBJECT_CLASS (sw_timeline_model_parent_class)->finalize (object);
 }
@@ -1136,11 +1371,14 @@ sw_timeline_model_init (SwTimelineModel *self)
   self->lanes = g_ptr_array_new_with_free_func (lane_free);
   self->lane_by_id = g_hash_table_new (NULL, NULL);
   self->tasks = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
+  self->task_errors = g_hash_table_new (NULL, NULL);
   self->log_lines = g_array_new (FALSE, FALSE, sizeof (LogLine));
   self->aggregates = g_hash_table_new_full (NULL, NULL, NULL, aggregate_free);
   self->counters = g_ptr_array_new_with_free_func (counter_free);
   self->counter_by_name = g_hash_table_new (g_int64_hash, g_int64_equal);
   self->rows = g_array_new (FALSE, FALSE, sizeof (SwTimelineRow));
+  self->processes = g_ptr_array_new ();
+  self->process_by_pid = g_hash_table_new_full (NULL, NULL, NULL, process_free);
   self->first_ns = G_MAXINT64;
   self->last_ns = 0;
 }
@@ -1351,15 +1589,56 @@ const char *
 sw_timeline_model_get_task_error (SwTimelineModel *self,
                                   guint64          task_id)
 {
-  TaskInfo *task;
+  gpointer error_id;
 
   g_return_val_if_fail (SW_IS_TIMELINE_MODEL (self), NULL);
 
-  task = g_hash_table_lookup (self->tasks, &task_id);
-  if (task == NULL || task->error == 0)
+  error_id = g_hash_table_lookup (self->task_errors, GSIZE_TO_POINTER (task_id));
+  if (error_id == NULL)
     return NULL;
 
-  return sw_trace_lookup_string (self->trace, task->error);
+  return sw_trace_lookup_string (self->trace, GPOINTER_TO_SIZE (error_id));
+}
+
+/* Where @task_id was submitted, ran and how it ended; FALSE when the
+ * model has seen nothing of it. */
+gboolean
+sw_timeline_model_get_task (SwTimelineModel *self,
+                            guint64          task_id,
+                            SwTimelineTask  *out_task)
+{
+  TaskInfo *task;
+  SwTimelineLane *lane;
+
+  g_return_val_if_fail (SW_IS_TIMELINE_MODEL (self), FALSE);
+  g_return_val_if_fail (out_task != NULL, FALSE);
+
+  memset (out_task, 0, sizeof *out_task);
+  task = g_hash_table_lookup (self->tasks, &task_id);
+  if (task == NULL)
+    return FALSE;
+
+  out_task->state = task->state;
+  out_task->end_ns = SW_TIMELINE_OPEN;
+  lane = task->submit_lane != 0
+         ? g_hash_table_lookup (self->lane_by_id, GUINT_TO_POINTER (task->submit_lane)) : NULL;
+  if (lane != NULL)
+    {
+      out_task->submit_lane = lane;
+      out_task->submit_ns = g_array_index (lane->submits, SwTimelineMark, task->submit_index).time_ns;
+    }
+  lane = task->run_lane != 0
+         ? g_hash_table_lookup (self->lane_by_id, GUINT_TO_POINTER (task->run_lane)) : NULL;
+  if (lane != NULL)
+    {
+      out_task->run_lane = lane;
+      out_task->span = &g_array_index (lane->tasks, SwTimelineSpan, task->run_index);
+      out_task->end_ns = out_task->span->end_ns;
+    }
+  if (task->label != 0)
+    out_task->hue = sw_timeline_task_hue (sw_trace_lookup_string (self->trace, task->label));
+
+  return TRUE;
 }
 
 guint
@@ -1486,6 +1765,66 @@ sw_timeline_model_get_row (SwTimelineModel *self,
   g_return_val_if_fail (index < self->rows->len, NULL);
 
   return &g_array_index (self->rows, SwTimelineRow, index);
+}
+
+guint
+sw_timeline_model_get_n_processes (SwTimelineModel *self)
+{
+  g_return_val_if_fail (SW_IS_TIMELINE_MODEL (self), 0);
+
+  return self->processes->len;
+}
+
+/**
+ * sw_timeline_model_get_process:
+ *
+ * Returns: (transfer none): process @index, in row order
+ */
+const SwTimelineProcess *
+sw_timeline_model_get_process (SwTimelineModel *self,
+                               guint            index)
+{
+  g_return_val_if_fail (SW_IS_TIMELINE_MODEL (self), NULL);
+  g_return_val_if_fail (index < self->processes->len, NULL);
+
+  return g_ptr_array_index (self->processes, index);
+}
+
+/**
+ * sw_timeline_model_find_process:
+ *
+ * Returns: (transfer none) (nullable): the process @pid, if it has lanes
+ */
+const SwTimelineProcess *
+sw_timeline_model_find_process (SwTimelineModel *self,
+                                gint             pid)
+{
+  SwTimelineProcess *process;
+
+  g_return_val_if_fail (SW_IS_TIMELINE_MODEL (self), NULL);
+
+  process = g_hash_table_lookup (self->process_by_pid, GINT_TO_POINTER (pid));
+  return process != NULL && process->n_lanes > 0 ? process : NULL;
+}
+
+/* Folds (hides its threads' rows under its header) or unfolds @pid. */
+void
+sw_timeline_model_set_process_expanded (SwTimelineModel *self,
+                                        gint             pid,
+                                        gboolean         expanded)
+{
+  SwTimelineProcess *process;
+
+  g_return_if_fail (SW_IS_TIMELINE_MODEL (self));
+
+  process = g_hash_table_lookup (self->process_by_pid, GINT_TO_POINTER (pid));
+  if (process == NULL || process->expanded == !!expanded)
+    return;
+
+  process->expanded = !!expanded;
+  self->rows_dirty = TRUE;
+  build_rows (self);
+  g_signal_emit (self, signals[CHANGED], 0);
 }
 
 /* TRUE when @thread_lane's coroutines are folded into an aggregate row

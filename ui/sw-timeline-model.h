@@ -25,8 +25,12 @@ typedef struct {
   gint64  end_ns;     /* SW_TIMELINE_OPEN while open */
   guint64 object;     /* task id */
   guint32 state;      /* SwTimelineSpanState */
-  guint32 reason;     /* coroutine waiting segments: the SwSwitchReason; else 0 */
+  guint32 reason;     /* coroutine waiting segments: the SwSwitchReason;
+                         task bars: their hue + 1 (0: label not known) */
 } SwTimelineSpan;
+
+/* How many task hues there are: sw_timeline_task_hue() picks one. */
+#define SW_TIMELINE_N_HUES 7
 
 typedef struct {
   gint64  time_ns;
@@ -66,6 +70,8 @@ typedef struct {
   GArray     *waits;      /* SwTimelineSpan: blocked in result() */
   GArray     *callbacks;  /* SwTimelineSpan: done-callbacks run here */
   GArray     *submits;    /* SwTimelineMark */
+  GArray     *never_ran;  /* SwTimelineMark: its submits cancelled or failed
+                             before they started, at that time */
   gint        open_wait;      /* index in waits, or -1 */
   gint        open_callback;  /* index in callbacks, or -1 */
   guint64     ctx_voluntary;    /* OS context switches so far: it blocked */
@@ -107,17 +113,46 @@ typedef enum {
   SW_TIMELINE_ROW_LANE,        /* a thread or coroutine lane */
   SW_TIMELINE_ROW_AGGREGATE,   /* "N coroutines" of one thread */
   SW_TIMELINE_ROW_COUNTER,     /* a counter's graph */
+  SW_TIMELINE_ROW_PROCESS,     /* a process's header: folds its rows */
 } SwTimelineRowKind;
 
-/* What one row of the timeline shows, top to bottom.  Rows go: each
- * thread, then its coroutines (or its aggregate, and the coroutines only
- * when expanded), and after the last lane of a process its counters. */
+/* A process and its lanes, which come one after the other in
+ * sw_timeline_model_get_lane() order. */
+typedef struct {
+  gint      pid;
+  char     *name;         /* "switchyard" */
+  char     *label;        /* "switchyard · PID 1234" */
+  guint32   first_lane;   /* its lowest lane id: processes sort by it */
+  guint     first_index;  /* its lanes: [first_index, first_index + n_lanes) */
+  guint     n_lanes;
+  guint     row;          /* its header row */
+  gboolean  expanded;
+} SwTimelineProcess;
+
+/* What one row of the timeline shows, top to bottom.  Rows go: per
+ * process its header, then (unless folded) each thread, then its
+ * coroutines (or its aggregate, and the coroutines only when expanded),
+ * and after the last lane of a process its counters. */
 typedef struct {
   SwTimelineRowKind        kind;
-  const SwTimelineLane    *lane;      /* LANE; AGGREGATE: the thread */
+  const SwTimelineLane    *lane;      /* LANE; AGGREGATE: the thread;
+                                         PROCESS: its first lane */
   const SwTimelineCounter *counter;   /* COUNTER */
   guint32                  thread;    /* AGGREGATE: the thread's lane id */
+  const SwTimelineProcess *process;   /* PROCESS */
 } SwTimelineRow;
+
+/* One task's chain, as far as it is known: submitted on a lane, ran (or
+ * runs) on another, ended in a state; callbacks point back at it. */
+typedef struct {
+  const SwTimelineLane *submit_lane;  /* NULL if the submit was not seen */
+  gint64                submit_ns;
+  const SwTimelineLane *run_lane;     /* NULL if it never started */
+  const SwTimelineSpan *span;         /* its bar in run_lane->tasks */
+  SwTimelineSpanState   state;
+  gint64                end_ns;       /* SW_TIMELINE_OPEN while not over */
+  guint                 hue;          /* sw_timeline_task_hue() of its label */
+} SwTimelineTask;
 
 #define SW_TYPE_TIMELINE_MODEL (sw_timeline_model_get_type ())
 G_DECLARE_FINAL_TYPE (SwTimelineModel, sw_timeline_model, SW, TIMELINE_MODEL, GObject)
@@ -148,6 +183,10 @@ const char           *sw_timeline_model_get_task_label   (SwTimelineModel *self,
                                                           guint64          task_id);
 const char           *sw_timeline_model_get_task_error   (SwTimelineModel *self,
                                                           guint64          task_id);
+gboolean              sw_timeline_model_get_task         (SwTimelineModel *self,
+                                                          guint64          task_id,
+                                                          SwTimelineTask  *out_task);
+guint                 sw_timeline_task_hue               (const char      *label);
 guint                 sw_timeline_model_get_n_coroutine_lanes (SwTimelineModel *self);
 guint                 sw_timeline_model_get_n_switches   (SwTimelineModel *self);
 const SwTimelineLane *sw_timeline_model_find_lane        (SwTimelineModel *self,
@@ -160,6 +199,14 @@ gboolean              sw_timeline_model_get_expanded     (SwTimelineModel *self,
                                                           guint32          thread_lane);
 void                  sw_timeline_model_set_expanded     (SwTimelineModel *self,
                                                           guint32          thread_lane,
+                                                          gboolean         expanded);
+guint                 sw_timeline_model_get_n_processes  (SwTimelineModel *self);
+const SwTimelineProcess *sw_timeline_model_get_process   (SwTimelineModel *self,
+                                                          guint            index);
+const SwTimelineProcess *sw_timeline_model_find_process  (SwTimelineModel *self,
+                                                          gint             pid);
+void                  sw_timeline_model_set_process_expanded (SwTimelineModel *self,
+                                                          gint             pid,
                                                           gboolean         expanded);
 guint                 sw_timeline_model_get_n_aggregated (SwTimelineModel *self,
                                                           guint32          thread_lane);

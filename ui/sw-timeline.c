@@ -51,6 +51,8 @@ typedef struct {
   GdkRGBA ctx_voluntary;
   GdkRGBA ctx_involuntary;
   GdkRGBA log;
+  GdkRGBA hues[SW_TIMELINE_N_HUES];
+  GdkRGBA failed_edge;
 } Palette;
 
 typedef struct {
@@ -77,9 +79,9 @@ struct _SwTimeline
   SwTimeScale      drag_scale;
   double           drag_offset;
   guint            n_drawn_bars;  /* in the last frame, for tests */
-  guint            n_drawn_ctx_ticks;  /* last frame */
-  guint            n_drawn_log_marks;  /* last frame */
-  guint            n_drawn_rows[3];   /* by SwTimelineRowKind, last frame */
+  guint            n_drawn_rows[4];   /* by SwTimelineRowKind, last frame */
+  guint            n_drawn[SW_TIMELINE_N_DRAWN];   /* by SwTimelineDrawn, last frame */
+  guint32          hues_drawn;    /* bit per hue drawn in the last frame */
   guint            focus_row;     /* keyboard focus among rows, or G_MAXUINT */
   /* Widest lane name so far: lane ids only grow, so only lanes above
    * names_max_id need measuring (thousands of coroutine lanes). */
@@ -162,6 +164,14 @@ load_palette (SwTimeline *self,
   lookup_color (w, "ctx-voluntary", &p->ctx_voluntary);
   lookup_color (w, "ctx-involuntary", &p->ctx_involuntary);
   lookup_color (w, "log", &p->log);
+  lookup_color (w, "task-failed-edge", &p->failed_edge);
+  for (guint h = 0; h < SW_TIMELINE_N_HUES; h++)
+    {
+      char name[32];
+
+      g_snprintf (name, sizeof name, "task-hue-%u", h);
+      lookup_color (w, name, &p->hues[h]);
+    }
 }
 
 static void
@@ -476,6 +486,95 @@ draw_plate_label (DrawContext   *dc,
 }
 
 static void
+append_outline (GtkSnapshot   *snapshot,
+                const GdkRGBA *color,
+                double         x,
+                double         y,
+                double         w,
+                double         h,
+                double         width)
+{
+  GskRoundedRect outline;
+  float widths[4] = { width, width, width, width };
+  GdkRGBA colors[4] = { *color, *color, *color, *color };
+
+  gsk_rounded_rect_init_from_rect (&outline, &GRAPHENE_RECT_INIT (x, y, w, h), 0);
+  gtk_snapshot_append_border (snapshot, &outline, widths, colors);
+}
+
+static const GdkRGBA *
+task_hue (const DrawContext    *dc,
+          const SwTimelineSpan *span)
+{
+  if (span->reason == 0 || span->reason > SW_TIMELINE_N_HUES)
+    return &dc->palette->task;
+
+  dc->self->hues_drawn |= 1u << (span->reason - 1);
+  return &dc->palette->hues[span->reason - 1];
+}
+
+/* Light hues carry dark text. */
+static const GdkRGBA *
+text_on (const DrawContext *dc,
+         const GdkRGBA     *fill)
+{
+  static const GdkRGBA dark = { 0.10, 0.10, 0.12, 1.0 };
+  double luma = 0.2126 * fill->red + 0.7152 * fill->green + 0.0722 * fill->blue;
+
+  return luma > 0.5 ? &dark : &dc->palette->task_text;
+}
+
+/* A task's bar: its hue when it went well, growing while it runs; red
+ * with a dark edge when it failed, grey hatching when cancelled, whatever
+ * its hue.  Returns the fill, for the label on it. */
+static const GdkRGBA *
+draw_task_bar (DrawContext          *dc,
+               const SwTimelineSpan *span,
+               double                x,
+               double                y,
+               double                w,
+               double                h)
+{
+  SwTimeline *self = dc->self;
+  const GdkRGBA *hue = task_hue (dc, span);
+
+  if (span->end_ns == SW_TIMELINE_OPEN)
+    {
+      GdkRGBA light = *hue;
+
+      /* Lighter body, solid leading edge: it is still going. */
+      light.alpha *= 0.55;
+      append_bar (dc->snapshot, &light, x, y, w, h, 4.0);
+      gtk_snapshot_append_color (dc->snapshot, hue,
+                                 &GRAPHENE_RECT_INIT (x + MAX (w - 3.0, 0.0), y, MIN (w, 3.0), h));
+      self->n_drawn[SW_TIMELINE_DRAWN_RUNNING]++;
+      return hue;
+    }
+
+  switch ((SwTimelineSpanState) span->state)
+    {
+    case SW_TIMELINE_SPAN_FAILED:
+      append_bar (dc->snapshot, &dc->palette->task_failed, x, y, w, h, 0.0);
+      if (w >= 4.0)
+        append_outline (dc->snapshot, &dc->palette->failed_edge, x, y, w, h, 2.0);
+      self->n_drawn[SW_TIMELINE_DRAWN_FAILED]++;
+      return &dc->palette->task_failed;
+
+    case SW_TIMELINE_SPAN_CANCELLED:
+      draw_hatch (dc->snapshot, &dc->palette->task_cancelled, x, y, w, h);
+      if (w >= 4.0)
+        append_outline (dc->snapshot, &dc->palette->task_cancelled, x, y, w, h, 1.5);
+      self->n_drawn[SW_TIMELINE_DRAWN_CANCELLED]++;
+      return &dc->palette->label_bg;
+
+    case SW_TIMELINE_SPAN_OK:
+    default:
+      append_bar (dc->snapshot, hue, x, y, w, h, 4.0);
+      return hue;
+    }
+}
+
+static void
 draw_spans (DrawContext *dc,
             GArray      *spans,
             SpanStyle    style,
@@ -517,7 +616,10 @@ draw_spans (DrawContext *dc,
            * straight to the next column instead of walking the events. */
           double px = floor (x0);
 
-          append_bar (dc->snapshot, color, px - (min_w - 1.0) / 2.0, y, min_w, h, 0.0);
+          if (style == SPANS_TASKS)
+            draw_task_bar (dc, span, px - (min_w - 1.0) / 2.0, y, min_w, h);
+          else
+            append_bar (dc->snapshot, color, px - (min_w - 1.0) / 2.0, y, min_w, h, 0.0);
           dc->self->n_drawn_bars++;
           i = first_starting_after (spans, i + 1,
                                     sw_time_scale_px_to_ns (scale, px + 1.0));
@@ -529,9 +631,20 @@ draw_spans (DrawContext *dc,
 
       if (style == SPANS_WAITS || style == SPANS_CO_WAITING)
         draw_hatch (dc->snapshot, color, x0, y, x1 - x0, h);
+      else if (style == SPANS_TASKS)
+        color = draw_task_bar (dc, span, x0, y, x1 - x0, h);
       else
-        append_bar (dc->snapshot, color, x0, y, MAX (x1 - x0, min_w), h,
-                    style == SPANS_TASKS ? 4.0 : 2.0);
+        {
+          append_bar (dc->snapshot, color, x0, y, MAX (x1 - x0, min_w), h, 2.0);
+          /* A callback has an edge: it stands out on the bar it follows. */
+          if (style == SPANS_CALLBACKS)
+            {
+              GdkRGBA edge = dc->palette->fg;
+
+              edge.alpha *= 0.55;
+              append_outline (dc->snapshot, &edge, x0, y, MAX (x1 - x0, min_w), h, 1.0);
+            }
+        }
       dc->self->n_drawn_bars++;
 
       if (style == SPANS_TASKS)
@@ -546,7 +659,9 @@ draw_spans (DrawContext *dc,
               pango_layout_set_text (dc->layout, label, -1);
               pango_layout_get_pixel_extents (dc->layout, NULL, &logical);
               if (tx + logical.width <= x1 - 4.0)
-                draw_text (dc->snapshot, dc->layout, &dc->palette->task_text,
+                draw_text (dc->snapshot, dc->layout,
+                           span->state == SW_TIMELINE_SPAN_CANCELLED ? &dc->palette->fg
+                                                                     : text_on (dc, color),
                            tx, y + (h - logical.height) / 2.0);
             }
         }
@@ -605,6 +720,61 @@ draw_submits (DrawContext *dc,
           pango_layout_get_pixel_extents (dc->small, NULL, &logical);
           draw_text (dc->snapshot, dc->small, &dc->palette->submit,
                      x + head * 0.8, y + (h - logical.height) / 2.0);
+        }
+      i = next;
+    }
+}
+
+/* Tasks that never ran (cancelled in the queue, or failed there when the
+ * pool broke): a short block at that time on the lane that submitted
+ * them, hatched or red like a bar in that state would be, with a count
+ * when several fall within a few pixels. */
+static void
+draw_never_ran (DrawContext *dc,
+                GArray      *marks,
+                double       y,
+                double       h)
+{
+  const SwTimeScale *scale = &dc->self->scale;
+  double w = MAX (round (dc->self->metrics.char_w * 0.9), 6.0);
+  guint i = first_mark_after (marks, 0, dc->t0 - (gint64) (w * scale->ns_per_px));
+
+  while (i < marks->len)
+    {
+      const SwTimelineMark *mark = &g_array_index (marks, SwTimelineMark, i);
+      SwTimelineSpan as_span = { mark->time_ns, mark->time_ns, mark->object, SW_TIMELINE_SPAN_CANCELLED, 0 };
+      SwTimelineTask task;
+      guint next;
+      double x;
+
+      if (mark->time_ns > dc->t1)
+        break;
+
+      x = floor (sw_time_scale_ns_to_px (scale, mark->time_ns));
+      next = first_mark_after (marks, i + 1, sw_time_scale_px_to_ns (scale, x + w));
+
+      /* Merged marks show failed if any of them failed (looking at a
+       * bounded few: a broken pool fails them all alike). */
+      for (guint j = i; j < next && j < i + 64; j++)
+        if (sw_timeline_model_get_task (dc->self->model,
+                                        g_array_index (marks, SwTimelineMark, j).object, &task) &&
+            task.state == SW_TIMELINE_SPAN_FAILED)
+          {
+            as_span.state = SW_TIMELINE_SPAN_FAILED;
+            break;
+          }
+      draw_task_bar (dc, &as_span, x - w / 2.0, y, w, h);
+      dc->self->n_drawn_bars++;
+
+      if (next - i > 1)
+        {
+          g_autofree char *count = g_strdup_printf ("×%u", next - i);
+          PangoRectangle logical;
+
+          pango_layout_set_text (dc->small, count, -1);
+          pango_layout_get_pixel_extents (dc->small, NULL, &logical);
+          draw_text (dc->snapshot, dc->small, &dc->palette->fg,
+                     x + w / 2.0 + 2.0, y + (h - logical.height) / 2.0);
         }
       i = next;
     }
@@ -753,6 +923,232 @@ draw_switches (DrawContext *dc,
     }
 }
 
+typedef struct {
+  float x0, y0, x1, y1;
+} Flow;
+
+/* Past this many flow arrows in view they are a smear, not a picture:
+ * the frame stops adding them (each lane already keeps one per column). */
+#define MAX_FLOWS 2000
+
+/* Flows closer than this in both ends say nothing an arrow could. */
+#define MIN_FLOW_PX 6.0
+
+/* The lanes a row stands for: itself, or a folded process's lanes. */
+static void
+row_lanes (SwTimeline          *self,
+           const SwTimelineRow *row,
+           guint               *first,
+           guint               *n)
+{
+  *first = 0;
+  *n = 0;
+  if (row->kind == SW_TIMELINE_ROW_LANE)
+    {
+      *first = row->lane->index;
+      *n = 1;
+    }
+  else if (row->kind == SW_TIMELINE_ROW_PROCESS && !row->process->expanded)
+    {
+      *first = row->process->first_index;
+      *n = row->process->n_lanes;
+    }
+}
+
+static gboolean
+add_flow (GArray *flows,
+          double  x0,
+          double  y0,
+          double  x1,
+          double  y1)
+{
+  Flow flow;
+
+  if (fabs (x1 - x0) < MIN_FLOW_PX && fabs (y1 - y0) < MIN_FLOW_PX)
+    return FALSE;
+  /* An end far out of view, zoomed in: cairo's fixed point has a range. */
+  flow.x0 = CLAMP (x0, -1e5, 1e5);
+  flow.y0 = y0;
+  flow.x1 = CLAMP (x1, -1e5, 1e5);
+  flow.y1 = y1;
+  g_array_append_val (flows, flow);
+  return TRUE;
+}
+
+/* For the tasks and callbacks starting in view on the rows in view:
+ * submit → start (the queue wait) and task end → callback when the
+ * callback ran on another row (a process pool's manager).  Per lane at
+ * most one of each per two pixel columns, and at most MAX_FLOWS. */
+static void
+collect_flows (DrawContext *dc,
+               double       top,
+               double       bottom,
+               GArray      *queue,
+               GArray      *callbacks)
+{
+  SwTimeline *self = dc->self;
+  const SwTimeScale *scale = &self->scale;
+  guint n_rows = sw_timeline_model_get_n_rows (self->model);
+
+  for (guint r = (guint) MAX (0.0, floor (self->lane_offset / self->metrics.lane_h));
+       r < n_rows && queue->len + callbacks->len < MAX_FLOWS;
+       r++)
+    {
+      const SwTimelineRow *row = sw_timeline_model_get_row (self->model, r);
+      double to_y, to_h;
+      guint first, n;
+
+      lane_bar_rect (self, r, &to_y, &to_h);
+      if (to_y > bottom)
+        break;
+      row_lanes (self, row, &first, &n);
+
+      for (guint l = first; l < first + n && queue->len + callbacks->len < MAX_FLOWS; l++)
+        {
+          const SwTimelineLane *lane = sw_timeline_model_get_lane (self->model, l);
+          GArray *tasks = lane->tasks;
+          GArray *cbs = lane->callbacks;
+          guint i;
+
+          i = first_starting_after (tasks, 0, dc->t0);
+          while (i < tasks->len && queue->len + callbacks->len < MAX_FLOWS)
+            {
+              const SwTimelineSpan *span = &g_array_index (tasks, SwTimelineSpan, i);
+              SwTimelineTask task;
+              double x1, from_y, from_h;
+
+              if (span->start_ns > dc->t1)
+                break;
+              x1 = sw_time_scale_ns_to_px (scale, span->start_ns);
+              if (sw_timeline_model_get_task (self->model, span->object, &task) &&
+                  task.submit_lane != NULL)
+                {
+                  lane_bar_rect (self, task.submit_lane->row, &from_y, &from_h);
+                  add_flow (queue, sw_time_scale_ns_to_px (scale, task.submit_ns),
+                            from_y + from_h / 2.0, x1, to_y + to_h / 2.0);
+                }
+              i = first_starting_after (tasks, i + 1, sw_time_scale_px_to_ns (scale, floor (x1) + 2.0));
+            }
+
+          /* Submits in view whose task starts past the right edge: the
+           * arrow leaves the view, so the wait is seen from either end. */
+          i = first_mark_after (lane->submits, 0, dc->t0);
+          while (i < lane->submits->len && queue->len + callbacks->len < MAX_FLOWS)
+            {
+              const SwTimelineMark *mark = &g_array_index (lane->submits, SwTimelineMark, i);
+              SwTimelineTask task;
+              double x0, run_y, run_h;
+
+              if (mark->time_ns > dc->t1)
+                break;
+              x0 = sw_time_scale_ns_to_px (scale, mark->time_ns);
+              if (sw_timeline_model_get_task (self->model, mark->object, &task) &&
+                  task.span != NULL && task.span->start_ns > dc->t1)
+                {
+                  lane_bar_rect (self, task.run_lane->row, &run_y, &run_h);
+                  add_flow (queue, x0, to_y + to_h / 2.0,
+                            sw_time_scale_ns_to_px (scale, task.span->start_ns), run_y + run_h / 2.0);
+                }
+              i = first_mark_after (lane->submits, i + 1, sw_time_scale_px_to_ns (scale, floor (x0) + 2.0));
+            }
+
+          i = first_starting_after (cbs, 0, dc->t0);
+          while (i < cbs->len && queue->len + callbacks->len < MAX_FLOWS)
+            {
+              const SwTimelineSpan *span = &g_array_index (cbs, SwTimelineSpan, i);
+              SwTimelineTask task;
+              double x1, from_y, from_h;
+
+              if (span->start_ns > dc->t1)
+                break;
+              x1 = sw_time_scale_ns_to_px (scale, span->start_ns);
+              /* On the lane that ran the task it follows the bar: the
+               * thread pool's way, nothing to point at. */
+              if (sw_timeline_model_get_task (self->model, span->object, &task) &&
+                  task.run_lane != NULL && task.run_lane->row != r &&
+                  task.end_ns != SW_TIMELINE_OPEN)
+                {
+                  lane_bar_rect (self, task.run_lane->row, &from_y, &from_h);
+                  add_flow (callbacks, sw_time_scale_ns_to_px (scale, task.end_ns),
+                            from_y + from_h / 2.0, x1, to_y + to_h / 2.0);
+                }
+              i = first_starting_after (cbs, i + 1, sw_time_scale_px_to_ns (scale, floor (x1) + 2.0));
+            }
+        }
+    }
+}
+
+static void
+stroke_flows (cairo_t       *cr,
+              GArray        *flows,
+              const GdkRGBA *color,
+              double         width,
+              gboolean       dashed)
+{
+  double head = 7.0;
+
+  if (flows->len == 0)
+    return;
+
+  gdk_cairo_set_source_rgba (cr, color);
+  cairo_set_line_width (cr, width);
+  if (dashed)
+    cairo_set_dash (cr, (double[]) { 5.0, 3.0 }, 2, 0.0);
+  else
+    cairo_set_dash (cr, NULL, 0, 0.0);
+
+  /* Leaves and enters horizontally, like time does; ends where the head
+   * begins. */
+  for (guint i = 0; i < flows->len; i++)
+    {
+      const Flow *f = &g_array_index (flows, Flow, i);
+      double bend = MAX (fabs (f->x1 - f->x0) / 2.0, 14.0);
+      double end_x = f->x1 - head;
+
+      cairo_move_to (cr, f->x0, f->y0);
+      cairo_curve_to (cr, f->x0 + bend, f->y0, end_x - bend, f->y1, end_x, f->y1);
+    }
+  cairo_stroke (cr);
+
+  cairo_set_dash (cr, NULL, 0, 0.0);
+  for (guint i = 0; i < flows->len; i++)
+    {
+      const Flow *f = &g_array_index (flows, Flow, i);
+
+      cairo_move_to (cr, f->x1, f->y1);
+      cairo_line_to (cr, f->x1 - head, f->y1 - head * 0.55);
+      cairo_line_to (cr, f->x1 - head, f->y1 + head * 0.55);
+      cairo_close_path (cr);
+    }
+  cairo_fill (cr);
+}
+
+/* The flow arrows, over every row, in one cairo node. */
+static void
+draw_flows (DrawContext *dc,
+            double       top,
+            double       bottom)
+{
+  SwTimeline *self = dc->self;
+  g_autoptr(GArray) queue = g_array_new (FALSE, FALSE, sizeof (Flow));
+  g_autoptr(GArray) callbacks = g_array_new (FALSE, FALSE, sizeof (Flow));
+  GdkRGBA queue_color = dc->palette->submit;
+  cairo_t *cr;
+
+  collect_flows (dc, top, bottom, queue, callbacks);
+  self->n_drawn[SW_TIMELINE_DRAWN_QUEUE_ARROWS] = queue->len;
+  self->n_drawn[SW_TIMELINE_DRAWN_CALLBACK_ARROWS] = callbacks->len;
+  if (queue->len + callbacks->len == 0)
+    return;
+
+  queue_color.alpha *= 0.75;
+  cr = gtk_snapshot_append_cairo (dc->snapshot, &GRAPHENE_RECT_INIT (0, top, dc->width, bottom - top));
+  cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
+  stroke_flows (cr, queue, &queue_color, 1.5, TRUE);
+  stroke_flows (cr, callbacks, &dc->palette->callback, 2.5, FALSE);
+  cairo_destroy (cr);
+}
+
 static gint64
 ruler_interval (SwTimeline *self)
 {
@@ -865,11 +1261,18 @@ draw_legend (SwTimeline    *self,
     const GdkRGBA *color;
     int            style;   /* 0 bar, 1 thin, 2 mark, 3 hatch, 4 arrow, 5 line */
   } Item;
+  GdkRGBA running = palette->hues[1];
+
+  running.alpha *= 0.55;
   Item task_items[] = {
-    { N_("task"), &palette->task, 0 },
-    { N_("running"), &palette->task_open, 0 },
+    { N_("task"), &palette->task, 6 },
+    { N_("running"), &running, 0 },
     { N_("done-callback"), &palette->callback, 1 },
+    { N_("to its callback"), &palette->callback, 8 },
     { N_("submit"), &palette->submit, 2 },
+    { N_("queue wait"), &palette->submit, 7 },
+    { N_("failed"), &palette->task_failed, 0 },
+    { N_("cancelled"), &palette->task_cancelled, 3 },
     { N_("waiting"), &palette->wait, 3 },
     { N_("OS switches: blocked"), &palette->ctx_voluntary, 2 },
     { N_("preempted"), &palette->ctx_involuntary, 2 },
@@ -935,6 +1338,28 @@ draw_legend (SwTimeline    *self,
                                      &GRAPHENE_RECT_INIT (x, sy, 2.0, sh));
           x += 2.0;
           break;
+        case 6:
+          /* Three hues: bars differ by their label. */
+          for (guint h = 0; h < 3; h++)
+            append_bar (snapshot, &palette->hues[h * 2 + 1], x + h * sw / 3.0, sy, sw / 3.0 - 1.0, sh, 0.0);
+          x += sw;
+          break;
+        case 7:
+        case 8:
+          {
+            g_autoptr(GArray) flows = g_array_new (FALSE, FALSE, sizeof (Flow));
+            GdkRGBA color = *items[i].color;
+            cairo_t *cr;
+
+            add_flow (flows, x, sy + sh / 2.0, x + 1.6 * sw, sy + sh / 2.0);
+            if (items[i].style == 7)
+              color.alpha *= 0.75;
+            cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (x - 2, y, 1.6 * sw + 4, m->legend_h));
+            stroke_flows (cr, flows, &color, items[i].style == 7 ? 1.5 : 2.5, items[i].style == 7);
+            cairo_destroy (cr);
+            x += 1.6 * sw;
+          }
+          break;
         case 5:
           gtk_snapshot_append_color (snapshot, items[i].color,
                                      &GRAPHENE_RECT_INIT (x, sy + round (sh * 0.4), sw, MAX (round (sh * 0.2), 2.0)));
@@ -991,6 +1416,41 @@ draw_lane (DrawContext          *dc,
     draw_submits (dc, lane->submits, bar_y, bar_h);
   else
     draw_submits (dc, lane->submits, bar_y + bar_h + 3.0, m->lane_h - (bar_y - y) - bar_h - 6.0);
+  draw_never_ran (dc, lane->never_ran, bar_y + round (bar_h * 0.2), round (bar_h * 0.6));
+}
+
+/* A process's header row.  Folded, it shows its threads' work on one
+ * track (so a folded worker still says when it was busy). */
+static void
+draw_process (DrawContext             *dc,
+              const SwTimelineProcess *process,
+              double                   y)
+{
+  SwTimeline *self = dc->self;
+  SwTimelineModel *model = self->model;
+  const Metrics *m = &self->metrics;
+  double bar_y = y + round (m->lane_h * 0.14);
+  double bar_h = round (m->lane_h * 0.52);
+
+  gtk_snapshot_append_color (dc->snapshot, &dc->palette->grid,
+                             &GRAPHENE_RECT_INIT (0, y, dc->width, 1));
+  if (process->expanded)
+    return;
+
+  for (guint i = process->first_index;
+       i < process->first_index + process->n_lanes && i < sw_timeline_model_get_n_lanes (model);
+       i++)
+    {
+      const SwTimelineLane *lane = sw_timeline_model_get_lane (model, i);
+
+      /* Its coroutines' runs are its threads' runs already. */
+      if (lane->kind == SW_LANE_COROUTINE)
+        continue;
+      draw_spans (dc, lane->waits, SPANS_WAITS, y + 2.0, m->lane_h - 4.0);
+      draw_spans (dc, lane->tasks, SPANS_TASKS, bar_y, bar_h);
+      draw_spans (dc, lane->callbacks, SPANS_CALLBACKS, bar_y + bar_h * 0.15, bar_h * 0.7);
+      draw_never_ran (dc, lane->never_ran, bar_y + round (bar_h * 0.2), round (bar_h * 0.6));
+    }
 }
 
 /* The lane's OS context switches as a strip along the bottom of its row:
@@ -1037,7 +1497,7 @@ draw_ctx_strip (DrawContext          *dc,
           color.alpha *= MIN (1.0, 0.7 + 0.15 * log2 (n));
           gtk_snapshot_append_color (dc->snapshot, &color,
                                      &GRAPHENE_RECT_INIT (x, top + half_i * half, 3.0, half));
-          self->n_drawn_ctx_ticks++;
+          self->n_drawn[SW_TIMELINE_DRAWN_CTX_TICKS]++;
         }
       i = lower_bound (samples, G_STRUCT_OFFSET (SwTimelineCtxSample, time_ns), i + 1,
                        sw_time_scale_px_to_ns (scale, x + 1.0) + 1);
@@ -1082,7 +1542,7 @@ draw_log_marks (DrawContext          *dc,
                                  &GRAPHENE_RECT_INIT (x, y + 1.0, 2.0, flag_h));
       gtk_snapshot_append_color (dc->snapshot, &dc->palette->log,
                                  &GRAPHENE_RECT_INIT (x, y + 1.0, flag_h * 0.8, flag_h * 0.5));
-      self->n_drawn_log_marks++;
+      self->n_drawn[SW_TIMELINE_DRAWN_LOG_MARKS]++;
 
       /* One line of text only where it fits before the next flag, and
        * on rows without bars for it to run over (the console has every
@@ -1316,11 +1776,13 @@ draw_row_label (DrawContext         *dc,
   PangoRectangle name_rect, tid_rect;
   guint n_rows = sw_timeline_model_get_n_rows (self->model);
   double top;
-  /* A coroutine's row hangs under its thread's, indented; so does an
-   * aggregate of coroutines. */
-  double indent = row->kind == SW_TIMELINE_ROW_AGGREGATE ||
-                  (row->kind == SW_TIMELINE_ROW_LANE && lane->kind == SW_LANE_COROUTINE)
-                  ? 1.6 * m->char_w : 0.0;
+  /* Threads hang under their process's header, indented; a coroutine's
+   * row (or an aggregate of coroutines) under its thread's, more so. */
+  double thread_indent = 1.2 * m->char_w;
+  double indent = row->kind == SW_TIMELINE_ROW_PROCESS ? 0.0
+                  : row->kind == SW_TIMELINE_ROW_AGGREGATE ||
+                    (row->kind == SW_TIMELINE_ROW_LANE && lane->kind == SW_LANE_COROUTINE)
+                  ? thread_indent + 1.6 * m->char_w : thread_indent;
 
   switch (row->kind)
     {
@@ -1339,6 +1801,25 @@ draw_row_label (DrawContext         *dc,
       }
       break;
 
+    case SW_TIMELINE_ROW_PROCESS:
+      {
+        const SwTimelineProcess *process = row->process;
+
+        /* ▾ unfolded, ▸ folded: click or Enter toggles. */
+        name = g_strdup_printf ("%s %s", process->expanded ? "▾" : "▸", process->name);
+        /* Folded with one thread (a pool's worker): its name here, as
+         * its row is not shown. */
+        if (!process->expanded && process->n_lanes == 1 && process->pid != 0)
+          tid = g_strdup_printf (_("PID %d · %s"), process->pid,
+                                 sw_timeline_model_get_lane (self->model, process->first_index)->name);
+        else if (process->pid != 0)
+          tid = g_strdup_printf (ngettext ("PID %d · %u lane", "PID %d · %u lanes", process->n_lanes),
+                                 process->pid, process->n_lanes);
+        else
+          tid = g_strdup_printf (ngettext ("%u lane", "%u lanes", process->n_lanes), process->n_lanes);
+      }
+      break;
+
     case SW_TIMELINE_ROW_COUNTER:
       {
         g_autofree char *value = format_value (row->counter->last);
@@ -1351,12 +1832,10 @@ draw_row_label (DrawContext         *dc,
     case SW_TIMELINE_ROW_LANE:
     default:
       name = g_strdup (lane->name);
-      /* A worker process is not a thread of ours: say so with its PID.
-       * ⇄ counts the OS context switches seen on the lane so far. */
+      /* The PID is on the process's header above.  ⇄ counts the OS
+       * context switches seen on the lane so far. */
       if (lane->kind == SW_LANE_COROUTINE)
         tid = g_strdup_printf (_("coroutine · TID %d"), lane->tid);
-      else if (lane->pid != 0 && lane->pid != getpid ())
-        tid = g_strdup_printf (_("process · PID %d"), lane->pid);
       else
         tid = g_strdup_printf (_("TID %d"), lane->tid);
       if (lane->ctx_voluntary + lane->ctx_involuntary > 0)
@@ -1393,16 +1872,16 @@ draw_row_label (DrawContext         *dc,
   pango_layout_set_width (layout, -1);
   pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_NONE);
 
-  if (indent > 0.0)
+  if (indent > thread_indent)
     {
       /* The tree's stem: down from the row above, then into this one. */
       double mid = round (top + name_rect.height / 2.0);
-      double stem_x = round (m->char_w + 0.3 * m->char_w);
+      double stem_x = round (thread_indent + m->char_w + 0.3 * m->char_w);
 
       gtk_snapshot_append_color (snapshot, &palette->dim,
                                  &GRAPHENE_RECT_INIT (stem_x, y, 2.0, mid - y + 1.0));
       gtk_snapshot_append_color (snapshot, &palette->dim,
-                                 &GRAPHENE_RECT_INIT (stem_x, mid - 1.0, indent - 0.6 * m->char_w, 2.0));
+                                 &GRAPHENE_RECT_INIT (stem_x, mid - 1.0, indent - thread_indent - 0.6 * m->char_w, 2.0));
       if (index + 1 < n_rows)
         {
           const SwTimelineRow *next = sw_timeline_model_get_row (self->model, index + 1);
@@ -1413,9 +1892,9 @@ draw_row_label (DrawContext         *dc,
         }
     }
 
-  if (index > 0 && indent == 0.0)
+  if (index > 0 && indent <= thread_indent)
     gtk_snapshot_append_color (snapshot, &palette->grid,
-                               &GRAPHENE_RECT_INIT (0, y, m->label_w, 1));
+                               &GRAPHENE_RECT_INIT (indent, y, m->label_w - indent, 1));
 }
 
 /* ---- selection: highlight ------------------------------------------- */
@@ -1649,9 +2128,9 @@ sw_timeline_snapshot (GtkWidget   *widget,
     self->metrics.lane_h = floor (CLAMP ((lanes_bottom - m->ruler_h) / n_lanes,
                                          m->lane_h, m->lane_h * 1.5));
   self->n_drawn_bars = 0;
-  self->n_drawn_ctx_ticks = 0;
-  self->n_drawn_log_marks = 0;
   memset (self->n_drawn_rows, 0, sizeof self->n_drawn_rows);
+  memset (self->n_drawn, 0, sizeof self->n_drawn);
+  self->hues_drawn = 0;
 
   layout = gtk_widget_create_pango_layout (widget, NULL);
   small = gtk_widget_create_pango_layout (widget, NULL);
@@ -1713,6 +2192,9 @@ sw_timeline_snapshot (GtkWidget   *widget,
         case SW_TIMELINE_ROW_COUNTER:
           draw_counter (&dc, row->counter, y, m->lane_h);
           break;
+        case SW_TIMELINE_ROW_PROCESS:
+          draw_process (&dc, row->process, y);
+          break;
         case SW_TIMELINE_ROW_LANE:
         default:
           draw_lane (&dc, row->lane, y);
@@ -1724,6 +2206,20 @@ sw_timeline_snapshot (GtkWidget   *widget,
       gtk_snapshot_pop (snapshot);
       gtk_snapshot_restore (snapshot);
     }
+
+  /* Flows cross rows: drawn over all of them. */
+  if (self->model != NULL && sw_timeline_model_get_n_spans (self->model) > 0)
+    {
+      gtk_snapshot_save (snapshot);
+      gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (m->label_w, m->ruler_h, dc.width,
+                                                             lanes_bottom - m->ruler_h));
+      gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (m->label_w, 0));
+      draw_flows (&dc, m->ruler_h, lanes_bottom);
+      gtk_snapshot_pop (snapshot);
+      gtk_snapshot_restore (snapshot);
+    }
+  for (guint h = 0; h < SW_TIMELINE_N_HUES; h++)
+    self->n_drawn[SW_TIMELINE_DRAWN_HUES] += (self->hues_drawn >> h) & 1;
 
   /* Switch arrows cross rows: drawn over all of them. */
   if (self->model != NULL && sw_timeline_model_get_n_switches (self->model) > 0)
@@ -1819,6 +2315,57 @@ find_span (GArray *spans,
     }
 
   return NULL;
+}
+
+/* The mark of @marks nearest @t within tol_ns, or NULL. */
+static const SwTimelineMark *
+find_mark (GArray *marks,
+           gint64  t,
+           gint64  tol_ns)
+{
+  guint i = first_mark_after (marks, 0, t - tol_ns);
+
+  if (i < marks->len && g_array_index (marks, SwTimelineMark, i).time_ns <= t + tol_ns)
+    return &g_array_index (marks, SwTimelineMark, i);
+
+  return NULL;
+}
+
+/* A task's tooltip goes on with how it ended and how long it queued. */
+static void
+append_task_chain (SwTimeline           *self,
+                   const SwTimelineSpan *span,
+                   char                **markup)
+{
+  SwTimelineTask task;
+  g_autofree char *extra = NULL;
+  char *joined;
+
+  if (!sw_timeline_model_get_task (self->model, span->object, &task))
+    return;
+
+  if (task.submit_lane != NULL)
+    {
+      g_autofree char *wait = sw_time_scale_format_duration (span->start_ns - task.submit_ns);
+
+      extra = g_markup_printf_escaped (_("waited %s in the queue (submitted on %s)"), wait, task.submit_lane->name);
+    }
+  if (span->end_ns != SW_TIMELINE_OPEN && span->state != SW_TIMELINE_SPAN_OK)
+    {
+      char *state = g_markup_printf_escaped ("%s<b>%s</b>", extra != NULL ? "\n" : "",
+                                             span->state == SW_TIMELINE_SPAN_FAILED ? _("failed") : _("cancelled"));
+      char *with = g_strconcat (extra != NULL ? extra : "", state, NULL);
+
+      g_free (state);
+      g_free (extra);
+      extra = with;
+    }
+  if (extra == NULL)
+    return;
+
+  joined = g_strconcat (*markup, "\n", extra, NULL);
+  g_free (*markup);
+  *markup = joined;
 }
 
 /* The row under y (widget coordinates), or G_MAXUINT. */
@@ -1918,6 +2465,7 @@ sw_timeline_query_tooltip (GtkWidget  *widget,
   const SwTimelineRow *row;
   const SwTimelineLane *lane;
   const SwTimelineSpan *span;
+  const SwTimelineMark *mark;
   g_autofree char *markup = NULL;
   g_autofree char *duration = NULL;
   g_autofree char *at = NULL;
@@ -1934,6 +2482,14 @@ sw_timeline_query_tooltip (GtkWidget  *widget,
     return FALSE;
 
   row = sw_timeline_model_get_row (self->model, index);
+  if (row->kind == SW_TIMELINE_ROW_PROCESS)
+    {
+      markup = g_markup_printf_escaped (_("<b>%s</b>\n%u lanes\nclick its name or press Enter to %s them"),
+                                        row->process->label, row->process->n_lanes,
+                                        row->process->expanded ? _("fold") : _("show"));
+      gtk_tooltip_set_markup (tooltip, markup);
+      return TRUE;
+    }
   if (row->kind != SW_TIMELINE_ROW_LANE)
     return query_graph_tooltip (self, row, x, tooltip);
 
@@ -1988,6 +2544,18 @@ sw_timeline_query_tooltip (GtkWidget  *widget,
                                           ? _("<b>%s</b> (running)\n%s so far on %s\nstarted at %s")
                                           : _("<b>%s</b>\n%s on %s\nstarted at %s"),
                                         label ? label : "?", duration, lane->label, at);
+      append_task_chain (self, span, &markup);
+    }
+  else if ((mark = find_mark (lane->never_ran, t, tol)) != NULL)
+    {
+      SwTimelineTask task;
+
+      label = sw_timeline_model_get_task_label (self->model, mark->object);
+      sw_timeline_model_get_task (self->model, mark->object, &task);
+      markup = g_markup_printf_escaped (task.state == SW_TIMELINE_SPAN_FAILED
+                                          ? _("<b>%s</b> failed before it started\n(its pool broke while it was queued)")
+                                          : _("<b>%s</b> was cancelled before it started"),
+                                        label ? label : "?");
     }
   else if ((span = find_span (lane->waits, t, 0, now)) != NULL)
     {
@@ -2536,8 +3104,21 @@ toggle_aggregate (SwTimeline *self,
   gtk_widget_queue_resize (GTK_WIDGET (self));
 }
 
-/* Folds or expands the aggregate of the focused row; with no row focused
- * (or one outside any aggregate), the first aggregate. */
+/* Folds or unfolds a process: its header row stays where it is (rows
+ * above it do not change), and keeps the focus. */
+static void
+toggle_process (SwTimeline              *self,
+                const SwTimelineProcess *process)
+{
+  sw_timeline_model_set_process_expanded (self->model, process->pid, !process->expanded);
+  self->focus_row = process->row;
+  self->lane_offset = CLAMP (self->lane_offset, 0.0, max_lane_offset (self));
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+}
+
+/* Folds or expands the aggregate of the focused row, or the process
+ * whose header is focused; with no row focused (or one outside any
+ * aggregate), the first aggregate. */
 static void
 toggle_aggregate_action (GtkWidget  *widget,
                          const char *action_name,
@@ -2548,6 +3129,13 @@ toggle_aggregate_action (GtkWidget  *widget,
 
   if (self->model == NULL)
     return;
+
+  if (self->focus_row < sw_timeline_model_get_n_rows (self->model) &&
+      sw_timeline_model_get_row (self->model, self->focus_row)->kind == SW_TIMELINE_ROW_PROCESS)
+    {
+      toggle_process (self, sw_timeline_model_get_row (self->model, self->focus_row)->process);
+      return;
+    }
 
   if (self->focus_row != G_MAXUINT)
     thread = row_aggregate_thread (self, self->focus_row);
@@ -2608,6 +3196,8 @@ click_pressed_cb (SwTimeline      *self,
   row = sw_timeline_model_get_row (self->model, index);
   if (row->kind == SW_TIMELINE_ROW_AGGREGATE)
     toggle_aggregate (self, row->thread);
+  else if (row->kind == SW_TIMELINE_ROW_PROCESS)
+    toggle_process (self, row->process);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -2918,30 +3508,13 @@ sw_timeline_get_n_drawn_bars (SwTimeline *self)
   return self->n_drawn_bars;
 }
 
-/* OS context-switch ticks and log flags drawn in the last frame, for tests. */
-guint
-sw_timeline_get_n_drawn_ctx_ticks (SwTimeline *self)
-{
-  g_return_val_if_fail (SW_IS_TIMELINE (self), 0);
-
-  return self->n_drawn_ctx_ticks;
-}
-
-guint
-sw_timeline_get_n_drawn_log_marks (SwTimeline *self)
-{
-  g_return_val_if_fail (SW_IS_TIMELINE (self), 0);
-
-  return self->n_drawn_log_marks;
-}
-
 /* Rows of @kind drawn in the last frame (on screen), for tests. */
 guint
 sw_timeline_get_n_drawn_rows (SwTimeline        *self,
                               SwTimelineRowKind  kind)
 {
   g_return_val_if_fail (SW_IS_TIMELINE (self), 0);
-  g_return_val_if_fail (kind <= SW_TIMELINE_ROW_COUNTER, 0);
+  g_return_val_if_fail (kind <= SW_TIMELINE_ROW_PROCESS, 0);
 
   return self->n_drawn_rows[kind];
 }
@@ -3149,4 +3722,15 @@ _sw_timeline_lane_y (SwTimeline *self,
     return -1.0;
 
   return y + h / 2.0;
+}
+
+/* How many of @what the last frame drew, for tests. */
+guint
+sw_timeline_get_n_drawn (SwTimeline      *self,
+                         SwTimelineDrawn  what)
+{
+  g_return_val_if_fail (SW_IS_TIMELINE (self), 0);
+  g_return_val_if_fail (what < SW_TIMELINE_N_DRAWN, 0);
+
+  return self->n_drawn[what];
 }

@@ -9,6 +9,19 @@
 
 G_BEGIN_DECLS
 
+/* What the last frame drew, for tests and the curious. */
+typedef enum {
+  SW_TIMELINE_DRAWN_QUEUE_ARROWS,     /* submit → start */
+  SW_TIMELINE_DRAWN_CALLBACK_ARROWS,  /* task end → its done-callback elsewhere */
+  SW_TIMELINE_DRAWN_FAILED,           /* failed bars and marks */
+  SW_TIMELINE_DRAWN_CANCELLED,        /* cancelled bars and marks */
+  SW_TIMELINE_DRAWN_RUNNING,          /* bars still growing */
+  SW_TIMELINE_DRAWN_HUES,             /* distinct task hues */
+  SW_TIMELINE_DRAWN_CTX_TICKS,        /* OS context-switch ticks */
+  SW_TIMELINE_DRAWN_LOG_MARKS,        /* log-line flags */
+  SW_TIMELINE_N_DRAWN
+} SwTimelineDrawn;
+
 #define SW_TYPE_TIMELINE (sw_timeline_get_type ())
 G_DECLARE_FINAL_TYPE (SwTimeline, sw_timeline, SW, TIMELINE, GtkWidget)
 
@@ -25,10 +38,10 @@ void               sw_timeline_zoom             (SwTimeline      *self,
                                                  double           factor);
 const SwTimeScale *sw_timeline_get_scale        (SwTimeline      *self);
 guint              sw_timeline_get_n_drawn_bars (SwTimeline      *self);
-guint              sw_timeline_get_n_drawn_ctx_ticks (SwTimeline *self);
-guint              sw_timeline_get_n_drawn_log_marks (SwTimeline *self);
 guint              sw_timeline_get_n_drawn_rows (SwTimeline      *self,
                                                  SwTimelineRowKind kind);
+guint              sw_timeline_get_n_drawn      (SwTimeline      *self,
+                                                 SwTimelineDrawn  what);
 
 void               sw_timeline_set_follow       (SwTimeline      *self,
                                                  gboolean         follow);

@@ -449,12 +449,12 @@ test_aggregate_folds_coroutines (Fixture       *f,
       if (i + 1 == SW_TIMELINE_AGGREGATE_THRESHOLD)
         {
           sw_timeline_model_update (f->model);
-          g_assert_cmpuint (sw_timeline_model_get_n_rows (f->model), ==, 2 + SW_TIMELINE_AGGREGATE_THRESHOLD);
+          g_assert_cmpuint (sw_timeline_model_get_n_rows (f->model), ==, 3 + SW_TIMELINE_AGGREGATE_THRESHOLD);
           g_assert_cmpuint (sw_timeline_model_get_n_aggregated (f->model, f->worker_lane), ==, 0);
         }
     }
   sw_timeline_model_update (f->model);
-  g_assert_cmpuint (sw_timeline_model_get_n_rows (f->model), ==, 3);
+  g_assert_cmpuint (sw_timeline_model_get_n_rows (f->model), ==, 4);
   g_assert_cmpuint (sw_timeline_model_get_n_aggregated (f->model, f->worker_lane), ==, n);
 
   /* Every coroutine spawned, run once and back to the thread; the first
@@ -471,23 +471,26 @@ test_aggregate_folds_coroutines (Fixture       *f,
     }
   sw_timeline_model_drain_all (f->model);
 
-  /* main, worker-1, the aggregate. */
+  /* The process's header, main, worker-1, the aggregate. */
   worker = lane_named (f, "worker-1");
-  g_assert_cmpuint (sw_timeline_model_get_n_rows (f->model), ==, 3);
+  g_assert_cmpuint (sw_timeline_model_get_n_rows (f->model), ==, 4);
   row = sw_timeline_model_get_row (f->model, 0);
+  g_assert_cmpint (row->kind, ==, SW_TIMELINE_ROW_PROCESS);
+  g_assert_cmpint (row->process->pid, ==, getpid ());
+  row = sw_timeline_model_get_row (f->model, 1);
   g_assert_cmpint (row->kind, ==, SW_TIMELINE_ROW_LANE);
   g_assert_cmpstr (row->lane->name, ==, "main");
-  row = sw_timeline_model_get_row (f->model, 1);
-  g_assert_true (row->lane == worker);
-  g_assert_cmpuint (worker->row, ==, 1);
   row = sw_timeline_model_get_row (f->model, 2);
+  g_assert_true (row->lane == worker);
+  g_assert_cmpuint (worker->row, ==, 2);
+  row = sw_timeline_model_get_row (f->model, 3);
   g_assert_cmpint (row->kind, ==, SW_TIMELINE_ROW_AGGREGATE);
   g_assert_true (row->lane == worker);
   g_assert_cmpuint (row->thread, ==, f->worker_lane);
   first = sw_timeline_model_find_lane (f->model, co[0]);
   last = sw_timeline_model_find_lane (f->model, co[n - 1]);
-  g_assert_cmpuint (first->row, ==, 2);
-  g_assert_cmpuint (last->row, ==, 2);
+  g_assert_cmpuint (first->row, ==, 3);
+  g_assert_cmpuint (last->row, ==, 3);
   g_assert_cmpuint (sw_timeline_model_get_aggregate_max_live (f->model, f->worker_lane), ==, n);
 
   /* Over the whole run: all were alive, and they ran.  After the end: the
@@ -517,14 +520,14 @@ test_aggregate_folds_coroutines (Fixture       *f,
   /* Expanded: the thread, the aggregate as a header, then every lane. */
   sw_timeline_model_set_expanded (f->model, f->worker_lane, TRUE);
   g_assert_true (sw_timeline_model_get_expanded (f->model, f->worker_lane));
-  g_assert_cmpuint (sw_timeline_model_get_n_rows (f->model), ==, 3 + n);
-  g_assert_cmpuint (first->row, ==, 3);
-  g_assert_cmpuint (last->row, ==, 2 + n);
-  row = sw_timeline_model_get_row (f->model, 3);
+  g_assert_cmpuint (sw_timeline_model_get_n_rows (f->model), ==, 4 + n);
+  g_assert_cmpuint (first->row, ==, 4);
+  g_assert_cmpuint (last->row, ==, 3 + n);
+  row = sw_timeline_model_get_row (f->model, 4);
   g_assert_true (row->lane == first);
   sw_timeline_model_set_expanded (f->model, f->worker_lane, FALSE);
-  g_assert_cmpuint (sw_timeline_model_get_n_rows (f->model), ==, 3);
-  g_assert_cmpuint (last->row, ==, 2);
+  g_assert_cmpuint (sw_timeline_model_get_n_rows (f->model), ==, 4);
+  g_assert_cmpuint (last->row, ==, 3);
 }
 
 /* COUNTER events: one series per name, samples by time, max and latest
@@ -578,12 +581,12 @@ test_counters (Fixture       *f,
   g_assert_cmpfloat (lo, ==, 1.0);
   g_assert_cmpfloat (hi, ==, 5.0);
 
-  /* Rows: main, worker-1, then the process's counters. */
-  g_assert_cmpuint (sw_timeline_model_get_n_rows (f->model), ==, 4);
-  row = sw_timeline_model_get_row (f->model, 2);
+  /* Rows: the process's header, main, worker-1, then its counters. */
+  g_assert_cmpuint (sw_timeline_model_get_n_rows (f->model), ==, 5);
+  row = sw_timeline_model_get_row (f->model, 3);
   g_assert_cmpint (row->kind, ==, SW_TIMELINE_ROW_COUNTER);
   g_assert_true (row->counter == c);
-  row = sw_timeline_model_get_row (f->model, 3);
+  row = sw_timeline_model_get_row (f->model, 4);
   g_assert_true (row->counter == m);
 }
 
@@ -694,6 +697,254 @@ test_ctx_switches_and_logs_per_lane (Fixture       *f,
   g_assert_cmpuint (lane_named (f, "main")->logs->len, ==, 0);
 }
 
+/* A task's chain: where it was submitted and when, where it ran, how it
+ * ended; a callback run elsewhere (a process pool's manager) finds the
+ * task it follows through it. */
+static void
+test_task_chain (Fixture       *f,
+                 gconstpointer  data)
+{
+  guint64 label = sw_trace_intern (f->trace, "page 4");
+  guint32 manager = sw_trace_register_lane (f->trace, SW_LANE_THREAD, "manager", getpid (), 1003,
+                                            sw_trace_get_process_lane (f->trace));
+  const SwTimelineLane *main_lane, *worker, *manager_lane;
+  const SwTimelineSpan *callback;
+  SwTimelineTask task;
+
+  g_assert_false (sw_timeline_model_get_task (f->model, 4, &task));
+
+  sw_trace_record_on_lane (f->trace, f->main_lane, SW_EVENT_TASK_SUBMIT, 0, 4, label);
+  sw_trace_record_on_lane (f->trace, f->worker_lane, SW_EVENT_TASK_START, 0, 4, 0);
+  sw_timeline_model_update (f->model);
+  main_lane = lane_named (f, "main");
+  worker = lane_named (f, "worker-1");
+
+  g_assert_true (sw_timeline_model_get_task (f->model, 4, &task));
+  g_assert_true (task.submit_lane == main_lane);
+  g_assert_cmpint (task.submit_ns, ==, g_array_index (main_lane->submits, SwTimelineMark, 0).time_ns);
+  g_assert_true (task.run_lane == worker);
+  g_assert_true (task.span == &g_array_index (worker->tasks, SwTimelineSpan, 0));
+  /* The queue wait: from the submit to the start, never backwards. */
+  g_assert_cmpint (task.span->start_ns, >=, task.submit_ns);
+  g_assert_cmpint (task.end_ns, ==, SW_TIMELINE_OPEN);
+  /* The bar carries the label's hue. */
+  g_assert_cmpuint (task.hue, ==, sw_timeline_task_hue ("page 4"));
+  g_assert_cmpuint (task.span->reason, ==, 1 + task.hue);
+
+  sw_trace_record_on_lane (f->trace, manager, SW_EVENT_TASK_END, 0, 4, 0);
+  sw_trace_record_on_lane (f->trace, manager, SW_EVENT_CALLBACK_BEGIN, 0, 4, 0);
+  sw_trace_record_on_lane (f->trace, manager, SW_EVENT_CALLBACK_END, 0, 4, 0);
+  sw_timeline_model_update (f->model);
+
+  manager_lane = lane_named (f, "manager");
+  g_assert_cmpuint (manager_lane->callbacks->len, ==, 1);
+  callback = &g_array_index (manager_lane->callbacks, SwTimelineSpan, 0);
+  g_assert_true (sw_timeline_model_get_task (f->model, callback->object, &task));
+  g_assert_true (task.run_lane == worker);
+  g_assert_cmpuint (task.state, ==, SW_TIMELINE_SPAN_OK);
+  g_assert_cmpint (task.end_ns, !=, SW_TIMELINE_OPEN);
+  g_assert_cmpint (task.end_ns, <=, callback->start_ns);
+  g_assert_cmpint (task.end_ns, ==, g_array_index (worker->tasks, SwTimelineSpan, 0).end_ns);
+
+  /* A worker process's start may be drained before the submit that
+   * names it: the bar gets its hue when the name comes. */
+  sw_trace_record_on_lane (f->trace, f->worker_lane, SW_EVENT_TASK_START, 0, 5, 0);
+  sw_timeline_model_update (f->model);
+  g_assert_cmpuint (g_array_index (worker->tasks, SwTimelineSpan, 1).reason, ==, 0);
+  sw_trace_record_on_lane (f->trace, f->main_lane, SW_EVENT_TASK_SUBMIT, 0, 5,
+                           sw_trace_intern (f->trace, "page 5"));
+  sw_timeline_model_update (f->model);
+  g_assert_cmpuint (g_array_index (worker->tasks, SwTimelineSpan, 1).reason, ==,
+                    1 + sw_timeline_task_hue ("page 5"));
+  g_assert_true (sw_timeline_model_get_task (f->model, 5, &task));
+  g_assert_true (task.submit_lane == main_lane);
+}
+
+/* Failed and cancelled: a bar that ran ends in that state; a task that
+ * never ran gets a mark on the lane that submitted it, at the time it
+ * was given up, whichever lane recorded that. */
+static void
+test_failed_and_cancelled (Fixture       *f,
+                           gconstpointer  data)
+{
+  guint32 manager = sw_trace_register_lane (f->trace, SW_LANE_THREAD, "manager", getpid (), 1003,
+                                            sw_trace_get_process_lane (f->trace));
+  const SwTimelineLane *main_lane, *worker, *manager_lane;
+  SwTimelineTask task;
+
+  for (guint64 id = 1; id <= 4; id++)
+    sw_trace_record_on_lane (f->trace, f->main_lane, SW_EVENT_TASK_SUBMIT, 0, id, 0);
+  sw_trace_record_on_lane (f->trace, f->worker_lane, SW_EVENT_TASK_START, 0, 1, 0);
+  sw_trace_record_on_lane (f->trace, f->worker_lane, SW_EVENT_TASK_START, 0, 2, 0);
+  sw_trace_record_on_lane (f->trace, manager, SW_EVENT_TASK_ERROR, 0, 1, 0);
+  sw_trace_record_on_lane (f->trace, f->worker_lane, SW_EVENT_TASK_CANCEL, 0, 2, 0);
+  /* 3 fails in the queue (the pool broke), 4 is cancelled there. */
+  sw_trace_record_on_lane (f->trace, manager, SW_EVENT_TASK_ERROR, 0, 3, 0);
+  sw_trace_record_on_lane (f->trace, f->main_lane, SW_EVENT_TASK_CANCEL, 0, 4, 0);
+  /* A second end changes nothing. */
+  sw_trace_record_on_lane (f->trace, manager, SW_EVENT_TASK_END, 0, 1, 0);
+  sw_timeline_model_update (f->model);
+
+  main_lane = lane_named (f, "main");
+  worker = lane_named (f, "worker-1");
+  manager_lane = lane_named (f, "manager");
+  g_assert_cmpuint (worker->tasks->len, ==, 2);
+  g_assert_cmpuint (g_array_index (worker->tasks, SwTimelineSpan, 0).state, ==, SW_TIMELINE_SPAN_FAILED);
+  g_assert_cmpuint (g_array_index (worker->tasks, SwTimelineSpan, 1).state, ==, SW_TIMELINE_SPAN_CANCELLED);
+  g_assert_true (sw_timeline_model_get_task (f->model, 1, &task));
+  g_assert_cmpuint (task.state, ==, SW_TIMELINE_SPAN_FAILED);
+
+  g_assert_cmpuint (main_lane->never_ran->len, ==, 2);
+  g_assert_cmpuint (manager_lane->never_ran->len, ==, 0);
+  g_assert_cmpuint (worker->never_ran->len, ==, 0);
+  g_assert_cmpuint (g_array_index (main_lane->never_ran, SwTimelineMark, 0).object, ==, 3);
+  g_assert_cmpuint (g_array_index (main_lane->never_ran, SwTimelineMark, 1).object, ==, 4);
+  g_assert_cmpint (g_array_index (main_lane->never_ran, SwTimelineMark, 0).time_ns, <=,
+                   g_array_index (main_lane->never_ran, SwTimelineMark, 1).time_ns);
+  g_assert_true (sw_timeline_model_get_task (f->model, 3, &task));
+  g_assert_null (task.run_lane);
+  g_assert_cmpuint (task.state, ==, SW_TIMELINE_SPAN_FAILED);
+  g_assert_true (sw_timeline_model_get_task (f->model, 4, &task));
+  g_assert_cmpuint (task.state, ==, SW_TIMELINE_SPAN_CANCELLED);
+  g_assert_cmpuint (sw_timeline_model_get_n_open_spans (f->model), ==, 0);
+}
+
+/* Lanes group under their process: ours first (main first in it), then
+ * each worker process under its pid, in the order they came; folding a
+ * process hides its threads' rows and points them at its header. */
+static void
+test_processes_fold (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(SwTraceImporter) importer = sw_trace_importer_new (f->trace, sw_trace_get_process_lane (f->trace));
+  SwLane worker_process = { 1, SW_LANE_PROCESS, "switchyard-worker", 4242, 4242, 0 };
+  SwLane worker_thread = { 2, SW_LANE_THREAD, "worker 1", 4242, 4242, 1 };
+  const SwTimelineProcess *ours, *theirs;
+  const SwTimelineLane *remote, *worker;
+  const SwTimelineRow *row;
+
+  sw_trace_importer_add_lane (importer, &worker_process);
+  sw_trace_importer_add_lane (importer, &worker_thread);
+  /* A thread of ours registered after the worker's still goes with ours. */
+  sw_trace_register_lane (f->trace, SW_LANE_THREAD, "manager", getpid (), 1003,
+                          sw_trace_get_process_lane (f->trace));
+  sw_timeline_model_update (f->model);
+
+  g_assert_cmpuint (sw_timeline_model_get_n_processes (f->model), ==, 2);
+  ours = sw_timeline_model_get_process (f->model, 0);
+  theirs = sw_timeline_model_get_process (f->model, 1);
+  g_assert_true (sw_timeline_model_find_process (f->model, 4242) == theirs);
+  g_assert_cmpint (ours->pid, ==, getpid ());
+  g_assert_cmpuint (ours->n_lanes, ==, 3);
+  g_assert_cmpstr (theirs->label, ==, "switchyard-worker · PID 4242");
+  g_assert_cmpuint (theirs->n_lanes, ==, 1);
+
+  /* ours, main, worker-1, manager; theirs, worker 1. */
+  g_assert_cmpuint (sw_timeline_model_get_n_rows (f->model), ==, 6);
+  row = sw_timeline_model_get_row (f->model, 0);
+  g_assert_cmpint (row->kind, ==, SW_TIMELINE_ROW_PROCESS);
+  g_assert_true (row->process == ours);
+  g_assert_cmpstr (sw_timeline_model_get_row (f->model, 1)->lane->name, ==, "main");
+  g_assert_cmpstr (sw_timeline_model_get_row (f->model, 3)->lane->name, ==, "manager");
+  row = sw_timeline_model_get_row (f->model, 4);
+  g_assert_cmpint (row->kind, ==, SW_TIMELINE_ROW_PROCESS);
+  g_assert_true (row->process == theirs);
+  g_assert_cmpuint (theirs->row, ==, 4);
+  remote = lane_named (f, "worker 1");
+  g_assert_cmpint (remote->pid, ==, 4242);
+  g_assert_cmpuint (remote->row, ==, 5);
+  g_assert_cmpuint (remote->index, ==, theirs->first_index);
+
+  /* Folding ours: its three threads' rows go, their lanes point at its
+   * header, the worker process moves up. */
+  sw_timeline_model_set_process_expanded (f->model, getpid (), FALSE);
+  g_assert_false (ours->expanded);
+  g_assert_cmpuint (sw_timeline_model_get_n_rows (f->model), ==, 3);
+  worker = lane_named (f, "worker-1");
+  g_assert_cmpuint (worker->row, ==, 0);
+  g_assert_cmpuint (lane_named (f, "main")->row, ==, 0);
+  g_assert_cmpuint (theirs->row, ==, 1);
+  g_assert_cmpuint (remote->row, ==, 2);
+  for (guint r = 0; r < sw_timeline_model_get_n_rows (f->model); r++)
+    {
+      row = sw_timeline_model_get_row (f->model, r);
+      g_assert_false (row->kind == SW_TIMELINE_ROW_LANE && row->lane->pid == getpid ());
+    }
+
+  sw_timeline_model_set_process_expanded (f->model, getpid (), TRUE);
+  g_assert_cmpuint (sw_timeline_model_get_n_rows (f->model), ==, 6);
+  g_assert_cmpuint (worker->row, ==, 2);
+}
+
+/* One hue per label, the same in every run; numbered labels walk the
+ * hues so neighbours differ. */
+static void
+test_task_hues (void)
+{
+  guint a = sw_timeline_task_hue ("page 3");
+
+  g_assert_cmpuint (a, <, SW_TIMELINE_N_HUES);
+  g_assert_cmpuint (sw_timeline_task_hue ("page 3"), ==, a);
+  g_assert_cmpuint (sw_timeline_task_hue ("page 4"), ==, (a + 1) % SW_TIMELINE_N_HUES);
+  g_assert_cmpuint (sw_timeline_task_hue ("page 10"), ==, (a + 7) % SW_TIMELINE_N_HUES);
+  g_assert_cmpuint (sw_timeline_task_hue ("download"), <, SW_TIMELINE_N_HUES);
+  g_assert_cmpuint (sw_timeline_task_hue (""), <, SW_TIMELINE_N_HUES);
+  g_assert_cmpuint (sw_timeline_task_hue (NULL), ==, 0);
+}
+
+/* A drain hands out each thread's events in order, not all in time order,
+ * and a broken process pool's manager records the errors before it
+ * imports its workers' starts: the chain comes out the same. */
+static void
+test_task_events_out_of_order (Fixture       *f,
+                               gconstpointer  data)
+{
+  guint32 manager = sw_trace_register_lane (f->trace, SW_LANE_THREAD, "manager", getpid (), 1003,
+                                            sw_trace_get_process_lane (f->trace));
+  const SwTimelineLane *main_lane, *worker, *manager_lane;
+  const SwTimelineSpan *span;
+  SwTimelineTask task;
+
+  /* 1: error, then submit, then start (it ran, and failed). */
+  sw_trace_record_on_lane (f->trace, manager, SW_EVENT_TASK_ERROR, 0, 1, 0);
+  /* 2: error, then submit, never started (failed in the queue). */
+  sw_trace_record_on_lane (f->trace, manager, SW_EVENT_TASK_ERROR, 0, 2, 0);
+  /* 3: end, then start, then submit (it ran, and ended well). */
+  sw_trace_record_on_lane (f->trace, manager, SW_EVENT_TASK_END, 0, 3, 0);
+  sw_timeline_model_update (f->model);
+  sw_trace_record_on_lane (f->trace, f->main_lane, SW_EVENT_TASK_SUBMIT, 0, 1, 0);
+  sw_trace_record_on_lane (f->trace, f->main_lane, SW_EVENT_TASK_SUBMIT, 0, 2, 0);
+  sw_trace_record_on_lane (f->trace, f->worker_lane, SW_EVENT_TASK_START, 0, 3, 0);
+  sw_timeline_model_update (f->model);
+  main_lane = lane_named (f, "main");
+  manager_lane = lane_named (f, "manager");
+  /* Both look as if they failed in the queue, for now, on main. */
+  g_assert_cmpuint (main_lane->never_ran->len, ==, 2);
+  g_assert_cmpuint (manager_lane->never_ran->len, ==, 0);
+
+  sw_trace_record_on_lane (f->trace, f->worker_lane, SW_EVENT_TASK_START, 0, 1, 0);
+  sw_trace_record_on_lane (f->trace, f->main_lane, SW_EVENT_TASK_SUBMIT, 0, 3, 0);
+  sw_timeline_model_update (f->model);
+
+  worker = lane_named (f, "worker-1");
+  /* 1 ran after all: a closed, failed bar, and no mark. */
+  g_assert_cmpuint (main_lane->never_ran->len, ==, 1);
+  g_assert_cmpuint (g_array_index (main_lane->never_ran, SwTimelineMark, 0).object, ==, 2);
+  g_assert_cmpuint (worker->tasks->len, ==, 2);
+  g_assert_cmpuint (sw_timeline_model_get_n_open_spans (f->model), ==, 0);
+  span = &g_array_index (worker->tasks, SwTimelineSpan, 0);
+  g_assert_cmpuint (span->object, ==, 3);
+  g_assert_cmpuint (span->state, ==, SW_TIMELINE_SPAN_OK);
+  g_assert_cmpint (span->end_ns, !=, SW_TIMELINE_OPEN);
+  span = &g_array_index (worker->tasks, SwTimelineSpan, 1);
+  g_assert_cmpuint (span->object, ==, 1);
+  g_assert_cmpuint (span->state, ==, SW_TIMELINE_SPAN_FAILED);
+  g_assert_cmpint (span->end_ns, !=, SW_TIMELINE_OPEN);
+  g_assert_true (sw_timeline_model_get_task (f->model, 3, &task));
+  g_assert_true (task.submit_lane == main_lane);
+  g_assert_true (task.run_lane == worker);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -706,6 +957,15 @@ main (int   argc,
               fixture_set_up, test_task_lifecycle, fixture_tear_down);
   g_test_add ("/Sw/TimelineModel/errors-waits-and-logs", Fixture, NULL,
               fixture_set_up, test_errors_waits_and_logs, fixture_tear_down);
+  g_test_add ("/Sw/TimelineModel/task-chain", Fixture, NULL,
+              fixture_set_up, test_task_chain, fixture_tear_down);
+  g_test_add ("/Sw/TimelineModel/failed-and-cancelled", Fixture, NULL,
+              fixture_set_up, test_failed_and_cancelled, fixture_tear_down);
+  g_test_add ("/Sw/TimelineModel/task-events-out-of-order", Fixture, NULL,
+              fixture_set_up, test_task_events_out_of_order, fixture_tear_down);
+  g_test_add ("/Sw/TimelineModel/processes-fold", Fixture, NULL,
+              fixture_set_up, test_processes_fold, fixture_tear_down);
+  g_test_add_func ("/Sw/TimelineModel/task-hues", test_task_hues);
   g_test_add ("/Sw/TimelineModel/drains-concurrent-producer", Fixture, NULL,
               fixture_set_up, test_drains_concurrent_producer, fixture_tear_down);
   g_test_add ("/Sw/TimelineModel/log-lines-in-time-order", Fixture, NULL,

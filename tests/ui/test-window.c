@@ -216,8 +216,8 @@ test_run_to_completion (void)
   g_assert_cmpuint (sw_timeline_get_n_drawn_bars (sw_window_get_timeline (win)), >=, 16);
   /* Sleeping tasks block: their workers' OS switches are on their rows,
    * and the lesson's lines are flags on the rows that printed them. */
-  g_assert_cmpuint (sw_timeline_get_n_drawn_ctx_ticks (sw_window_get_timeline (win)), >, 0);
-  g_assert_cmpuint (sw_timeline_get_n_drawn_log_marks (sw_window_get_timeline (win)), >, 0);
+  g_assert_cmpuint (sw_timeline_get_n_drawn (sw_window_get_timeline (win), SW_TIMELINE_DRAWN_CTX_TICKS), >, 0);
+  g_assert_cmpuint (sw_timeline_get_n_drawn (sw_window_get_timeline (win), SW_TIMELINE_DRAWN_LOG_MARKS), >, 0);
 
   gtk_window_destroy (GTK_WINDOW (win));
 }
@@ -670,17 +670,18 @@ test_timeline_aggregate_bounded (void)
   g_assert_cmpuint (sw_timeline_model_get_n_coroutine_lanes (model), ==, 10000);
   g_assert_cmpuint (sw_timeline_model_get_n_switches (model), >=, 100000);
 
-  /* main, the server thread, its aggregate: nothing else. */
+  /* The process's header, main, the server thread, its aggregate:
+   * nothing else. */
   server = sw_timeline_model_find_lane_by_name (model, "echo server");
   g_assert_nonnull (server);
   n_rows_folded = sw_timeline_model_get_n_rows (model);
-  g_assert_cmpuint (n_rows_folded, ==, 3);
-  row = sw_timeline_model_get_row (model, 2);
+  g_assert_cmpuint (n_rows_folded, ==, 4);
+  row = sw_timeline_model_get_row (model, 3);
   g_assert_cmpint (row->kind, ==, SW_TIMELINE_ROW_AGGREGATE);
   g_assert_true (row->lane == server);
   g_assert_cmpuint (sw_timeline_model_get_n_aggregated (model, server->id), ==, 10000);
   g_assert_false (sw_timeline_model_get_expanded (model, server->id));
-  g_assert_cmpuint (sw_timeline_model_find_lane_by_name (model, "conn 77")->row, ==, 2);
+  g_assert_cmpuint (sw_timeline_model_find_lane_by_name (model, "conn 77")->row, ==, 3);
 
   window = show_timeline (model, 1200, 500, &timeline);
   draw_frames (timeline);
