@@ -4,6 +4,7 @@
 
 #include "sw-timeline-model.h"
 
+#include <string.h>
 #include <unistd.h>
 
 /* How many events one drain call hands out, and how long one update may
@@ -1629,4 +1630,73 @@ sw_timeline_counter_value_at (const SwTimelineCounter *counter,
 
   *value = g_array_index (counter->samples, SwTimelineSample, i - 1).value;
   return TRUE;
+}
+
+/* What a GArray holds in memory: GLib rounds its allocation up to a power
+ * of two bytes. */
+static gsize
+array_bytes (GArray *array)
+{
+  gsize used, alloc = 16;
+
+  if (array == NULL)
+    return 0;
+  used = (gsize) array->len * g_array_get_element_size (array);
+  while (alloc < used)
+    alloc <<= 1;
+  return sizeof (GArray) + 2 * sizeof (gpointer) + alloc;
+}
+
+/* A hash table entry: key, value and hash slots, plus what the value points to. */
+#define HASH_ENTRY_BYTES (2 * sizeof (gpointer) + sizeof (guint))
+
+/**
+ * sw_timeline_model_get_memory_size:
+ *
+ * Returns: about how many bytes the model holds (its lanes' arrays,
+ *   tasks, aggregates, counters and log lines; not the trace it reads)
+ */
+gsize
+sw_timeline_model_get_memory_size (SwTimelineModel *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+  gsize total = sizeof *self;
+
+  g_return_val_if_fail (SW_IS_TIMELINE_MODEL (self), 0);
+
+  for (guint i = 0; i < self->lanes->len; i++)
+    {
+      SwTimelineLane *lane = g_ptr_array_index (self->lanes, i);
+
+      total += sizeof (LaneImpl) + HASH_ENTRY_BYTES + sizeof (gpointer);
+      total += strlen (lane->name) + 1 + strlen (lane->label) + 1;
+      total += array_bytes (lane->tasks) + array_bytes (lane->waits) +
+               array_bytes (lane->callbacks) + array_bytes (lane->submits) +
+               array_bytes (lane->running) + array_bytes (lane->waiting) +
+               array_bytes (lane->switches);
+    }
+  total += g_hash_table_size (self->tasks) * (sizeof (TaskInfo) + HASH_ENTRY_BYTES);
+  g_hash_table_iter_init (&iter, self->aggregates);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Aggregate *agg = value;
+
+      total += sizeof *agg + HASH_ENTRY_BYTES;
+      for (guint l = 0; l < AGG_N_LEVELS; l++)
+        total += array_bytes (agg->levels[l]);
+      total += array_bytes (agg->births) + array_bytes (agg->exits) +
+               array_bytes (agg->run_starts) + array_bytes (agg->run_ends);
+    }
+  for (guint c = 0; c < self->counters->len; c++)
+    {
+      CounterImpl *counter = g_ptr_array_index (self->counters, c);
+
+      total += sizeof *counter + HASH_ENTRY_BYTES + array_bytes (counter->pub.samples);
+      for (guint k = 0; k < COUNTER_MAX_LEVELS; k++)
+        total += array_bytes (counter->levels[k]);
+    }
+  total += array_bytes (self->log_lines) + array_bytes (self->rows);
+
+  return total;
 }

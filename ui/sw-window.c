@@ -1043,3 +1043,41 @@ sw_window_set_presentation (SwWindow *self,
 
   gtk_widget_queue_resize (GTK_WIDGET (self->timeline));
 }
+
+/**
+ * sw_window_show_trace:
+ * @trace: a finished trace (a saved one, read back)
+ * @title: what to call it in the status bar (its file name)
+ *
+ * Shows @trace on the timeline, all at once, instead of a run.
+ */
+void
+sw_window_show_trace (SwWindow   *self,
+                      SwTrace    *trace,
+                      const char *title)
+{
+  g_autofree char *text = NULL;
+
+  g_return_if_fail (SW_IS_WINDOW (self));
+  g_return_if_fail (SW_IS_TRACE (trace));
+
+  if (self->job != NULL)
+    return;
+
+  if (self->model != NULL)
+    g_signal_handlers_disconnect_by_data (self->model, self);
+  g_set_object (&self->model, NULL);
+  self->model = sw_timeline_model_new (trace);
+  g_signal_connect_object (self->model, "changed", G_CALLBACK (model_changed_cb), self, G_CONNECT_SWAPPED);
+  sw_timeline_model_drain_all (self->model);
+  sw_timeline_set_model (self->timeline, self->model);
+  sw_timeline_fit (self->timeline);
+  console_clear (self);
+  console_sync (self);
+
+  /* TRANSLATORS: %s is a trace's file name, %lu its number of events */
+  text = g_strdup_printf (_("Replay of %s · %" G_GUINT64_FORMAT " events"), title,
+                          sw_timeline_model_get_n_events (self->model));
+  set_status (self, SW_RUN_STATE_FINISHED, text);
+  update_actions (self);
+}

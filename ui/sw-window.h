@@ -38,5 +38,8 @@ SwTimeline       *sw_window_get_timeline     (SwWindow         *self);
 SwTimelineModel  *sw_window_get_model        (SwWindow         *self);
 void              sw_window_set_presentation (SwWindow         *self,
                                               gboolean          presentation);
+void              sw_window_show_trace       (SwWindow         *self,
+                                              SwTrace          *trace,
+                                              const char       *title);
 
 G_END_DECLS
