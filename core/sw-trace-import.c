@@ -1246,17 +1246,25 @@ build_trace (Reader *r)
   g_autoptr(SwTraceImporter) importer = NULL;
   g_autoptr(GPtrArray) order = NULL;
   SwTrace *trace;
+  Slot *recorder = NULL;
   guint n_slots = r->slots->len;
   gint64 first = G_MAXINT64, shift;
 
-  /* Parents: a thread under its process, a coroutine under its thread. */
+  /* Parents: a thread under its process, a coroutine under its thread,
+   * other processes (a pool's workers) under the first, which recorded. */
   for (guint i = 0; i < n_slots; i++)
     {
       Slot *slot = g_ptr_array_index (r->slots, i);
       Slot *parent = NULL;
 
       if (slot->kind == SW_LANE_PROCESS)
-        continue;
+        {
+          if (recorder == NULL)
+            recorder = slot;
+          else
+            slot->parent = slot_id (recorder);
+          continue;
+        }
       if (slot->kind == SW_LANE_COROUTINE)
         {
           gint64 key = ((gint64) slot->pid << 32) | (guint32) slot->real_tid;
