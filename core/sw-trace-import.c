@@ -103,6 +103,13 @@ expect (Parser     *ps,
   return TRUE;
 }
 
+/* Bytes that end a run of plain string text: '"', '\\', controls. */
+static const guchar string_special[256] = {
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  ['"'] = 1, ['\\'] = 1,
+};
+
 static gboolean
 parse_string (Parser *ps,
               Str    *out)
@@ -114,17 +121,20 @@ parse_string (Parser *ps,
   p = ps->p;
   out->s = p;
   out->escaped = FALSE;
-  while (p < ps->end && *p != '"')
+  for (;;)
     {
+      /* Plain text first, a byte at a time but with one test per byte. */
+      while (p < ps->end && !string_special[(guchar) *p])
+        p++;
+      if (p >= ps->end || *p == '"')
+        break;
       if (*p == '\\')
         {
           out->escaped = TRUE;
           p += 2;
           continue;
         }
-      if ((guchar) *p < 0x20)
-        return fail_at (ps, p, "control character inside a string");
-      p++;
+      return fail_at (ps, p, "control character inside a string");
     }
   if (p >= ps->end)
     return fail_at (ps, ps->end, "inside a string");
@@ -265,60 +275,68 @@ static gboolean
 parse_number (Parser *ps,
               Number *n)
 {
-  const char *p;
+  const char *p, *end = ps->end;
+  guint64 integer = 0;
+  guint32 frac = 0;
 
+  /* Locals, not *n, in the loops: the compiler cannot tell *n apart from
+   * the text and would store every digit. */
   memset (n, 0, sizeof *n);
   skip_ws (ps);
   p = ps->p;
-  if (p < ps->end && *p == '-')
+  if (p < end && *p == '-')
     {
       n->negative = TRUE;
       p++;
     }
-  if (p >= ps->end)
+  if (p >= end)
     return fail_at (ps, p, "inside a number");
   if (*p < '0' || *p > '9')
     return fail_at (ps, p, "expected a number");
-  while (p < ps->end && *p >= '0' && *p <= '9')
+  while (p < end && *p >= '0' && *p <= '9')
     {
       guint d = (guint) (*p - '0');
 
-      if (n->integer > (G_MAXUINT64 - d) / 10)
+      /* Only a 20th digit can overflow: no division per digit. */
+      if (G_UNLIKELY (integer >= G_MAXUINT64 / 10) &&
+          (integer > G_MAXUINT64 / 10 || d > G_MAXUINT64 % 10))
         return fail_at (ps, p, "number out of range");
-      n->integer = n->integer * 10 + d;
+      integer = integer * 10 + d;
       p++;
     }
-  if (p < ps->end && *p == '.')
+  if (p < end && *p == '.')
     {
       guint digits = 0;
 
       p++;
       n->has_frac = TRUE;
-      if (p >= ps->end || *p < '0' || *p > '9')
+      if (p >= end || *p < '0' || *p > '9')
         return fail_at (ps, p, "expected digits after '.'");
-      while (p < ps->end && *p >= '0' && *p <= '9')
+      while (p < end && *p >= '0' && *p <= '9')
         {
           if (digits < 3)
-            n->frac_ns = n->frac_ns * 10 + (guint32) (*p - '0');
+            frac = frac * 10 + (guint32) (*p - '0');
           digits++;
           p++;
         }
       for (; digits < 3; digits++)
-        n->frac_ns *= 10;
+        frac *= 10;
     }
-  if (p < ps->end && (*p == 'e' || *p == 'E'))
+  if (p < end && (*p == 'e' || *p == 'E'))
     {
       n->has_exp = TRUE;
       p++;
-      if (p < ps->end && (*p == '+' || *p == '-'))
+      if (p < end && (*p == '+' || *p == '-'))
         p++;
-      if (p >= ps->end || *p < '0' || *p > '9')
+      if (p >= end || *p < '0' || *p > '9')
         return fail_at (ps, p, "expected digits in an exponent");
-      while (p < ps->end && *p >= '0' && *p <= '9')
+      while (p < end && *p >= '0' && *p <= '9')
         p++;
     }
-  if (p >= ps->end)
+  if (p >= end)
     return fail_at (ps, p, "after a number");
+  n->integer = integer;
+  n->frac_ns = frac;
   ps->p = p;
   return TRUE;
 }

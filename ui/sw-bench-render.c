@@ -31,6 +31,7 @@ typedef struct
   guint          step;            /* the next script step */
   gint64         frame_start_us;  /* 0: no frame being measured */
   GArray        *frame_us;        /* gint64, one per step drawn */
+  guint64        n_bars;          /* marks drawn over the measured frames */
   gboolean       done;
 } Bench;
 
@@ -128,6 +129,8 @@ bench_finish_cb (gpointer user_data)
   g_print ("bench render_model_bytes_per_event %.1f\n",
            n_events > 0 ? (double) bytes / (double) n_events : 0.0);
   g_print ("bench render_events %" G_GUINT64_FORMAT "\n", n_events);
+  g_print ("bench render_marks_per_frame %.0f\n",
+           bench->frame_us->len > 0 ? (double) bench->n_bars / bench->frame_us->len : 0.0);
   fflush (stdout);
 
   window = GTK_WINDOW (g_object_ref (bench->window));
@@ -146,6 +149,7 @@ after_paint_cb (GdkFrameClock *clock,
   if (bench->frame_start_us == 0 || bench->done)
     return;
   g_array_append_val (bench->frame_us, (gint64) { g_get_monotonic_time () - bench->frame_start_us });
+  bench->n_bars += sw_timeline_get_n_drawn_bars (bench->timeline);
   bench->frame_start_us = 0;
   if (bench->frame_us->len >= SW_BENCH_RENDER_FRAMES)
     {
