@@ -1,7 +1,8 @@
-/* test-bench-render.c — `switchyard --bench-render` on a small real trace
+/* test-bench-render.c — a saved trace in the window: replay and benchmark
  *
- * Checks the benchmark runs to the end and reports sane numbers; how fast
- * is for the benchmark itself to say, not for a test.
+ * `--bench-render` must run to the end and report sane numbers (how fast is
+ * for the benchmark itself to say, not for a test); a replayed trace must
+ * show what the run showed.
  */
 #include "config.h"
 
@@ -10,10 +11,16 @@
 #include <string.h>
 
 #include "switchyard.h"
+#include "sw-application.h"
+#include "sw-window.h"
+
+static SwApplication *app;
+static gboolean have_display;
 
 /* A real trace: a small echo flood (coroutines, switches, counters, log). */
 static char *
-write_trace (const char *dir)
+write_trace (const char *dir,
+             SwTrace   **out_trace)
 {
   g_autoptr(GError) error = NULL;
   const SwScenario *s = sw_scenario_lookup ("echo-flood", &error);
@@ -31,6 +38,8 @@ write_trace (const char *dir)
   g_assert_no_error (error);
   g_assert_true (sw_trace_save_chrome_json (trace, path, &error));
   g_assert_no_error (error);
+  if (out_trace != NULL)
+    *out_trace = g_steal_pointer (&trace);
   return path;
 }
 
@@ -64,14 +73,14 @@ test_bench_render (void)
   const char *gui = g_getenv ("SW_GUI");
   double load_s, median, p95, bytes_per_event;
 
-  if (g_getenv ("DISPLAY") == NULL)
+  if (!have_display)
     {
       g_test_skip ("no display");
       return;
     }
   g_assert_nonnull (gui);
 
-  path = write_trace (dir);
+  path = write_trace (dir, NULL);
   proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
                            gui, "--bench-render", path, NULL);
   g_assert_no_error (error);
@@ -98,13 +107,122 @@ test_bench_render (void)
   g_rmdir (dir);
 }
 
+static gboolean
+wake_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static guint drawn_frames;
+
+static gboolean
+count_frames_cb (GtkWidget     *widget,
+                 GdkFrameClock *clock,
+                 gpointer       data)
+{
+  drawn_frames++;
+  return G_SOURCE_CONTINUE;
+}
+
+/* Spins the main loop until @n frames were drawn or @timeout_s passed. */
+static gboolean
+spin_frames (guint  n,
+             double timeout_s)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC);
+  guint wake = g_timeout_add (50, wake_cb, NULL);
+
+  while (drawn_frames < n && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (wake);
+  return drawn_frames >= n;
+}
+
+/* The replay shows the lanes, switches, counters and console lines the
+ * live run's model had, and draws them. */
+static void
+test_replay_shows_trace (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("sw-replay-XXXXXX", NULL);
+  g_autofree char *path = NULL;
+  g_autoptr(SwTrace) live = NULL;
+  g_autoptr(SwTrace) saved = NULL;
+  g_autoptr(SwTimelineModel) live_model = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *console = NULL;
+  SwTimelineModel *model;
+  SwTimeline *timeline;
+  SwWindow *win;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+
+  path = write_trace (dir, &live);
+  live_model = sw_timeline_model_new (live);
+  sw_timeline_model_drain_all (live_model);
+  saved = sw_trace_load_chrome_json (path, &error);
+  g_assert_no_error (error);
+
+  win = sw_window_new (GTK_APPLICATION (app), NULL);
+  gtk_window_set_default_size (GTK_WINDOW (win), 1400, 860);
+  sw_window_show_trace (win, saved, "flood.json");
+  timeline = sw_window_get_timeline (win);
+  gtk_widget_add_tick_callback (GTK_WIDGET (timeline), count_frames_cb, NULL, NULL);
+  gtk_window_present (GTK_WINDOW (win));
+  drawn_frames = 0;
+  g_assert_true (spin_frames (3, 10.0));
+
+  model = sw_window_get_model (win);
+  g_assert_nonnull (model);
+  g_assert_true (sw_timeline_model_get_trace (model) == saved);
+  g_assert_cmpuint (sw_timeline_model_get_n_switches (model), ==, sw_timeline_model_get_n_switches (live_model));
+  g_assert_cmpuint (sw_timeline_model_get_n_switches (model), >=, 20 * 10 * 2);
+  g_assert_cmpuint (sw_timeline_model_get_n_coroutine_lanes (model), ==,
+                    sw_timeline_model_get_n_coroutine_lanes (live_model));
+  g_assert_cmpuint (sw_timeline_model_get_n_counters (model), ==, sw_timeline_model_get_n_counters (live_model));
+  g_assert_cmpuint (sw_timeline_model_get_n_log_lines (model), ==, sw_timeline_model_get_n_log_lines (live_model));
+  g_assert_cmpuint (sw_timeline_model_get_n_log_lines (model), >, 0);
+  g_assert_cmpuint (sw_timeline_model_get_n_rows (model), ==, sw_timeline_model_get_n_rows (live_model));
+  /* All of it on screen, from its first event on. */
+  g_assert_cmpint (sw_timeline_get_scale (timeline)->start_ns, <=, sw_timeline_model_get_begin_ns (model));
+  g_assert_cmpuint (sw_timeline_get_n_drawn_bars (timeline), >, 0);
+  g_assert_nonnull (strstr (sw_window_get_status_text (win), "flood.json"));
+  console = sw_window_dup_console_text (win);
+  g_assert_nonnull (strstr (console, "flood:"));
+
+  gtk_window_destroy (GTK_WINDOW (win));
+  g_remove (path);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  g_autoptr(GError) error = NULL;
+  int ret;
+
+  /* As in test-window.c: before g_test_init makes warnings fatal. */
+  g_setenv ("GTK_A11Y", "none", FALSE);
+  have_display = gtk_init_check ();
+  if (have_display)
+    {
+      app = sw_application_new ();
+      g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+      if (!g_application_register (G_APPLICATION (app), NULL, &error))
+        g_error ("cannot register the application: %s", error->message);
+    }
+
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/Sw/BenchRender/prints-four-numbers", test_bench_render);
+  g_test_add_func ("/Sw/Replay/shows-the-saved-trace", test_replay_shows_trace);
 
-  return g_test_run ();
+  ret = g_test_run ();
+  g_clear_object (&app);
+
+  return ret;
 }
