@@ -683,6 +683,14 @@ typedef struct
   gint64      flow_ts;
 } Reader;
 
+/* pid and tid in one key (unsigned: a pid may be negative in a file). */
+static inline gint64
+lane_key (gint pid,
+          gint tid)
+{
+  return (gint64) (((guint64) (guint32) pid << 32) | (guint32) tid);
+}
+
 static void
 slot_free (gpointer data)
 {
@@ -710,7 +718,7 @@ slot_new (Reader     *r,
   slot->pid = pid;
   slot->tid = tid;
   slot->real_tid = tid;
-  slot->key = ((gint64) pid << 32) | (guint32) tid;
+  slot->key = lane_key (pid, tid);
   slot->sort_index = -1;
   slot->order = r->slots->len;
   g_ptr_array_add (r->slots, slot);
@@ -737,7 +745,7 @@ lane_slot (Reader *r,
            gint    pid,
            gint    tid)
 {
-  gint64 key = ((gint64) pid << 32) | (guint32) tid;
+  gint64 key = lane_key (pid, tid);
   Slot *slot;
 
   if (r->last_slot != NULL && r->last_slot->key == key)
@@ -1000,7 +1008,7 @@ read_coroutine_wait (Reader         *r,
   if (STR_IS (&ev->name, "ready (spawned)"))
     {
       Slot *spawner = g_hash_table_lookup (r->slot_by_key,
-                                           &(gint64) { ((gint64) slot->pid << 32) | (guint32) slot->real_tid });
+                                           &(gint64) { lane_key (slot->pid, slot->real_tid) });
 
       /* Which lane spawned it is not written: its thread's stands in. */
       if (spawner == NULL)
@@ -1285,7 +1293,7 @@ build_trace (Reader *r)
         }
       if (slot->kind == SW_LANE_COROUTINE)
         {
-          gint64 key = ((gint64) slot->pid << 32) | (guint32) slot->real_tid;
+          gint64 key = lane_key (slot->pid, slot->real_tid);
           parent = g_hash_table_lookup (r->slot_by_key, &key);
         }
       if (parent == NULL || parent->kind != SW_LANE_THREAD)
