@@ -47,6 +47,10 @@ typedef struct {
   GArray   *run_ends;      /* gint64; shorter by the run still open */
   guint     n_live;        /* alive after the latest event */
   guint     max_live;
+  /* Where the last query's searches ended: a frame asks column after
+   * column, left to right, so the next answer is close by. */
+  guint     hint_start;
+  guint     hint_end;
 } Aggregate;
 
 /* A lane and what only the model needs to know about it. */
@@ -1438,6 +1442,51 @@ count_before (GArray *times,
   return lo;
 }
 
+/* count_before() starting from where the previous search ended: a
+ * gallop from @hint, then a binary search over what it spanned.  Columns
+ * come left to right, so at a deep zoom (a million runs, a few in view)
+ * this reads a few neighbouring entries instead of 20 far-apart ones. */
+static guint
+count_before_near (GArray *times,
+                   gint64  t,
+                   guint  *hint)
+{
+  const gint64 *v = (const gint64 *) (gpointer) times->data;
+  guint n = times->len;
+  guint lo = 0, hi = n, at = MIN (*hint, n);
+
+  if (at == 0 || v[at - 1] < t)
+    {
+      guint step = 1;
+
+      /* The answer is at or after @at. */
+      lo = at;
+      hi = at;
+      while (hi < n && v[hi] < t)
+        {
+          lo = hi + 1;
+          hi = at + step;
+          step <<= 1;
+        }
+      hi = MIN (hi, n);
+    }
+  else
+    hi = at;   /* before @at: search what lies before */
+
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      if (v[mid] < t)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+
+  *hint = lo;
+  return lo;
+}
+
 /* For one pixel column [t0, t1): how many of @thread_lane's coroutines
  * were alive in it (*n_live: born before t1, not ended before t0) and how
  * many of those ran in it (*n_running).  O(log n) whatever the number of
@@ -1474,8 +1523,8 @@ sw_timeline_model_query_aggregate (SwTimelineModel *self,
    * zoom a coroutine rarely runs twice in one column). */
   if (t1 - t0 < (G_GINT64_CONSTANT (1) << AGG_FIRST_SHIFT))
     {
-      guint started = count_before (agg->run_starts, t1);
-      guint ended = count_before (agg->run_ends, t0 + 1);
+      guint started = count_before_near (agg->run_starts, t1, &agg->hint_start);
+      guint ended = count_before_near (agg->run_ends, t0 + 1, &agg->hint_end);
 
       *n_live = live;
       *n_running = MIN (started - MIN (started, ended), live);

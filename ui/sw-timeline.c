@@ -421,7 +421,10 @@ draw_plate_label (DrawContext   *dc,
 
   x0 = MAX (x0, 0.0);
   x1 = MIN (x1, dc->width);
-  pango_layout_set_text (layout, text, -1);
+  /* Setting the same text again would shape it again: plates come in
+   * runs of one text ("recv", "recv", …). */
+  if (g_strcmp0 (pango_layout_get_text (layout), text) != 0)
+    pango_layout_set_text (layout, text, -1);
   pango_layout_get_pixel_extents (layout, NULL, &logical);
   if (logical.width + 2.0 * pad > x1 - x0 - 4.0 || logical.height > h + 2.0)
     return;
