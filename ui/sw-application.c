@@ -175,9 +175,51 @@ about_activated (GSimpleAction *action,
                          NULL);
 }
 
+static void
+open_trace_response_cb (GtkNativeDialog *dialog,
+                        int              response,
+                        gpointer         user_data)
+{
+  SwWindow *window = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+
+      if (file != NULL && !gtk_widget_in_destruction (GTK_WIDGET (window)))
+        sw_window_open_trace (window, file);
+    }
+  g_object_unref (window);
+  g_object_unref (dialog);
+}
+
+static void
+open_trace_activated (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  GtkApplication *app = GTK_APPLICATION (user_data);
+  GtkWindow *window = gtk_application_get_active_window (app);
+  GtkFileChooserNative *dialog;
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+
+  if (!SW_IS_WINDOW (window))
+    return;
+
+  dialog = gtk_file_chooser_native_new (_("Open Trace"), window, GTK_FILE_CHOOSER_ACTION_OPEN,
+                                        _("_Open"), _("_Cancel"));
+  gtk_file_filter_set_name (filter, _("Traces (Chrome trace-event JSON)"));
+  gtk_file_filter_add_pattern (filter, "*.json");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  g_signal_connect (dialog, "response", G_CALLBACK (open_trace_response_cb), g_object_ref (window));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_activated },
   { "about", about_activated },
+  { "open-trace", open_trace_activated },
 };
 
 static void
@@ -188,6 +230,7 @@ sw_application_startup (GApplication *application)
   static const char *run_accels[] = { "<Control>r", "F5", NULL };
   static const char *stop_accels[] = { "Escape", "<Control>period", NULL };
   static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *open_accels[] = { "<Control>o", NULL };
   static const char *fit_accels[] = { "<Control>0", NULL };
   static const char *presentation_accels[] = { "F11", NULL };
 
@@ -201,6 +244,7 @@ sw_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (gtk_app, "win.run", run_accels);
   gtk_application_set_accels_for_action (gtk_app, "win.stop", stop_accels);
   gtk_application_set_accels_for_action (gtk_app, "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (gtk_app, "app.open-trace", open_accels);
   gtk_application_set_accels_for_action (gtk_app, "win.fit", fit_accels);
   gtk_application_set_accels_for_action (gtk_app, "win.presentation", presentation_accels);
 

@@ -41,5 +41,7 @@ void              sw_window_set_presentation (SwWindow         *self,
 void              sw_window_show_trace       (SwWindow         *self,
                                               SwTrace          *trace,
                                               const char       *title);
+void              sw_window_open_trace       (SwWindow         *self,
+                                              GFile            *file);
 
 G_END_DECLS

@@ -198,6 +198,76 @@ test_replay_shows_trace (void)
   g_rmdir (dir);
 }
 
+static gboolean
+status_settled (SwWindow *win)
+{
+  SwRunState state = sw_window_get_run_state (win);
+
+  return state == SW_RUN_STATE_FAILED || state == SW_RUN_STATE_FINISHED;
+}
+
+static gboolean
+spin_until_settled (SwWindow *win,
+                    double    timeout_s)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC);
+  guint wake = g_timeout_add (50, wake_cb, NULL);
+
+  while (!status_settled (win) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (wake);
+  return status_settled (win);
+}
+
+/* Open Trace… (Ctrl+O) reads on a thread; a bad file is said so in the
+ * status bar, with where it went wrong, and the last run stays shown. */
+static void
+test_open_trace (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("sw-open-XXXXXX", NULL);
+  g_autofree char *good = NULL;
+  g_autofree char *bad = g_build_filename (dir, "cut.json", NULL);
+  g_autoptr(GFile) good_file = NULL;
+  g_autoptr(GFile) bad_file = g_file_new_for_path (bad);
+  g_autoptr(SwTrace) live = NULL;
+  SwTimelineModel *model;
+  SwWindow *win;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+
+  good = write_trace (dir, &live);
+  good_file = g_file_new_for_path (good);
+  g_assert_true (g_file_set_contents (bad, "{\"traceEvents\":[\n{\"ph\":\"X\",\"pid\":1", -1, NULL));
+
+  win = sw_window_new (GTK_APPLICATION (app), NULL);
+  gtk_window_present (GTK_WINDOW (win));
+
+  sw_window_open_trace (win, good_file);
+  g_assert_true (spin_until_settled (win, 20.0));
+  g_assert_cmpint (sw_window_get_run_state (win), ==, SW_RUN_STATE_FINISHED);
+  model = sw_window_get_model (win);
+  g_assert_nonnull (model);
+  g_assert_cmpuint (sw_timeline_model_get_n_switches (model), >=, 20 * 10 * 2);
+  g_assert_nonnull (strstr (sw_window_get_status_text (win), "flood.json"));
+
+  sw_window_open_trace (win, bad_file);
+  g_assert_true (spin_until_settled (win, 20.0));
+  g_assert_cmpint (sw_window_get_run_state (win), ==, SW_RUN_STATE_FAILED);
+  g_assert_nonnull (strstr (sw_window_get_status_text (win), "cut.json"));
+  g_assert_nonnull (strstr (sw_window_get_status_text (win), "truncated"));
+  g_assert_null (strchr (sw_window_get_status_text (win), '\n'));
+  g_assert_true (sw_window_get_model (win) == model);
+
+  gtk_window_destroy (GTK_WINDOW (win));
+  g_remove (good);
+  g_remove (bad);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -220,6 +290,7 @@ main (int   argc,
 
   g_test_add_func ("/Sw/BenchRender/prints-four-numbers", test_bench_render);
   g_test_add_func ("/Sw/Replay/shows-the-saved-trace", test_replay_shows_trace);
+  g_test_add_func ("/Sw/Replay/open-trace-reports-bad-file", test_open_trace);
 
   ret = g_test_run ();
   g_clear_object (&app);
