@@ -7,8 +7,9 @@
  * the writer produces (any valid JSON is accepted; keys we do not know are
  * skipped): a DOM of a million-event file would cost seconds and gigabytes.
  *
- * What the writer does not carry cannot come back: a done-callback is an
- * instant (its end is taken as its start), a pool's id and a switch's
+ * What the writer does not carry cannot come back: a done-callback written
+ * as an instant has no end (it is taken as its start; one written as a
+ * slice keeps it), a pool's id and a switch's
  * reason when a thread gives up the CPU are lost, and so are byte counts,
  * OS context switches and anything still open when the trace was saved.
  * Times are shifted so the first event falls on the new trace's origin.
@@ -1076,6 +1077,16 @@ read_event (Reader         *r,
         return read_wait_slice (r, ev, lane);
       else if (STR_IS (&ev->cat, "coroutine-wait"))
         return read_coroutine_wait (r, ev, slot);
+      else if (STR_IS (&ev->cat, "callback"))
+        {
+          /* A done-callback written as a slice: its end comes back too. */
+          if (!need (r, ev, ev->has_task && ev->has_dur, "\"dur\" or \"args\": {\"task\"}"))
+            return FALSE;
+          add_event (r, ev->ts, lane, SW_EVENT_CALLBACK_BEGIN, 0, ev->task, 0);
+          add_event (r, ev->ts + ev->dur, lane, SW_EVENT_CALLBACK_END,
+                     ev->has_state && STR_IS (&ev->state, "failed") ? SW_EVENT_FLAG_FAILED : 0,
+                     ev->task, 0);
+        }
       /* "running" slices: the switches say as much. */
       break;
 

@@ -265,6 +265,61 @@ test_round_trip_echo_flood (void)
   check_round_trip ("echo-flood", set, 12 * 4 * 2);
 }
 
+/* A small file written by hand: lanes from the metadata (a coroutine told
+ * from a thread by its made-up tid), a callback slice with its end. */
+static void
+test_hand_written (void)
+{
+  static const char json[] =
+    "{\"traceEvents\":[\n"
+    "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":70,\"args\":{\"name\":\"lesson\"}},\n"
+    "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":70,\"tid\":71,\"args\":{\"name\":\"loop \\\"one\\\" (tid 71)\"}},\n"
+    "{\"ph\":\"M\",\"name\":\"thread_sort_index\",\"pid\":70,\"tid\":71,\"args\":{\"sort_index\":2}},\n"
+    "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":70,\"tid\":1000003,\"args\":{\"name\":\"reader (tid 71)\"}},\n"
+    "{\"ph\":\"M\",\"name\":\"thread_sort_index\",\"pid\":70,\"tid\":1000003,\"args\":{\"sort_index\":3}},\n"
+    "{\"ph\":\"X\",\"name\":\"done-callback\",\"cat\":\"callback\",\"pid\":70,\"tid\":71,\"ts\":100.25,\"dur\":1000.5,"
+    "\"args\":{\"task\":9,\"state\":\"failed\",\"extra\":[1,{\"a\":null},true,-2.5e3]}},\n"
+    "{\"ph\":\"i\",\"name\":\"caf\\u00e9 \\ud83d\\ude80\",\"cat\":\"log\",\"s\":\"t\",\"pid\":70,\"tid\":1000003,\"ts\":50}\n"
+    "],\"otherData\":{\"dropped_events\":0}}\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SwTrace) trace = sw_trace_from_chrome_json (json, sizeof json - 1, &error);
+  g_autoptr(GArray) events = NULL;
+  const SwEvent *log, *begin, *end;
+  SwLane lane, parent, process;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (trace);
+  events = sw_trace_dup_events (trace);
+  g_assert_cmpuint (events->len, ==, 3);
+  log = &g_array_index (events, SwEvent, 0);
+  begin = &g_array_index (events, SwEvent, 1);
+  end = &g_array_index (events, SwEvent, 2);
+
+  /* Times shift onto the new trace's origin; what lies between stays. */
+  g_assert_cmpint ((gint64) log->time, ==, sw_trace_get_origin_ns (trace));
+  g_assert_cmpuint (log->kind, ==, SW_EVENT_LOG);
+  g_assert_cmpstr (sw_trace_lookup_string (trace, log->arg), ==, "café 🚀");
+  g_assert_true (sw_trace_get_lane (trace, log->lane, &lane));
+  g_assert_cmpint (lane.kind, ==, SW_LANE_COROUTINE);
+  g_assert_cmpstr (lane.name, ==, "reader");
+  g_assert_cmpint (lane.tid, ==, 71);
+  g_assert_true (sw_trace_get_lane (trace, lane.parent, &parent));
+  g_assert_cmpint (parent.kind, ==, SW_LANE_THREAD);
+  g_assert_cmpstr (parent.name, ==, "loop \"one\"");
+  g_assert_cmpint (parent.pid, ==, 70);
+  g_assert_true (sw_trace_get_lane (trace, parent.parent, &process));
+  g_assert_cmpint (process.kind, ==, SW_LANE_PROCESS);
+  g_assert_cmpstr (process.name, ==, "lesson");
+
+  g_assert_cmpuint (begin->kind, ==, SW_EVENT_CALLBACK_BEGIN);
+  g_assert_cmpuint (begin->object, ==, 9);
+  g_assert_cmpint ((gint64) (begin->time - log->time), ==, 50250);
+  g_assert_cmpuint (begin->lane, ==, lane.parent);
+  g_assert_cmpuint (end->kind, ==, SW_EVENT_CALLBACK_END);
+  g_assert_cmpint ((gint64) (end->time - begin->time), ==, 1000500);
+  g_assert_cmpuint (end->flags, ==, SW_EVENT_FLAG_FAILED);
+}
+
 static void
 assert_refused (const char *data,
                 gsize       length,
@@ -386,6 +441,7 @@ main (int   argc,
   g_test_add_func ("/Sw/TraceImport/round-trip-thread-pool", test_round_trip_thread_pool);
   g_test_add_func ("/Sw/TraceImport/round-trip-coroutines", test_round_trip_coroutines);
   g_test_add_func ("/Sw/TraceImport/round-trip-echo-flood", test_round_trip_echo_flood);
+  g_test_add_func ("/Sw/TraceImport/hand-written", test_hand_written);
   g_test_add_func ("/Sw/TraceImport/malformed-refused", test_malformed);
   g_test_add_func ("/Sw/TraceImport/truncated-refused", test_truncated);
   g_test_add_func ("/Sw/TraceImport/load-file-errors", test_load_file_errors);
