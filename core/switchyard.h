@@ -18,3 +18,4 @@
 #include "sw-thread-pool.h"
 #include "sw-trace.h"
 #include "sw-trace-export.h"
+#include "sw-trace-import.h"

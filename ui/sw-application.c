@@ -10,6 +10,7 @@
 
 #include "switchyard.h"
 #include "sw-application.h"
+#include "sw-bench-render.h"
 #include "sw-ui-private.h"
 #include "sw-window.h"
 
@@ -27,7 +28,13 @@ struct _SwApplication
   /* borrowed */
   const SwScenario *scenario;    /* from --scenario, or NULL */
 
+  /* owned: the trace of --replay or --bench-render, read before any window */
+  SwTrace          *replay;
+  char             *replay_title;
+  double            replay_load_s;
+
   guint             presentation : 1;
+  guint             bench_render : 1;
 };
 
 G_DEFINE_FINAL_TYPE (SwApplication, sw_application, GTK_TYPE_APPLICATION)
@@ -37,6 +44,8 @@ static const GOptionEntry option_entries[] = {
     N_("Open on scenario NAME"), N_("NAME") },
   { "replay", 0, 0, G_OPTION_ARG_FILENAME, NULL,
     N_("Show a recorded trace instead of running"), N_("TRACE.json") },
+  { "bench-render", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("Time drawing a recorded trace (300 frames of zooming and panning) and exit"), N_("TRACE.json") },
   { "presentation", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Large type for projecting in a lecture hall"), NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
@@ -89,10 +98,29 @@ sw_application_handle_local_options (GApplication *application,
       return 0;
     }
 
-  if (g_variant_dict_lookup (options, "replay", "^&ay", &replay))
+  if (g_variant_dict_lookup (options, "bench-render", "^&ay", &replay))
+    self->bench_render = TRUE;
+  else if (!g_variant_dict_lookup (options, "replay", "^&ay", &replay))
+    replay = NULL;
+
+  if (replay != NULL)
     {
-      g_printerr ("switchyard: --replay is not implemented yet\n");
-      return 2;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *base = g_path_get_basename (replay);
+      gint64 start_us = g_get_monotonic_time ();
+
+      /* Read here, so a bad file is one line on stderr and exit status 2,
+       * and the trace is in this process even if another one is running. */
+      self->replay = sw_trace_load_chrome_json (replay, &error);
+      if (self->replay == NULL)
+        {
+          g_printerr ("switchyard: %s\n", error->message);
+          return 2;
+        }
+      self->replay_load_s = (g_get_monotonic_time () - start_us) / 1e6;
+      self->replay_title = g_filename_display_name (base);
+      g_application_set_flags (application,
+                               g_application_get_flags (application) | G_APPLICATION_NON_UNIQUE);
     }
 
   if (g_variant_dict_lookup (options, "scenario", "&s", &name))
@@ -147,9 +175,51 @@ about_activated (GSimpleAction *action,
                          NULL);
 }
 
+static void
+open_trace_response_cb (GtkNativeDialog *dialog,
+                        int              response,
+                        gpointer         user_data)
+{
+  SwWindow *window = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+
+      if (file != NULL && !gtk_widget_in_destruction (GTK_WIDGET (window)))
+        sw_window_open_trace (window, file);
+    }
+  g_object_unref (window);
+  g_object_unref (dialog);
+}
+
+static void
+open_trace_activated (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  GtkApplication *app = GTK_APPLICATION (user_data);
+  GtkWindow *window = gtk_application_get_active_window (app);
+  GtkFileChooserNative *dialog;
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+
+  if (!SW_IS_WINDOW (window))
+    return;
+
+  dialog = gtk_file_chooser_native_new (_("Open Trace"), window, GTK_FILE_CHOOSER_ACTION_OPEN,
+                                        _("_Open"), _("_Cancel"));
+  gtk_file_filter_set_name (filter, _("Traces (Chrome trace-event JSON)"));
+  gtk_file_filter_add_pattern (filter, "*.json");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  g_signal_connect (dialog, "response", G_CALLBACK (open_trace_response_cb), g_object_ref (window));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_activated },
   { "about", about_activated },
+  { "open-trace", open_trace_activated },
 };
 
 static void
@@ -160,6 +230,7 @@ sw_application_startup (GApplication *application)
   static const char *run_accels[] = { "<Control>r", "F5", NULL };
   static const char *stop_accels[] = { "Escape", "<Control>period", NULL };
   static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *open_accels[] = { "<Control>o", NULL };
   static const char *fit_accels[] = { "<Control>0", NULL };
   static const char *presentation_accels[] = { "F11", NULL };
 
@@ -173,6 +244,7 @@ sw_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (gtk_app, "win.run", run_accels);
   gtk_application_set_accels_for_action (gtk_app, "win.stop", stop_accels);
   gtk_application_set_accels_for_action (gtk_app, "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (gtk_app, "app.open-trace", open_accels);
   gtk_application_set_accels_for_action (gtk_app, "win.fit", fit_accels);
   gtk_application_set_accels_for_action (gtk_app, "win.presentation", presentation_accels);
 
@@ -199,6 +271,20 @@ sw_application_activate (GApplication *application)
       window = GTK_WINDOW (sw_window_new (GTK_APPLICATION (self), self->scenario));
       if (self->presentation)
         sw_window_set_presentation (SW_WINDOW (window), TRUE);
+      if (self->replay != NULL)
+        {
+          gint64 start_us = g_get_monotonic_time ();
+
+          /* The model is built here: part of the load for the benchmark. */
+          sw_window_show_trace (SW_WINDOW (window), self->replay, self->replay_title);
+          self->replay_load_s += (g_get_monotonic_time () - start_us) / 1e6;
+          if (self->bench_render)
+            {
+              gtk_window_set_default_size (window, 1920, 1080);
+              _sw_bench_render_start (SW_WINDOW (window), self->replay_load_s);
+            }
+          g_clear_object (&self->replay);
+        }
     }
 
   gtk_window_present (window);
@@ -211,6 +297,8 @@ sw_application_finalize (GObject *object)
 
   g_clear_object (&self->settings);
   g_clear_object (&self->css);
+  g_clear_object (&self->replay);
+  g_free (self->replay_title);
 
   G_OBJECT_CLASS (sw_application_parent_class)->finalize (object);
 }

@@ -168,6 +168,7 @@ gint64                sw_timeline_model_get_now_ns       (SwTimelineModel *self)
 gint64                sw_timeline_model_get_begin_ns     (SwTimelineModel *self);
 gint64                sw_timeline_model_get_end_ns       (SwTimelineModel *self);
 guint64               sw_timeline_model_get_n_events     (SwTimelineModel *self);
+gsize                 sw_timeline_model_get_memory_size  (SwTimelineModel *self);
 
 guint                 sw_timeline_model_get_n_lanes      (SwTimelineModel *self);
 const SwTimelineLane *sw_timeline_model_get_lane         (SwTimelineModel *self,

@@ -474,7 +474,10 @@ draw_plate_label (DrawContext   *dc,
 
   x0 = MAX (x0, 0.0);
   x1 = MIN (x1, dc->width);
-  pango_layout_set_text (layout, text, -1);
+  /* Setting the same text again would shape it again: plates come in
+   * runs of one text ("recv", "recv", …). */
+  if (g_strcmp0 (pango_layout_get_text (layout), text) != 0)
+    pango_layout_set_text (layout, text, -1);
   pango_layout_get_pixel_extents (layout, NULL, &logical);
   if (logical.width + 2.0 * pad > x1 - x0 - 4.0 || logical.height > h + 2.0)
     return;
@@ -1597,6 +1600,25 @@ draw_axis_label (DrawContext   *dc,
   draw_text (dc->snapshot, dc->small, color, 0.4 * dc->self->metrics.char_w + pad, y + 1.0);
 }
 
+/* A column of the aggregate chart: how tall its running and its alive
+ * parts are, in whole pixels. */
+static void
+aggregate_heights (guint   running,
+                   guint   live,
+                   guint   max_live,
+                   double  chart_h,
+                   double *h_run,
+                   double *h_live)
+{
+  *h_live = round (chart_h * live / max_live);
+  *h_run = round (chart_h * running / max_live);
+  /* One that ran shows, however many are alive. */
+  if (running > 0)
+    *h_run = MAX (*h_run, 2.0);
+  if (live <= running)
+    *h_live = *h_run;
+}
+
 /* "N coroutines" of one thread as a stacked step chart: per pixel column,
  * how many ran in it (solid) and how many were alive but waiting
  * (lighter), scaled to the most ever alive.  One model query per column
@@ -1623,15 +1645,18 @@ draw_aggregate (DrawContext         *dc,
 
   while (x < x_end)
     {
-      guint running, live, run_r, run_l;
+      guint running, live;
       double x0 = x;
-      double h_run, h_live;
+      double h_run, h_live, next_run, next_live;
 
       sw_timeline_model_query_aggregate (self->model, row->thread,
                                          sw_time_scale_px_to_ns (scale, x),
                                          sw_time_scale_px_to_ns (scale, x + 1.0),
                                          &running, &live);
-      /* Extend over the following columns that look the same. */
+      aggregate_heights (running, live, max_live, chart_h, &h_run, &h_live);
+      /* Extend over the following columns that look the same: the same
+       * heights in pixels, not the same counts (with a thousand alive,
+       * counts differ in every column, heights seldom). */
       do
         {
           x += 1.0;
@@ -1640,16 +1665,11 @@ draw_aggregate (DrawContext         *dc,
           sw_timeline_model_query_aggregate (self->model, row->thread,
                                              sw_time_scale_px_to_ns (scale, x),
                                              sw_time_scale_px_to_ns (scale, x + 1.0),
-                                             &run_r, &run_l);
+                                             &running, &live);
+          aggregate_heights (running, live, max_live, chart_h, &next_run, &next_live);
         }
-      while (run_r == running && run_l == live);
-
-      h_live = round (chart_h * live / max_live);
-      h_run = round (chart_h * running / max_live);
-      /* One that ran shows, however many are alive. */
-      if (running > 0)
-        h_run = MAX (h_run, 2.0);
-      if (live > running && h_live - h_run > 0.0)
+      while (next_run == h_run && next_live == h_live);
+      if (h_live - h_run > 0.0)
         {
           gtk_snapshot_append_color (dc->snapshot, &dc->palette->agg_wait,
                                      &GRAPHENE_RECT_INIT (x0, base - h_live, x - x0, h_live - h_run));

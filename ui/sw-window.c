@@ -1281,3 +1281,124 @@ sw_window_set_presentation (SwWindow *self,
 
   gtk_widget_queue_resize (GTK_WIDGET (self->timeline));
 }
+
+/**
+ * sw_window_show_trace:
+ * @trace: a finished trace (a saved one, read back)
+ * @title: what to call it in the status bar (its file name)
+ *
+ * Shows @trace on the timeline, all at once, instead of a run.
+ */
+void
+sw_window_show_trace (SwWindow   *self,
+                      SwTrace    *trace,
+                      const char *title)
+{
+  g_autofree char *text = NULL;
+
+  g_return_if_fail (SW_IS_WINDOW (self));
+  g_return_if_fail (SW_IS_TRACE (trace));
+
+  if (self->job != NULL)
+    return;
+
+  if (self->model != NULL)
+    g_signal_handlers_disconnect_by_data (self->model, self);
+  g_set_object (&self->model, NULL);
+  self->model = sw_timeline_model_new (trace);
+  g_signal_connect_object (self->model, "changed", G_CALLBACK (model_changed_cb), self, G_CONNECT_SWAPPED);
+  sw_timeline_model_drain_all (self->model);
+  sw_timeline_set_model (self->timeline, self->model);
+  sw_timeline_fit (self->timeline);
+  console_clear (self);
+  console_sync (self);
+
+  /* TRANSLATORS: %s is a trace's file name, %lu its number of events */
+  text = g_strdup_printf (_("Replay of %s · %" G_GUINT64_FORMAT " events"), title,
+                          sw_timeline_model_get_n_events (self->model));
+  set_status (self, SW_RUN_STATE_FINISHED, text);
+  update_actions (self);
+}
+
+static void
+open_trace_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  GError *error = NULL;
+  g_autofree char *path = g_file_get_path (task_data);
+  SwTrace *trace;
+
+  if (path == NULL)
+    {
+      g_task_return_new_error (task, SW_ERROR, SW_ERROR_IO, "%s", _("only local files can be opened"));
+      return;
+    }
+  /* Reading touches no widget and nothing the window owns. */
+  trace = sw_trace_load_chrome_json (path, &error);
+  if (trace == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, trace, g_object_unref);
+}
+
+static void
+open_trace_done_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  SwWindow *self = SW_WINDOW (source);
+  GFile *file = g_task_get_task_data (G_TASK (result));
+  g_autoptr(SwTrace) trace = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = g_file_get_basename (file);
+  g_autofree char *display = g_filename_display_name (name);
+
+  trace = g_task_propagate_pointer (G_TASK (result), &error);
+  if (gtk_widget_in_destruction (GTK_WIDGET (self)))
+    return;
+  if (trace == NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("Cannot open trace: %s"), error->message);
+
+      set_status (self, SW_RUN_STATE_FAILED, text);
+      return;
+    }
+  sw_window_show_trace (self, trace, display);
+}
+
+/**
+ * sw_window_open_trace:
+ * @file: a trace saved with `--trace` (Chrome trace-event JSON)
+ *
+ * Reads @file on a worker thread and shows it; a file that cannot be read
+ * is said so in the status bar.
+ */
+void
+sw_window_open_trace (SwWindow *self,
+                      GFile    *file)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *text = NULL;
+
+  g_return_if_fail (SW_IS_WINDOW (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  if (self->job != NULL)
+    {
+      set_status (self, SW_RUN_STATE_RUNNING, _("Stop the run before opening a trace"));
+      return;
+    }
+
+  name = g_file_get_basename (file);
+  /* TRANSLATORS: %s is a trace's file name */
+  text = g_strdup_printf (_("Opening %s…"), name);
+  set_status (self, SW_RUN_STATE_IDLE, text);
+
+  task = g_task_new (self, NULL, open_trace_done_cb, NULL);
+  g_task_set_task_data (task, g_object_ref (file), g_object_unref);
+  g_task_set_name (task, "sw-open-trace");
+  g_task_run_in_thread (task, open_trace_thread);
+}

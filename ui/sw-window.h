@@ -38,5 +38,10 @@ SwTimeline       *sw_window_get_timeline     (SwWindow         *self);
 SwTimelineModel  *sw_window_get_model        (SwWindow         *self);
 void              sw_window_set_presentation (SwWindow         *self,
                                               gboolean          presentation);
+void              sw_window_show_trace       (SwWindow         *self,
+                                              SwTrace          *trace,
+                                              const char       *title);
+void              sw_window_open_trace       (SwWindow         *self,
+                                              GFile            *file);
 
 G_END_DECLS

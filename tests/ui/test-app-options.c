@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 typedef struct {
@@ -75,15 +76,41 @@ test_unknown_scenario (void)
 }
 
 static void
-test_replay_not_implemented (void)
+test_replay_missing_file (void)
 {
   Result r = { 0, };
 
-  run_gui (&r, "--replay", "trace.json", NULL);
+  run_gui (&r, "--replay", "/nonexistent/trace.json", NULL);
   g_assert_cmpint (r.status, ==, 2);
   g_assert_cmpuint (count_lines (r.err), ==, 1);
-  g_assert_nonnull (strstr (r.err, "not implemented"));
+  g_assert_nonnull (strstr (r.err, "trace.json"));
   result_clear (&r);
+}
+
+/* A cut-off trace is refused before any window opens, saying where. */
+static void
+test_replay_bad_file (void)
+{
+  Result r = { 0, };
+  g_autofree char *dir = g_dir_make_tmp ("sw-replay-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "cut.json", NULL);
+
+  g_assert_true (g_file_set_contents (path, "{\"traceEvents\":[\n{\"ph\":\"M\",\"name\":\"thread_", -1, NULL));
+  run_gui (&r, "--replay", path, NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_cmpuint (count_lines (r.err), ==, 1);
+  g_assert_nonnull (strstr (r.err, "cut.json"));
+  g_assert_nonnull (strstr (r.err, "truncated"));
+  result_clear (&r);
+
+  run_gui (&r, "--bench-render", path, NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_cmpuint (count_lines (r.err), ==, 1);
+  g_assert_cmpstr (r.out, ==, "");
+  result_clear (&r);
+
+  g_remove (path);
+  g_rmdir (dir);
 }
 
 static void
@@ -115,7 +142,8 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/Sw/App/unknown-scenario-exits-2", test_unknown_scenario);
-  g_test_add_func ("/Sw/App/replay-not-implemented", test_replay_not_implemented);
+  g_test_add_func ("/Sw/App/replay-missing-file-exits-2", test_replay_missing_file);
+  g_test_add_func ("/Sw/App/replay-bad-file-exits-2", test_replay_bad_file);
   g_test_add_func ("/Sw/App/version", test_version);
   g_test_add_func ("/Sw/App/bad-option-fails", test_bad_option);
 

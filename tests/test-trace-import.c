@@ -1,0 +1,450 @@
+/* test-trace-import.c — a saved trace reads back as the events it was made of */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "switchyard.h"
+
+/* One line per event the Chrome JSON carries, with what it carries: lanes
+ * by kind, name, pid and tid (their ids are renumbered), times relative
+ * to the first such event, strings as text. */
+static GPtrArray *
+describe_events (SwTrace *trace)
+{
+  g_autoptr(GArray) events = sw_trace_dup_events (trace);
+  g_autoptr(GHashTable) begins = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  g_autoptr(GHashTable) start_lanes = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
+  gint64 first = -1;
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      const SwEvent *e = &g_array_index (events, SwEvent, i);
+      SwLane lane = { 0, }, other = { 0, };
+      g_autofree char *where = NULL;
+      gint64 t = (gint64) e->time;
+      guint64 object = e->object;
+      const char *text = "";
+      guint flags = 0;
+
+      switch (e->kind)
+        {
+        case SW_EVENT_TASK_SUBMIT:
+        case SW_EVENT_TASK_ERROR:
+        case SW_EVENT_LOG:
+          text = sw_trace_lookup_string (trace, e->arg);
+          break;
+        case SW_EVENT_COUNTER:
+          text = sw_trace_lookup_string (trace, e->object);
+          object = e->arg;
+          break;
+        case SW_EVENT_TASK_START:
+        case SW_EVENT_TASK_END:
+        case SW_EVENT_TASK_CANCEL:
+        case SW_EVENT_CALLBACK_BEGIN:
+        case SW_EVENT_WAIT_BEGIN:
+        case SW_EVENT_WAIT_END:
+        case SW_EVENT_POOL_SHUTDOWN:
+        case SW_EVENT_CO_EXIT:
+        case SW_EVENT_CO_SPAWN:
+          break;
+        case SW_EVENT_CO_SWITCH:
+          g_assert_true (sw_trace_get_lane (trace, e->lane, &lane));
+          /* Why a thread (not a coroutine) gave up the CPU is not written. */
+          flags = lane.kind == SW_LANE_COROUTINE ? e->flags : 0;
+          break;
+        default:
+          continue;   /* not carried by the file: callback ends, bytes, … */
+        }
+      if (e->kind == SW_EVENT_POOL_SHUTDOWN)
+        object = 0;   /* the pool's id is not written */
+
+      /* The file keeps a slice's length at 1 µs or more. */
+      if (e->kind == SW_EVENT_TASK_START || e->kind == SW_EVENT_WAIT_BEGIN)
+        g_hash_table_insert (begins, g_memdup2 (&(gint64) { (gint64) e->object << 8 | e->kind }, sizeof (gint64)),
+                             g_memdup2 (&t, sizeof t));
+      else if (e->kind == SW_EVENT_TASK_END || e->kind == SW_EVENT_TASK_ERROR || e->kind == SW_EVENT_WAIT_END)
+        {
+          guint begin_kind = e->kind == SW_EVENT_WAIT_END ? SW_EVENT_WAIT_BEGIN : SW_EVENT_TASK_START;
+          gint64 *begin = g_hash_table_lookup (begins, &(gint64) { (gint64) e->object << 8 | begin_kind });
+
+          if (begin != NULL)
+            t = MAX (t, *begin + 1000);
+        }
+
+      if (first < 0)
+        first = t;
+
+      if (e->kind == SW_EVENT_COUNTER)
+        {
+          g_assert_true (sw_trace_get_lane (trace, e->lane, &lane));
+          where = g_strdup_printf ("pid %d", lane.pid);
+        }
+      else if (e->kind == SW_EVENT_CO_SPAWN)
+        where = g_strdup ("");  /* the spawning lane is not written */
+      else if ((e->kind == SW_EVENT_TASK_END || e->kind == SW_EVENT_TASK_ERROR) &&
+               g_hash_table_contains (start_lanes, &e->object))
+        {
+          /* A task's bar is written on the lane that started it (a process
+           * pool's manager thread records the end). */
+          where = g_strdup (g_hash_table_lookup (start_lanes, &e->object));
+        }
+      else
+        {
+          g_assert_true (sw_trace_get_lane (trace, e->lane, &lane));
+          where = g_strdup_printf ("%d %s %d/%d", lane.kind, lane.name, lane.pid, lane.tid);
+          if (e->kind == SW_EVENT_TASK_START)
+            g_hash_table_insert (start_lanes, g_memdup2 (&e->object, sizeof e->object), g_strdup (where));
+        }
+      if (e->kind == SW_EVENT_CO_SWITCH || e->kind == SW_EVENT_CO_SPAWN || e->kind == SW_EVENT_CO_EXIT)
+        {
+          g_assert_true (sw_trace_get_lane (trace, (guint32) e->object, &other));
+          object = 0;
+        }
+
+      g_ptr_array_add (lines, g_strdup_printf ("%12" G_GINT64_FORMAT " %2u %s | %" G_GUINT64_FORMAT " %u %s | %s %d/%d",
+                                               t - first, e->kind, where, object, flags, text ? text : "",
+                                               other.name ? other.name : "", other.pid, other.tid));
+    }
+
+  return lines;
+}
+
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (*(char * const *) a, *(char * const *) b);
+}
+
+static char *
+join_lines (GPtrArray *lines)
+{
+  GString *out = g_string_new (NULL);
+
+  g_ptr_array_sort (lines, compare_strings);
+  for (guint i = 0; i < lines->len; i++)
+    g_string_append_printf (out, "%s\n", (char *) g_ptr_array_index (lines, i));
+  return g_string_free (out, FALSE);
+}
+
+static GPtrArray *
+describe_lanes (SwTrace *trace)
+{
+  g_autoptr(GArray) lanes = sw_trace_dup_lanes (trace);
+  GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < lanes->len; i++)
+    {
+      const SwLane *lane = &g_array_index (lanes, SwLane, i);
+      SwLane parent = { 0, };
+
+      if (lane->kind == SW_LANE_HELPER)
+        continue;
+      if (lane->parent != 0)
+        g_assert_true (sw_trace_get_lane (trace, lane->parent, &parent));
+      g_ptr_array_add (lines, g_strdup_printf ("%d %s %d/%d under %s", lane->kind, lane->name,
+                                               lane->pid, lane->tid, parent.name ? parent.name : "-"));
+    }
+  return lines;
+}
+
+static void
+run_scenario (SwTrace     *trace,
+              const char  *name,
+              const char **assignments)
+{
+  g_autoptr(GError) error = NULL;
+  const SwScenario *s = sw_scenario_lookup (name, &error);
+  g_autoptr(SwParams) p = NULL;
+  g_autoptr(SwScenarioRun) run = NULL;
+
+  g_assert_no_error (error);
+  p = sw_params_new (s);
+  for (guint i = 0; assignments[i] != NULL; i++)
+    g_assert_true (sw_params_set_assignment (p, assignments[i], NULL));
+  run = sw_scenario_run_new (s, p, trace);
+  g_assert_true (sw_scenario_run_execute (run, &error));
+  g_assert_no_error (error);
+}
+
+/* Runs a scenario, saves its trace, reads it back: the events the file
+ * carries are the same, and saving the read trace gives the same file
+ * (but for lane and flow ids and this process's own lane). */
+static void
+check_round_trip (const char  *name,
+                  const char **assignments,
+                  guint        min_events)
+{
+  g_autoptr(SwTrace) trace = sw_trace_new (0);
+  g_autoptr(SwTrace) back = NULL;
+  g_autoptr(GBytes) json = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) lines_a = NULL;
+  g_autoptr(GPtrArray) lines_b = NULL;
+  g_autoptr(GPtrArray) lanes_a = NULL;
+  g_autoptr(GPtrArray) lanes_b = NULL;
+  g_autofree char *text_a = NULL;
+  g_autofree char *text_b = NULL;
+  g_autofree char *own = NULL;
+  guint n_extra = 0;
+
+  run_scenario (trace, name, assignments);
+  json = sw_trace_to_chrome_json (trace);
+  back = sw_trace_from_chrome_json (g_bytes_get_data (json, NULL), g_bytes_get_size (json), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (back);
+
+  lines_a = describe_events (trace);
+  lines_b = describe_events (back);
+  g_assert_cmpuint (lines_a->len, >=, min_events);
+  text_a = join_lines (lines_a);
+  text_b = join_lines (lines_b);
+  g_assert_cmpstr (text_a, ==, text_b);
+
+  /* Every lane comes back with its name, pid, tid and parent; the new
+   * trace has one more: its own process's. */
+  lanes_a = describe_lanes (trace);
+  lanes_b = describe_lanes (back);
+  for (guint i = 0; i < lanes_a->len; i++)
+    {
+      guint at;
+
+      if (!g_ptr_array_find_with_equal_func (lanes_b, g_ptr_array_index (lanes_a, i), g_str_equal, &at))
+        g_error ("lane \"%s\" did not come back", (char *) g_ptr_array_index (lanes_a, i));
+      g_ptr_array_remove_index (lanes_b, at);
+    }
+  own = g_strdup_printf ("%d %s %d/%d under -", SW_LANE_PROCESS, g_get_prgname (), getpid (), getpid ());
+  for (guint i = 0; i < lanes_b->len; i++)
+    {
+      g_assert_cmpstr (g_ptr_array_index (lanes_b, i), ==, own);
+      n_extra++;
+    }
+  g_assert_cmpuint (n_extra, ==, 1);
+}
+
+static void
+test_round_trip_thread_callbacks (void)
+{
+  const char *set[] = { "pool=thread", "pages=6", "workers=3", "min_download=0.01", "max_download=0.02", NULL };
+
+  check_round_trip ("callbacks", set, 6 * 4);
+}
+
+static void
+test_round_trip_process_callbacks (void)
+{
+  const char *set[] = { "pool=process", "pages=4", "workers=2", "min_download=0.01", "max_download=0.02", NULL };
+
+  check_round_trip ("callbacks", set, 4 * 4);
+}
+
+static void
+test_round_trip_thread_pool (void)
+{
+  const char *set[] = { "tasks=6", "workers=3", "min_sleep=0.01", "max_sleep=0.02", NULL };
+
+  check_round_trip ("thread-pool", set, 6 * 3);
+}
+
+static void
+test_round_trip_coroutines (void)
+{
+  const char *set[] = { "coroutines=3", "rounds=3", "io_wait=0.01", "cpu_work=0.01", "slices=20", NULL };
+
+  check_round_trip ("io-vs-cpu", set, 3 * 3 * 2);
+}
+
+static void
+test_round_trip_echo_flood (void)
+{
+  const char *set[] = { "clients=12", "messages=4", NULL };
+
+  check_round_trip ("echo-flood", set, 12 * 4 * 2);
+}
+
+/* A small file written by hand: lanes from the metadata (a coroutine told
+ * from a thread by its made-up tid), a callback slice with its end. */
+static void
+test_hand_written (void)
+{
+  static const char json[] =
+    "{\"traceEvents\":[\n"
+    "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":70,\"args\":{\"name\":\"lesson\"}},\n"
+    "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":70,\"tid\":71,\"args\":{\"name\":\"loop \\\"one\\\" (tid 71)\"}},\n"
+    "{\"ph\":\"M\",\"name\":\"thread_sort_index\",\"pid\":70,\"tid\":71,\"args\":{\"sort_index\":2}},\n"
+    "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":70,\"tid\":1000003,\"args\":{\"name\":\"reader (tid 71)\"}},\n"
+    "{\"ph\":\"M\",\"name\":\"thread_sort_index\",\"pid\":70,\"tid\":1000003,\"args\":{\"sort_index\":3}},\n"
+    "{\"ph\":\"X\",\"name\":\"done-callback\",\"cat\":\"callback\",\"pid\":70,\"tid\":71,\"ts\":100.25,\"dur\":1000.5,"
+    "\"args\":{\"task\":9,\"state\":\"failed\",\"extra\":[1,{\"a\":null},true,-2.5e3]}},\n"
+    "{\"ph\":\"i\",\"name\":\"caf\\u00e9 \\ud83d\\ude80\",\"cat\":\"log\",\"s\":\"t\",\"pid\":70,\"tid\":1000003,\"ts\":50}\n"
+    "],\"otherData\":{\"dropped_events\":0}}\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SwTrace) trace = sw_trace_from_chrome_json (json, sizeof json - 1, &error);
+  g_autoptr(GArray) events = NULL;
+  const SwEvent *log, *begin, *end;
+  SwLane lane, parent, process;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (trace);
+  events = sw_trace_dup_events (trace);
+  g_assert_cmpuint (events->len, ==, 3);
+  log = &g_array_index (events, SwEvent, 0);
+  begin = &g_array_index (events, SwEvent, 1);
+  end = &g_array_index (events, SwEvent, 2);
+
+  /* Times shift onto the new trace's origin; what lies between stays. */
+  g_assert_cmpint ((gint64) log->time, ==, sw_trace_get_origin_ns (trace));
+  g_assert_cmpuint (log->kind, ==, SW_EVENT_LOG);
+  g_assert_cmpstr (sw_trace_lookup_string (trace, log->arg), ==, "café 🚀");
+  g_assert_true (sw_trace_get_lane (trace, log->lane, &lane));
+  g_assert_cmpint (lane.kind, ==, SW_LANE_COROUTINE);
+  g_assert_cmpstr (lane.name, ==, "reader");
+  g_assert_cmpint (lane.tid, ==, 71);
+  g_assert_true (sw_trace_get_lane (trace, lane.parent, &parent));
+  g_assert_cmpint (parent.kind, ==, SW_LANE_THREAD);
+  g_assert_cmpstr (parent.name, ==, "loop \"one\"");
+  g_assert_cmpint (parent.pid, ==, 70);
+  g_assert_true (sw_trace_get_lane (trace, parent.parent, &process));
+  g_assert_cmpint (process.kind, ==, SW_LANE_PROCESS);
+  g_assert_cmpstr (process.name, ==, "lesson");
+
+  g_assert_cmpuint (begin->kind, ==, SW_EVENT_CALLBACK_BEGIN);
+  g_assert_cmpuint (begin->object, ==, 9);
+  g_assert_cmpint ((gint64) (begin->time - log->time), ==, 50250);
+  g_assert_cmpuint (begin->lane, ==, lane.parent);
+  g_assert_cmpuint (end->kind, ==, SW_EVENT_CALLBACK_END);
+  g_assert_cmpint ((gint64) (end->time - begin->time), ==, 1000500);
+  g_assert_cmpuint (end->flags, ==, SW_EVENT_FLAG_FAILED);
+}
+
+static void
+assert_refused (const char *data,
+                gsize       length,
+                const char *expect_in_message)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SwTrace) trace = sw_trace_from_chrome_json (data, length, &error);
+
+  g_assert_null (trace);
+  g_assert_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT);
+  /* One line, that says where. */
+  g_assert_null (strchr (error->message, '\n'));
+  if (expect_in_message != NULL && strstr (error->message, expect_in_message) == NULL)
+    g_error ("message \"%s\" does not say \"%s\"", error->message, expect_in_message);
+}
+
+static void
+test_malformed (void)
+{
+  static const struct {
+    const char *json;
+    const char *says;
+  } cases[] = {
+    { "", "empty" },
+    { "   \n", "truncated" },
+    { "hello", "not a trace" },
+    { "{}", "traceEvents" },
+    { "{\"traceEvents\":{}}", "array" },
+    { "{\"traceEvents\":[]} x", "after the trace" },
+    { "{\"traceEvents\":[1]}", "event object" },
+    { "{\"traceEvents\":[{\"ph\":\"X\",\"name\":\"a\"}]}", "without" },
+    { "{\"traceEvents\":[{\"ph\":\"X\",\"pid\":1,\"tid\":2,\"ts\":-5,\"name\":\"a\",\"cat\":\"b\"}]}", "time" },
+    { "{\"traceEvents\":[{\"ph\":\"X\",\"pid\":99999999999,\"tid\":2,\"ts\":5}]}", "range" },
+    { "{\"traceEvents\":[{\"ph\":\"i\",\"pid\":1,\"tid\":2,\"ts\":5,\"cat\":\"log\",\"name\":\"bad \\q\"}]}", "escape" },
+    { "{\"traceEvents\":[{\"ph\":\"i\",\"pid\":1,\"tid\":2,\"ts\":5,\"cat\":\"log\",\"name\":\"\\ud800\"}]}", "escape" },
+    { "{\"traceEvents\":[{\"ph\":\"i\",\"pid\":1,\"tid\":2,\"ts\":5,\"cat\":\"log\",\"name\":\"\xff\"}]}", "UTF-8" },
+    { "{\"traceEvents\":[{\"ph\":\"i\",\"pid\":1,\"tid\":2,\"ts\":1e5,\"cat\":\"log\",\"name\":\"x\"}]}", "time" },
+    { "{\"traceEvents\":[{\"ph\":\"X\",\"pid\":1,\"tid\":2,\"ts\":5,\"dur\":1,\"cat\":\"task\",\"name\":\"x\"}]}", "task" },
+    { "{\"traceEvents\":[{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":1,\"tid\":2,\"args\":{}}]}", "args" },
+    { "{\"traceEvents\":[{\"ph\":\"XY\"}]}", "ph" },
+    { "{\"traceEvents\":[{\"ph\" \"X\"}]}", "':'" },
+    { "{\"traceEvents\":[{\"ph\":\"X\",}]}", "string" },
+    { "{\"traceEvents\":[],\"other\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}", "deeply" },
+    { "{\"traceEvents\":[{\"ph\":\"i\",\"pid\":1,\"tid\":2,\"ts\":5,\"cat\":\"log\",\"name\":\"a\nb\"}]}", "control" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_test_message ("case %u", i);
+      assert_refused (cases[i].json, strlen (cases[i].json), cases[i].says);
+    }
+}
+
+/* Cut anywhere, a real trace is refused, never half read. */
+static void
+test_truncated (void)
+{
+  g_autoptr(SwTrace) trace = sw_trace_new (0);
+  g_autoptr(SwTrace) whole = NULL;
+  g_autoptr(GBytes) json = NULL;
+  const char *set[] = { "coroutines=2", "rounds=2", "io_wait=0.001", "cpu_work=0.001", "slices=4", NULL };
+  const char *data;
+  gsize length, end;
+
+  run_scenario (trace, "io-vs-cpu", set);
+  json = sw_trace_to_chrome_json (trace);
+  data = g_bytes_get_data (json, &length);
+
+  whole = sw_trace_from_chrome_json (data, length, NULL);
+  g_assert_nonnull (whole);
+
+  end = length;
+  while (end > 0 && g_ascii_isspace (data[end - 1]))
+    end--;
+  for (gsize cut = 0; cut < end; cut += 1 + cut / 64)
+    {
+      /* A copy of just the prefix, so reading past it would be caught. */
+      g_autofree char *prefix = g_memdup2 (data, MAX (cut, 1));
+
+      assert_refused (prefix, cut, NULL);
+    }
+}
+
+static void
+test_load_file_errors (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SwTrace) trace = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("sw-import-XXXXXX", NULL);
+  g_autofree char *missing = g_build_filename (dir, "missing.json", NULL);
+  g_autofree char *bad = g_build_filename (dir, "bad.json", NULL);
+
+  trace = sw_trace_load_chrome_json (missing, &error);
+  g_assert_null (trace);
+  g_assert_error (error, SW_ERROR, SW_ERROR_IO);
+  g_assert_nonnull (strstr (error->message, "missing.json"));
+  g_clear_error (&error);
+
+  g_assert_true (g_file_set_contents (bad, "{\"traceEvents\":[\n{\"ph\":\"X\"", -1, NULL));
+  trace = sw_trace_load_chrome_json (bad, &error);
+  g_assert_null (trace);
+  g_assert_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "bad.json"));
+  g_assert_nonnull (strstr (error->message, "line 2"));
+  g_assert_null (strchr (error->message, '\n'));
+
+  g_unlink (bad);
+  g_rmdir (dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/Sw/TraceImport/round-trip-thread-callbacks", test_round_trip_thread_callbacks);
+  g_test_add_func ("/Sw/TraceImport/round-trip-process-callbacks", test_round_trip_process_callbacks);
+  g_test_add_func ("/Sw/TraceImport/round-trip-thread-pool", test_round_trip_thread_pool);
+  g_test_add_func ("/Sw/TraceImport/round-trip-coroutines", test_round_trip_coroutines);
+  g_test_add_func ("/Sw/TraceImport/round-trip-echo-flood", test_round_trip_echo_flood);
+  g_test_add_func ("/Sw/TraceImport/hand-written", test_hand_written);
+  g_test_add_func ("/Sw/TraceImport/malformed-refused", test_malformed);
+  g_test_add_func ("/Sw/TraceImport/truncated-refused", test_truncated);
+  g_test_add_func ("/Sw/TraceImport/load-file-errors", test_load_file_errors);
+
+  return g_test_run ();
+}
