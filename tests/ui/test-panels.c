@@ -11,6 +11,7 @@
 #include "sw-application.h"
 #include "sw-stats-panel.h"
 #include "sw-window.h"
+#include "ui-test-log.h"
 
 static SwApplication *app;
 static gboolean have_display;
@@ -695,6 +696,7 @@ main (int   argc,
     }
 
   g_test_init (&argc, &argv, NULL);
+  ui_test_allow_gtk_allocation_warnings ();
 
   g_test_add_func ("/Sw/Window/form-matches-definitions", test_form_matches_definitions);
   g_test_add_func ("/Sw/Window/reset-restores-defaults", test_reset_restores_defaults);

@@ -10,6 +10,7 @@
 #include "sw-window.h"
 
 #include <unistd.h>
+#include "ui-test-log.h"
 
 static SwApplication *app;
 static gboolean have_display;
@@ -466,6 +467,7 @@ main (int   argc,
     }
 
   g_test_init (&argc, &argv, NULL);
+  ui_test_allow_gtk_allocation_warnings ();
 
   g_test_add_func ("/Sw/Timeline/thread-pool-queue-waits", test_thread_pool);
   g_test_add_func ("/Sw/Timeline/callbacks-thread-no-link", test_callbacks_thread);

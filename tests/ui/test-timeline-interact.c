@@ -18,6 +18,7 @@
 #include "sw-ui-private.h"
 
 #include "known-trace.h"
+#include "ui-test-log.h"
 
 #define MS KNOWN_MS
 
@@ -599,6 +600,7 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  ui_test_allow_gtk_allocation_warnings ();
 
   have_display = gtk_init_check ();
   if (have_display)
