@@ -12,6 +12,7 @@ typedef struct {
   SwTimelineModel *model;
   guint32          main_lane;
   guint32          worker_lane;
+  GPtrArray       *scratch;   /* GArrays made by waiting_of() */
 } Fixture;
 
 static void
@@ -24,14 +25,35 @@ fixture_set_up (Fixture       *f,
   f->worker_lane = sw_trace_register_lane (f->trace, SW_LANE_THREAD, "worker-1", getpid (), 1002,
                                            sw_trace_get_process_lane (f->trace));
   f->model = sw_timeline_model_new (f->trace);
+  f->scratch = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
 }
 
 static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
+  g_clear_pointer (&f->scratch, g_ptr_array_unref);
   g_clear_object (&f->model);
   g_clear_object (&f->trace);
+}
+
+/* @lane's waiting segments as the timeline reads them, one per switch
+ * that started a wait (freed with the fixture). */
+static GArray *
+waiting_of (Fixture              *f,
+            const SwTimelineLane *lane)
+{
+  GArray *spans = g_array_new (FALSE, FALSE, sizeof (SwTimelineSpan));
+
+  for (guint i = 0; i < lane->switches->len; i++)
+    {
+      SwTimelineSpan span;
+
+      if (sw_timeline_lane_get_waiting (lane, i, &span))
+        g_array_append_val (spans, span);
+    }
+  g_ptr_array_add (f->scratch, spans);
+  return spans;
 }
 
 static const SwTimelineLane *
@@ -295,10 +317,10 @@ test_coroutine_segments_and_switches (Fixture       *f,
   g_assert_cmpuint (l1->running->len, ==, 1);
   assert_span_closed (&g_array_index (l1->running, SwTimelineSpan, 0));
   g_assert_cmpint (l1->open_waiting, ==, 0);
-  g_assert_cmpint (g_array_index (l1->waiting, SwTimelineSpan, 0).end_ns, ==, SW_TIMELINE_OPEN);
-  g_assert_cmpuint (g_array_index (l1->waiting, SwTimelineSpan, 0).reason, ==, SW_SWITCH_SLEEP);
+  g_assert_cmpint (g_array_index (waiting_of (f, l1), SwTimelineSpan, 0).end_ns, ==, SW_TIMELINE_OPEN);
+  g_assert_cmpuint (g_array_index (waiting_of (f, l1), SwTimelineSpan, 0).reason, ==, SW_SWITCH_SLEEP);
   g_assert_cmpuint (l2->running->len, ==, 1);
-  g_assert_cmpuint (l2->waiting->len, ==, 1);
+  g_assert_cmpuint (waiting_of (f, l2)->len, ==, 1);
   g_assert_cmpuint (sw_timeline_model_get_n_switches (f->model), ==, 3);
 
   sw_trace_record_on_lane (f->trace, f->main_lane, SW_EVENT_CO_SWITCH, SW_SWITCH_JOIN, co1, 0);
@@ -325,17 +347,17 @@ test_coroutine_segments_and_switches (Fixture       *f,
   /* co-1: ran twice, slept once in between, ended. */
   g_assert_true (l1->exited);
   g_assert_cmpuint (l1->running->len, ==, 2);
-  g_assert_cmpuint (l1->waiting->len, ==, 1);
+  g_assert_cmpuint (waiting_of (f, l1)->len, ==, 1);
   assert_span_closed (&g_array_index (l1->running, SwTimelineSpan, 1));
-  assert_span_closed (&g_array_index (l1->waiting, SwTimelineSpan, 0));
-  g_assert_cmpint (g_array_index (l1->waiting, SwTimelineSpan, 0).end_ns, ==,
+  assert_span_closed (&g_array_index (waiting_of (f, l1), SwTimelineSpan, 0));
+  g_assert_cmpint (g_array_index (waiting_of (f, l1), SwTimelineSpan, 0).end_ns, ==,
                    g_array_index (l1->running, SwTimelineSpan, 1).start_ns);
   g_assert_cmpuint (g_array_index (l1->running, SwTimelineSpan, 1).state, ==, SW_TIMELINE_SPAN_OK);
 
   /* co-2: the same, and its last run is marked failed. */
   g_assert_true (l2->exited);
   g_assert_cmpuint (l2->running->len, ==, 2);
-  g_assert_cmpuint (l2->waiting->len, ==, 1);
+  g_assert_cmpuint (waiting_of (f, l2)->len, ==, 1);
   g_assert_cmpuint (g_array_index (l2->running, SwTimelineSpan, 1).state, ==, SW_TIMELINE_SPAN_FAILED);
   g_assert_cmpint (l2->open_running, ==, -1);
   g_assert_cmpint (l2->open_waiting, ==, -1);
@@ -344,15 +366,15 @@ test_coroutine_segments_and_switches (Fixture       *f,
   l3 = sw_timeline_model_find_lane (f->model, co3);
   g_assert_cmpuint (l3->running->len, ==, 1);
   g_assert_cmpint (g_array_index (l3->running, SwTimelineSpan, 0).end_ns, ==, SW_TIMELINE_OPEN);
-  g_assert_cmpuint (l3->waiting->len, ==, 0);
+  g_assert_cmpuint (waiting_of (f, l3)->len, ==, 0);
 
   /* main's own code waited in join while its coroutines ran. */
   main_lane = lane_named (f, "main");
-  g_assert_cmpuint (main_lane->waiting->len, ==, 2);
-  for (guint i = 0; i < main_lane->waiting->len; i++)
+  g_assert_cmpuint (waiting_of (f, main_lane)->len, ==, 2);
+  for (guint i = 0; i < waiting_of (f, main_lane)->len; i++)
     {
-      assert_span_closed (&g_array_index (main_lane->waiting, SwTimelineSpan, i));
-      g_assert_cmpuint (g_array_index (main_lane->waiting, SwTimelineSpan, i).reason, ==, SW_SWITCH_JOIN);
+      assert_span_closed (&g_array_index (waiting_of (f, main_lane), SwTimelineSpan, i));
+      g_assert_cmpuint (g_array_index (waiting_of (f, main_lane), SwTimelineSpan, i).reason, ==, SW_SWITCH_JOIN);
     }
   g_assert_cmpstr (sw_switch_reason_to_string (SW_SWITCH_JOIN), ==, "join");
   g_assert_cmpstr (sw_switch_reason_to_string (SW_SWITCH_SLEEP), ==, "sleep");
@@ -403,14 +425,14 @@ test_coroutine_many_switches_sorted (Fixture       *f,
   la = sw_timeline_model_find_lane (f->model, a);
   lb = sw_timeline_model_find_lane (f->model, b);
   g_assert_cmpuint (la->running->len, ==, n + 1);
-  g_assert_cmpuint (la->waiting->len, ==, n);
+  g_assert_cmpuint (waiting_of (f, la)->len, ==, n);
   g_assert_cmpuint (lb->running->len, ==, n);
-  g_assert_cmpuint (lb->waiting->len, ==, n);
-  g_assert_cmpuint (g_array_index (lb->waiting, SwTimelineSpan, 0).reason, ==, SW_SWITCH_RECV);
-  g_assert_cmpuint (g_array_index (la->waiting, SwTimelineSpan, n - 1).reason, ==, SW_SWITCH_YIELD);
+  g_assert_cmpuint (waiting_of (f, lb)->len, ==, n);
+  g_assert_cmpuint (g_array_index (waiting_of (f, lb), SwTimelineSpan, 0).reason, ==, SW_SWITCH_RECV);
+  g_assert_cmpuint (g_array_index (waiting_of (f, la), SwTimelineSpan, n - 1).reason, ==, SW_SWITCH_YIELD);
 
   {
-    GArray *arrays[] = { la->running, la->waiting, lb->running, lb->waiting };
+    GArray *arrays[] = { la->running, waiting_of (f, la), lb->running, waiting_of (f, lb) };
 
     for (guint j = 0; j < G_N_ELEMENTS (arrays); j++)
       for (guint i = 1; i < arrays[j]->len; i++)
