@@ -98,6 +98,14 @@ insert_ctx_sample (GArray  *samples,
 #define AGG_FIRST_SHIFT 18
 #define AGG_N_LEVELS    19
 
+/* Sorted times (clamped at 0) in 4 bytes each: their low 32 bits, and
+ * per epoch of 2^32 ns (4.3 s) where its times begin.  A million runs
+ * cost 4 MB instead of 8, and a search is still a binary search. */
+typedef struct {
+  GArray *low;      /* guint32 */
+  GArray *epochs;   /* guint32: [e] = how many times are before epoch e */
+} TimeIndex;
+
 typedef struct {
   guint32   thread;        /* the thread lane's id */
   guint     n_lanes;       /* its coroutine lanes */
@@ -109,8 +117,8 @@ typedef struct {
   /* Every run's start and end, for columns narrower than a bucket: runs
    * on one thread do not overlap, so both are sorted and the runs in a
    * range are two binary searches away. */
-  GArray   *run_starts;    /* gint64 */
-  GArray   *run_ends;      /* gint64; shorter by the run still open */
+  TimeIndex run_starts;
+  TimeIndex run_ends;      /* shorter by the run still open */
   guint     n_live;        /* alive after the latest event */
   guint     max_live;
   /* Where the last query's searches ended: a frame asks column after
@@ -125,6 +133,7 @@ typedef struct {
   SwTimelineProcess *process; /* the process it belongs to */
   Aggregate         *agg;     /* a coroutine's thread's aggregate, or NULL */
   gint64          agg_last;   /* end of its last run counted, or -1 */
+  gint64          exit_ns;    /* CO_EXIT: where a wait going on ends */
   gboolean        born;
 } LaneImpl;
 
@@ -167,6 +176,8 @@ struct _SwTimelineModel
   GPtrArray      *processes;      /* SwTimelineProcess *, in row order once sorted */
   GHashTable     *process_by_pid; /* pid → SwTimelineProcess * */
 
+  gint            main_pid;       /* whose lanes need no PID: ours, or in a
+                                   * replay its recorder's; 0 until known */
   gint64          origin_ns;
   gint64          first_ns;       /* G_MAXINT64 until the first event */
   gint64          last_ns;
@@ -209,8 +220,10 @@ aggregate_free (gpointer data)
     g_array_unref (agg->levels[l]);
   g_array_unref (agg->births);
   g_array_unref (agg->exits);
-  g_array_unref (agg->run_starts);
-  g_array_unref (agg->run_ends);
+  g_array_unref (agg->run_starts.low);
+  g_array_unref (agg->run_starts.epochs);
+  g_array_unref (agg->run_ends.low);
+  g_array_unref (agg->run_ends.epochs);
   g_free (agg);
 }
 
@@ -249,7 +262,6 @@ lane_free (gpointer data)
   g_array_unref (lane->submits);
   g_array_unref (lane->never_ran);
   g_array_unref (lane->running);
-  g_array_unref (lane->waiting);
   g_array_unref (lane->switches);
   g_array_unref (lane->ctx_samples);
   g_array_unref (lane->logs);
@@ -328,8 +340,10 @@ ensure_aggregate (SwTimelineModel *self,
         agg->levels[l] = g_array_new (FALSE, TRUE, sizeof (guint32));
       agg->births = g_array_new (FALSE, FALSE, sizeof (gint64));
       agg->exits = g_array_new (FALSE, FALSE, sizeof (gint64));
-      agg->run_starts = g_array_new (FALSE, FALSE, sizeof (gint64));
-      agg->run_ends = g_array_new (FALSE, FALSE, sizeof (gint64));
+      agg->run_starts.low = g_array_new (FALSE, FALSE, sizeof (guint32));
+      agg->run_starts.epochs = g_array_new (FALSE, FALSE, sizeof (guint32));
+      agg->run_ends.low = g_array_new (FALSE, FALSE, sizeof (guint32));
+      agg->run_ends.epochs = g_array_new (FALSE, FALSE, sizeof (guint32));
       g_hash_table_insert (self->aggregates, GUINT_TO_POINTER (thread), agg);
     }
 
@@ -353,6 +367,133 @@ insert_sorted_time (GArray *times,
   while (i > 0 && g_array_index (times, gint64, i - 1) > t)
     i--;
   g_array_insert_val (times, i, t);
+}
+
+/* Where the times of epoch @e are: [*lo, *hi). */
+static void
+time_index_epoch (const TimeIndex *index,
+                  guint64          e,
+                  guint           *lo,
+                  guint           *hi)
+{
+  const guint32 *first = (const guint32 *) (gpointer) index->epochs->data;
+  guint n = index->low->len;
+
+  *lo = e < index->epochs->len ? first[e] : n;
+  *hi = e + 1 < index->epochs->len ? first[e + 1] : n;
+}
+
+static gint64
+time_index_get (const TimeIndex *index,
+                guint            i,
+                guint64          e)
+{
+  return (gint64) ((e << 32) | g_array_index (index->low, guint32, i));
+}
+
+/* Like insert_sorted_time(): from the end, as times come nearly in order. */
+static void
+time_index_insert (TimeIndex *index,
+                   gint64     t)
+{
+  guint64 e, te;
+  guint i = index->low->len;
+  guint32 low;
+
+  t = MAX (t, 0);
+  te = (guint64) t >> 32;
+  low = (guint32) ((guint64) t & G_MAXUINT32);
+  e = index->epochs->len > 0 ? index->epochs->len - 1 : 0;
+  while (i > 0)
+    {
+      while (e > 0 && g_array_index (index->epochs, guint32, e) >= i)
+        e--;
+      if (time_index_get (index, i - 1, e) <= t)
+        break;
+      i--;
+    }
+  g_array_insert_val (index->low, i, low);
+
+  /* Epochs up to t's begin where they did; the later ones one further. */
+  while (index->epochs->len <= te)
+    {
+      guint32 n = index->low->len - 1;
+
+      g_array_append_val (index->epochs, n);
+    }
+  for (guint64 k = te + 1; k < index->epochs->len; k++)
+    g_array_index (index->epochs, guint32, k)++;
+}
+
+/* How many times are before @t.  @hint (or NULL): where the previous
+ * search ended — a gallop from there, then a binary search over what it
+ * spanned.  Columns come left to right, so at a deep zoom (a million
+ * runs, a few in view) this reads a few neighbouring entries instead of
+ * 20 far-apart ones. */
+static guint
+time_index_count_before (const TimeIndex *index,
+                         gint64           t,
+                         guint           *hint)
+{
+  const guint32 *v = (const guint32 *) (gpointer) index->low->data;
+  guint64 e;
+  guint32 low;
+  guint lo, hi, first, end;
+
+  if (t <= 0)
+    return 0;
+  e = (guint64) t >> 32;
+  if (e >= index->epochs->len)
+    return index->low->len;
+  low = (guint32) ((guint64) t & G_MAXUINT32);
+  time_index_epoch (index, e, &first, &end);
+  lo = first;
+  hi = end;
+
+  if (hint != NULL && *hint >= first && *hint <= end)
+    {
+      guint at = *hint;
+
+      if (at == first || v[at - 1] < low)
+        {
+          guint step = 1;
+
+          /* The answer is at or after @at. */
+          lo = at;
+          hi = at;
+          while (hi < end && v[hi] < low)
+            {
+              lo = hi + 1;
+              hi = at + step;
+              step <<= 1;
+            }
+          hi = MIN (hi, end);
+        }
+      else
+        hi = at;   /* before @at: search what lies before */
+    }
+
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      if (v[mid] < low)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+
+  if (hint != NULL)
+    *hint = lo;
+  return lo;
+}
+
+static gsize array_bytes (GArray *array);
+
+static gsize
+time_index_bytes (const TimeIndex *index)
+{
+  return array_bytes (index->low) + array_bytes (index->epochs);
 }
 
 static void
@@ -584,6 +725,7 @@ add_lane (SwTimelineModel *self,
 
   impl = g_new0 (LaneImpl, 1);
   impl->agg_last = -1;
+  impl->exit_ns = SW_TIMELINE_OPEN;
   lane = &impl->pub;
   lane->id = info->id;
   lane->parent = info->parent;
@@ -593,7 +735,7 @@ add_lane (SwTimelineModel *self,
   lane->tid = info->tid;
   /* The TID tells the audience these are real OS threads; a lane of
    * another process (a pool's worker) shows its PID first. */
-  if (lane->pid != 0 && lane->pid != getpid ())
+  if (lane->pid != 0 && lane->pid != (self->main_pid != 0 ? self->main_pid : getpid ()))
     lane->label = lane->tid == lane->pid
                   ? g_strdup_printf ("%s · PID %d", lane->name, lane->pid)
                   : g_strdup_printf ("%s · PID %d TID %d", lane->name, lane->pid, lane->tid);
@@ -607,7 +749,6 @@ add_lane (SwTimelineModel *self,
   lane->open_wait = -1;
   lane->open_callback = -1;
   lane->running = g_array_new (FALSE, FALSE, sizeof (SwTimelineSpan));
-  lane->waiting = g_array_new (FALSE, FALSE, sizeof (SwTimelineSpan));
   lane->switches = g_array_new (FALSE, FALSE, sizeof (SwTimelineSwitch));
   lane->ctx_samples = g_array_new (FALSE, FALSE, sizeof (SwTimelineCtxSample));
   lane->logs = g_array_new (FALSE, FALSE, sizeof (SwTimelineMark));
@@ -660,6 +801,34 @@ ensure_lane (SwTimelineModel *self,
   return add_lane (self, &info);
 }
 
+/* The process whose lanes are labelled by TID alone: ours when we
+ * recorded (our threads are there), else — a replay, whose trace holds
+ * our process with no threads, then the file's — the file's first
+ * process, which recorded it.  Decided on the first lanes besides ours. */
+static void
+find_main_pid (SwTimelineModel *self,
+               GArray          *lanes)
+{
+  gint foreign = 0;
+
+  if (self->main_pid != 0)
+    return;
+
+  for (guint i = 0; i < lanes->len; i++)
+    {
+      const SwLane *info = &g_array_index (lanes, SwLane, i);
+
+      if (info->pid == getpid () && info->kind != SW_LANE_PROCESS)
+        {
+          self->main_pid = getpid ();
+          return;
+        }
+      if (foreign == 0 && info->pid != 0 && info->pid != getpid ())
+        foreign = info->pid;
+    }
+  self->main_pid = foreign;
+}
+
 /* Thread lanes show up as soon as they exist, even before their first
  * event: an idle worker is part of the picture. */
 static void
@@ -670,6 +839,7 @@ sync_lanes (SwTimelineModel *self)
   g_autoptr(GArray) lanes = sw_trace_dup_lanes_from (self->trace, self->n_trace_lanes);
 
   self->n_trace_lanes += lanes->len;
+  find_main_pid (self, lanes);
   for (guint i = 0; i < lanes->len; i++)
     {
       const SwLane *info = &g_array_index (lanes, SwLane, i);
@@ -851,16 +1021,13 @@ co_resume (SwTimelineLane *lane,
   if (lane->exited || lane->open_running >= 0)
     return;
 
-  if (lane->open_waiting >= 0)
-    {
-      close_span (lane->waiting, lane->open_waiting, t, SW_TIMELINE_SPAN_OK);
-      lane->open_waiting = -1;
-    }
+  /* The wait going on ends where this run starts. */
+  lane->open_waiting = -1;
   lane->open_running = open_span (lane->running, t, 0);
   aggregate_birth (impl, t);
   aggregate_touch (impl, t, t);
   if (impl->agg != NULL)
-    insert_sorted_time (impl->agg->run_starts, t);
+    time_index_insert (&impl->agg->run_starts, t);
 }
 
 static void
@@ -875,15 +1042,20 @@ co_close_running (LaneImpl            *impl,
   span = &g_array_index (lane->running, SwTimelineSpan, lane->open_running);
   aggregate_touch (impl, span->start_ns, span->end_ns);
   if (impl->agg != NULL)
-    insert_sorted_time (impl->agg->run_ends, span->end_ns);
+    time_index_insert (&impl->agg->run_ends, span->end_ns);
   lane->open_running = -1;
 }
 
-/* The lane gives the thread up at t, waiting for @reason. */
+/* How many runs a switch can count (SwTimelineSwitch.next_run). */
+#define NEXT_RUN_MAX ((1u << 23) - 1)
+
+/* The lane gives the thread up at t, waiting for @reason: its switch
+ * record @sw, about to be appended, is where the wait starts. */
 static void
-co_suspend (SwTimelineLane *lane,
-            gint64          t,
-            guint32         reason)
+co_suspend (SwTimelineLane   *lane,
+            gint64            t,
+            guint32           reason,
+            SwTimelineSwitch *sw)
 {
   if (lane->open_running >= 0)
     co_close_running ((LaneImpl *) lane, t, SW_TIMELINE_SPAN_OK);
@@ -891,8 +1063,9 @@ co_suspend (SwTimelineLane *lane,
   if (!lane->exited && reason != SW_SWITCH_EXIT && lane->open_waiting < 0)
     {
       aggregate_birth ((LaneImpl *) lane, t);
-      lane->open_waiting = open_span (lane->waiting, t, 0);
-      g_array_index (lane->waiting, SwTimelineSpan, lane->open_waiting).reason = reason;
+      lane->open_waiting = (gint) lane->switches->len;
+      sw->waits = TRUE;
+      sw->next_run = MIN (lane->running->len, NEXT_RUN_MAX);
     }
 }
 
@@ -909,8 +1082,8 @@ co_exit (SwTimelineLane *lane,
     co_close_running ((LaneImpl *) lane, t, state);
   else if (failed && lane->running->len > 0)
     g_array_index (lane->running, SwTimelineSpan, lane->running->len - 1).state = state;
-  if (lane->open_waiting >= 0)
-    close_span (lane->waiting, lane->open_waiting, t, SW_TIMELINE_SPAN_CANCELLED);
+  /* A wait going on ends here, cancelled (sw_timeline_lane_get_waiting). */
+  ((LaneImpl *) lane)->exit_ns = t;
   lane->open_running = -1;
   lane->open_waiting = -1;
   lane->exited = TRUE;
@@ -1169,11 +1342,12 @@ handle_event (SwTimelineModel *self,
     case SW_EVENT_CO_SWITCH:
       {
         SwTimelineLane *to;
-        SwTimelineSwitch sw = { t, (guint32) event->object, event->flags };
+        /* A reason past 8 bits is none we know: "?" */
+        SwTimelineSwitch sw = { t, (guint32) event->object, event->flags <= 0xff ? event->flags : 0, FALSE, 0 };
 
         lane = ensure_lane (self, event->lane);
         to = ensure_lane (self, (guint32) event->object);
-        co_suspend (lane, t, event->flags);
+        co_suspend (lane, t, event->flags, &sw);
         co_resume (to, t);
         g_array_append_val (lane->switches, sw);
         self->n_switches++;
@@ -1704,6 +1878,131 @@ sw_timeline_lane_count_ctx_switches (const SwTimelineLane *lane,
   *involuntary = b > a ? all[b - 1].involuntary - (a > 0 ? all[a - 1].involuntary : 0) : 0;
 }
 
+/* Where the wait that starts at @sw ends: at the giver's next run, else
+ * at its exit (cancelled), else it goes on. */
+static gint64
+waiting_end (const SwTimelineLane   *lane,
+             const SwTimelineSwitch *sw,
+             SwTimelineSpanState    *state)
+{
+  const SwTimelineSpan *runs = (const SwTimelineSpan *) (gpointer) lane->running->data;
+  gint64 exit_ns = ((const LaneImpl *) lane)->exit_ns;
+  guint j = sw->next_run;
+
+  *state = SW_TIMELINE_SPAN_OK;
+  if (!sw->waits)
+    return sw->time_ns;
+
+  /* Saturated: the first run from there on that starts after it. */
+  if (j == NEXT_RUN_MAX)
+    {
+      guint hi = lane->running->len;
+
+      while (j < hi)
+        {
+          guint mid = j + (hi - j) / 2;
+
+          if (runs[mid].start_ns < sw->time_ns)
+            j = mid + 1;
+          else
+            hi = mid;
+        }
+    }
+
+  if (j < lane->running->len)
+    return MAX (runs[j].start_ns, sw->time_ns);
+  if (exit_ns != SW_TIMELINE_OPEN)
+    {
+      *state = SW_TIMELINE_SPAN_CANCELLED;
+      return MAX (exit_ns, sw->time_ns);
+    }
+  return SW_TIMELINE_OPEN;
+}
+
+/**
+ * sw_timeline_lane_get_waiting:
+ *
+ * The waiting segment that starts at switch @index of @lane: from the
+ * switch to the lane's next run, .reason the switch's.  FALSE when that
+ * switch started no wait (the lane exited, or was waiting already).
+ */
+gboolean
+sw_timeline_lane_get_waiting (const SwTimelineLane *lane,
+                              guint                 index,
+                              SwTimelineSpan       *out_span)
+{
+  const SwTimelineSwitch *sw;
+  SwTimelineSpanState state;
+
+  g_return_val_if_fail (lane != NULL, FALSE);
+  g_return_val_if_fail (out_span != NULL, FALSE);
+
+  if (index >= lane->switches->len)
+    return FALSE;
+  sw = &g_array_index (lane->switches, SwTimelineSwitch, index);
+  if (!sw->waits)
+    return FALSE;
+
+  out_span->start_ns = sw->time_ns;
+  out_span->end_ns = waiting_end (lane, sw, &state);
+  out_span->object = 0;
+  out_span->state = state;
+  out_span->reason = sw->reason;
+  return TRUE;
+}
+
+/* First switch index whose waiting segment ends at or after @t (open
+ * ones end at +∞); a switch that started none counts as ending at its
+ * time.  O(log² n). */
+guint
+sw_timeline_lane_first_waiting_ending_after (const SwTimelineLane *lane,
+                                             gint64                t)
+{
+  const SwTimelineSwitch *all;
+  guint lo = 0, hi;
+
+  g_return_val_if_fail (lane != NULL, 0);
+
+  all = (const SwTimelineSwitch *) (gpointer) lane->switches->data;
+  hi = lane->switches->len;
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+      SwTimelineSpanState state;
+
+      if (waiting_end (lane, &all[mid], &state) < t)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
+/* First switch index ≥ @from whose waiting segment starts at or after @t. */
+guint
+sw_timeline_lane_first_waiting_starting_after (const SwTimelineLane *lane,
+                                               guint                 from,
+                                               gint64                t)
+{
+  const SwTimelineSwitch *all;
+  guint lo = from, hi;
+
+  g_return_val_if_fail (lane != NULL, 0);
+
+  all = (const SwTimelineSwitch *) (gpointer) lane->switches->data;
+  hi = lane->switches->len;
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      if (all[mid].time_ns < t)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
 const char *
 sw_timeline_model_get_log_line (SwTimelineModel *self,
                                 guint            index)
@@ -1910,51 +2209,6 @@ count_before (GArray *times,
   return lo;
 }
 
-/* count_before() starting from where the previous search ended: a
- * gallop from @hint, then a binary search over what it spanned.  Columns
- * come left to right, so at a deep zoom (a million runs, a few in view)
- * this reads a few neighbouring entries instead of 20 far-apart ones. */
-static guint
-count_before_near (GArray *times,
-                   gint64  t,
-                   guint  *hint)
-{
-  const gint64 *v = (const gint64 *) (gpointer) times->data;
-  guint n = times->len;
-  guint lo = 0, hi = n, at = MIN (*hint, n);
-
-  if (at == 0 || v[at - 1] < t)
-    {
-      guint step = 1;
-
-      /* The answer is at or after @at. */
-      lo = at;
-      hi = at;
-      while (hi < n && v[hi] < t)
-        {
-          lo = hi + 1;
-          hi = at + step;
-          step <<= 1;
-        }
-      hi = MIN (hi, n);
-    }
-  else
-    hi = at;   /* before @at: search what lies before */
-
-  while (lo < hi)
-    {
-      guint mid = lo + (hi - lo) / 2;
-
-      if (v[mid] < t)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-
-  *hint = lo;
-  return lo;
-}
-
 /* For one pixel column [t0, t1): how many of @thread_lane's coroutines
  * were alive in it (*n_live: born before t1, not ended before t0) and how
  * many of those ran in it (*n_running).  O(log n) whatever the number of
@@ -1991,8 +2245,8 @@ sw_timeline_model_query_aggregate (SwTimelineModel *self,
    * zoom a coroutine rarely runs twice in one column). */
   if (t1 - t0 < (G_GINT64_CONSTANT (1) << AGG_FIRST_SHIFT))
     {
-      guint started = count_before_near (agg->run_starts, t1, &agg->hint_start);
-      guint ended = count_before_near (agg->run_ends, t0 + 1, &agg->hint_end);
+      guint started = time_index_count_before (&agg->run_starts, t1, &agg->hint_start);
+      guint ended = time_index_count_before (&agg->run_ends, t0 + 1, &agg->hint_end);
 
       *n_live = live;
       *n_running = MIN (started - MIN (started, ended), live);
@@ -2190,10 +2444,13 @@ sw_timeline_model_get_memory_size (SwTimelineModel *self)
       total += strlen (lane->name) + 1 + strlen (lane->label) + 1;
       total += array_bytes (lane->tasks) + array_bytes (lane->waits) +
                array_bytes (lane->callbacks) + array_bytes (lane->submits) +
-               array_bytes (lane->running) + array_bytes (lane->waiting) +
-               array_bytes (lane->switches);
+               array_bytes (lane->never_ran) + array_bytes (lane->running) +
+               array_bytes (lane->switches) + array_bytes (lane->ctx_samples) +
+               array_bytes (lane->logs);
     }
   total += g_hash_table_size (self->tasks) * (sizeof (TaskInfo) + HASH_ENTRY_BYTES);
+  total += g_hash_table_size (self->task_errors) * HASH_ENTRY_BYTES;
+  total += g_hash_table_size (self->process_by_pid) * (sizeof (SwTimelineProcess) + HASH_ENTRY_BYTES);
   g_hash_table_iter_init (&iter, self->aggregates);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
@@ -2203,7 +2460,7 @@ sw_timeline_model_get_memory_size (SwTimelineModel *self)
       for (guint l = 0; l < AGG_N_LEVELS; l++)
         total += array_bytes (agg->levels[l]);
       total += array_bytes (agg->births) + array_bytes (agg->exits) +
-               array_bytes (agg->run_starts) + array_bytes (agg->run_ends);
+               time_index_bytes (&agg->run_starts) + time_index_bytes (&agg->run_ends);
     }
   for (guint c = 0; c < self->counters->len; c++)
     {

@@ -37,11 +37,17 @@ typedef struct {
   guint64 object;     /* task id */
 } SwTimelineMark;
 
-/* A coroutine switch, kept on the lane that gave up the thread. */
+/* A coroutine switch, kept on the lane that gave up the thread.  It is
+ * also the giver's waiting segment (see sw_timeline_lane_get_waiting()):
+ * a million switches would otherwise store their time twice. */
 typedef struct {
   gint64  time_ns;
-  guint32 to_lane;    /* lane id that got the thread */
-  guint32 reason;     /* SwSwitchReason: why the giver gave it up */
+  guint32 to_lane;        /* lane id that got the thread */
+  guint32 reason : 8;     /* SwSwitchReason: why the giver gave it up */
+  guint32 waits : 1;      /* the giver waited from here (not when it
+                             exited, or was waiting already) */
+  guint32 next_run : 23;  /* the giver's runs before it: the wait ends where
+                             running[next_run] starts; saturated past 2^23 */
 } SwTimelineSwitch;
 
 /* A reading of a lane's OS context switches.  The counts are running
@@ -82,10 +88,11 @@ typedef struct {
   /* Coroutines (a thread lane gets these too when its own code switches
    * to and from its coroutines). */
   GArray     *running;    /* SwTimelineSpan: holding the thread */
-  GArray     *waiting;    /* SwTimelineSpan: gave it up; .reason says why */
-  GArray     *switches;   /* SwTimelineSwitch: given up here, by time */
+  GArray     *switches;   /* SwTimelineSwitch: given up here, by time; those
+                             with .waits start a waiting segment, which ends
+                             at the next run (sw_timeline_lane_get_waiting) */
   gint        open_running;   /* index in running, or -1 */
-  gint        open_waiting;   /* index in waiting, or -1 */
+  gint        open_waiting;   /* index in switches of the wait going on, or -1 */
   gboolean    exited;         /* CO_EXIT seen */
   guint       row;            /* its row in sw_timeline_model_get_row(); a
                                  folded coroutine: its aggregate's row */
@@ -244,5 +251,17 @@ void                  sw_timeline_lane_count_ctx_switches (const SwTimelineLane 
                                                            guint                *involuntary);
 const char           *sw_timeline_model_get_log_line     (SwTimelineModel *self,
                                                           guint            index);
+
+/* A lane's waiting segments, by index in lane->switches (the ones
+ * without .waits are empty: get_waiting returns FALSE for them).  Their
+ * starts and ends are both sorted, like a span array's. */
+gboolean              sw_timeline_lane_get_waiting       (const SwTimelineLane *lane,
+                                                          guint                 index,
+                                                          SwTimelineSpan       *out_span);
+guint                 sw_timeline_lane_first_waiting_ending_after   (const SwTimelineLane *lane,
+                                                                     gint64                t);
+guint                 sw_timeline_lane_first_waiting_starting_after (const SwTimelineLane *lane,
+                                                                     guint                 from,
+                                                                     gint64                t);
 
 G_END_DECLS

@@ -96,6 +96,53 @@ find_near (GArray *spans,
   return best != G_MAXINT64;
 }
 
+/* find_near() for @lane's waiting segments, which are made from its
+ * switches (sw_timeline_lane_get_waiting): the one that ends first at or
+ * after @t, and the one before it. */
+static gboolean
+find_near_waiting (const SwTimelineLane *lane,
+                   gint64                t,
+                   gint64                tol_ns,
+                   gint64                now,
+                   guint                *index,
+                   gint64               *distance,
+                   SwTimelineSpan       *out)
+{
+  guint n = lane->switches->len;
+  guint j = sw_timeline_lane_first_waiting_ending_after (lane, t);
+  gint64 best = G_MAXINT64;
+  guint before = j, after = j;
+  guint candidates[2];
+
+  /* Skip switches that started no wait, both ways. */
+  while (after < n && !sw_timeline_lane_get_waiting (lane, after, out))
+    after++;
+  while (before > 0 && !sw_timeline_lane_get_waiting (lane, before - 1, out))
+    before--;
+  candidates[0] = before > 0 ? before - 1 : n;
+  candidates[1] = after;
+
+  for (guint c = 0; c < 2; c++)
+    {
+      SwTimelineSpan span;
+      gint64 end, dist;
+
+      if (candidates[c] >= n || !sw_timeline_lane_get_waiting (lane, candidates[c], &span))
+        continue;
+      end = span_end (&span, now);
+      dist = t < span.start_ns ? span.start_ns - t : t > end ? t - end : 0;
+      if (dist <= tol_ns && dist < best)
+        {
+          best = dist;
+          *index = candidates[c];
+          *out = span;
+        }
+    }
+
+  *distance = best;
+  return best != G_MAXINT64;
+}
+
 /**
  * sw_timeline_hit_test:
  * @lane: the lane of the row under the pointer
@@ -126,7 +173,7 @@ sw_timeline_hit_test (SwTimelineModel      *model,
     { lane ? lane->tasks : NULL, SW_TIMELINE_HIT_TASK },
     { coroutine && lane ? lane->running : NULL, SW_TIMELINE_HIT_CO_RUNNING },
     { lane ? lane->waits : NULL, SW_TIMELINE_HIT_WAIT },
-    { coroutine && lane ? lane->waiting : NULL, SW_TIMELINE_HIT_CO_WAITING },
+    { NULL, SW_TIMELINE_HIT_CO_WAITING },   /* from its switches */
     { !coroutine && lane ? lane->running : NULL, SW_TIMELINE_HIT_EVENT_LOOP },
   };
   gint64 now, best = G_MAXINT64;
@@ -142,6 +189,24 @@ sw_timeline_hit_test (SwTimelineModel      *model,
     {
       guint index = 0;
       gint64 distance;
+
+      if (order[i].kind == SW_TIMELINE_HIT_CO_WAITING)
+        {
+          SwTimelineSpan span;
+
+          if (!coroutine ||
+              !find_near_waiting (lane, t, tol_ns, now, &index, &distance, &span) ||
+              distance >= best)
+            continue;
+          best = distance;
+          hit->kind = order[i].kind;
+          hit->lane = lane->id;
+          hit->index = index;
+          hit->span = span;
+          if (distance == 0)
+            break;
+          continue;
+        }
 
       if (order[i].spans == NULL || order[i].spans->len == 0 ||
           !find_near (order[i].spans, t, tol_ns, now, &index, &distance) ||
@@ -196,7 +261,7 @@ sw_timeline_hit_step (SwTimelineModel      *model,
       { lane->tasks, SW_TIMELINE_HIT_TASK },
       { coroutine ? lane->running : NULL, SW_TIMELINE_HIT_CO_RUNNING },
       { lane->waits, SW_TIMELINE_HIT_WAIT },
-      { coroutine ? lane->waiting : NULL, SW_TIMELINE_HIT_CO_WAITING },
+      { NULL, SW_TIMELINE_HIT_CO_WAITING },   /* from its switches */
       { !coroutine ? lane->running : NULL, SW_TIMELINE_HIT_EVENT_LOOP },
     };
 
@@ -205,6 +270,41 @@ sw_timeline_hit_step (SwTimelineModel      *model,
         GArray *spans = order[i].spans;
         guint k;
         const SwTimelineSpan *span;
+        SwTimelineSpan waiting;
+
+        if (order[i].kind == SW_TIMELINE_HIT_CO_WAITING)
+          {
+            guint n = lane->switches->len;
+
+            if (!coroutine || n == 0)
+              continue;
+            /* The next (previous) switch that started a wait. */
+            if (direction > 0)
+              {
+                k = sw_timeline_lane_first_waiting_starting_after (lane, 0, t == G_MAXINT64 ? t : t + 1);
+                while (k < n && !sw_timeline_lane_get_waiting (lane, k, &waiting))
+                  k++;
+                if (k >= n)
+                  continue;
+              }
+            else
+              {
+                k = sw_timeline_lane_first_waiting_starting_after (lane, 0, t);
+                while (k > 0 && !sw_timeline_lane_get_waiting (lane, k - 1, &waiting))
+                  k--;
+                if (k == 0)
+                  continue;
+                k--;
+              }
+            if (hit->kind != SW_TIMELINE_HIT_NONE &&
+                (direction > 0 ? waiting.start_ns >= hit->span.start_ns : waiting.start_ns <= hit->span.start_ns))
+              continue;
+            hit->kind = order[i].kind;
+            hit->lane = lane->id;
+            hit->index = k;
+            hit->span = waiting;
+            continue;
+          }
 
         if (spans == NULL || spans->len == 0)
           continue;

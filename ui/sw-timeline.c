@@ -680,6 +680,60 @@ draw_spans (DrawContext *dc,
     }
 }
 
+/* A lane's waiting segments: draw_spans() for SPANS_CO_WAITING, read
+ * from the lane's switches (the model does not store them apart). */
+static void
+draw_co_waiting (DrawContext          *dc,
+                 const SwTimelineLane *lane,
+                 double                y,
+                 double                h)
+{
+  const SwTimeScale *scale = &dc->self->scale;
+  guint i = sw_timeline_lane_first_waiting_ending_after (lane, dc->t0);
+  const GdkRGBA *color = &dc->palette->wait;
+
+  while (i < lane->switches->len)
+    {
+      SwTimelineSpan span;
+      gint64 end;
+      double x0, x1;
+
+      if (!sw_timeline_lane_get_waiting (lane, i, &span))
+        {
+          if (g_array_index (lane->switches, SwTimelineSwitch, i).time_ns > dc->t1)
+            break;
+          i++;
+          continue;
+        }
+      if (span.start_ns > dc->t1)
+        break;
+
+      end = span.end_ns == SW_TIMELINE_OPEN ? dc->now : span.end_ns;
+      x0 = sw_time_scale_ns_to_px (scale, span.start_ns);
+      x1 = sw_time_scale_ns_to_px (scale, end);
+
+      if (x1 - x0 < 1.0)
+        {
+          /* Everything starting in this pixel column is one mark. */
+          double px = floor (x0);
+
+          append_bar (dc->snapshot, color, px, y, 1.0, h, 0.0);
+          dc->self->n_drawn_bars++;
+          i = sw_timeline_lane_first_waiting_starting_after (lane, i + 1,
+                                                             sw_time_scale_px_to_ns (scale, px + 1.0));
+          continue;
+        }
+
+      x0 = MAX (x0, -4.0);
+      x1 = MIN (x1, dc->width + 4.0);
+      draw_hatch (dc->snapshot, color, x0, y, x1 - x0, h);
+      dc->self->n_drawn_bars++;
+      draw_plate_label (dc, dc->layout, sw_switch_reason_to_string (span.reason),
+                        &dc->palette->label_bg, &dc->palette->wait, x0, x1, y, h);
+      i++;
+    }
+}
+
 static void
 draw_submits (DrawContext *dc,
               GArray      *marks,
@@ -1406,7 +1460,7 @@ draw_lane (DrawContext          *dc,
    * so those gaps stay empty (the coroutine's own row shows the run). */
   if (lane->kind == SW_LANE_COROUTINE)
     {
-      draw_spans (dc, lane->waiting, SPANS_CO_WAITING, bar_y, bar_h);
+      draw_co_waiting (dc, lane, bar_y, bar_h);
       draw_spans (dc, lane->running, SPANS_CO_RUNNING, bar_y, bar_h);
     }
   else
@@ -2337,6 +2391,36 @@ find_span (GArray *spans,
   return NULL;
 }
 
+/* find_span() for @lane's waiting segments: fills @out and the index
+ * of its switch. */
+static const SwTimelineSpan *
+find_waiting (const SwTimelineLane *lane,
+              gint64                t,
+              gint64                now,
+              SwTimelineSpan       *out,
+              guint                *index)
+{
+  guint i = sw_timeline_lane_first_waiting_ending_after (lane, t);
+
+  /* Switches that started no wait end where they are: skip them. */
+  for (; i < lane->switches->len; i++)
+    {
+      gint64 end;
+
+      if (!sw_timeline_lane_get_waiting (lane, i, out))
+        continue;
+      end = out->end_ns == SW_TIMELINE_OPEN ? now : out->end_ns;
+      if (out->start_ns <= t && end >= t)
+        {
+          *index = i;
+          return out;
+        }
+      break;
+    }
+
+  return NULL;
+}
+
 /* The mark of @marks nearest @t within tol_ns, or NULL. */
 static const SwTimelineMark *
 find_mark (GArray *marks,
@@ -2485,6 +2569,8 @@ sw_timeline_query_tooltip (GtkWidget  *widget,
   const SwTimelineRow *row;
   const SwTimelineLane *lane;
   const SwTimelineSpan *span;
+  SwTimelineSpan waiting;
+  guint k;
   const SwTimelineMark *mark;
   g_autofree char *markup = NULL;
   g_autofree char *duration = NULL;
@@ -2609,14 +2695,12 @@ sw_timeline_query_tooltip (GtkWidget  *widget,
                                           "every coroutine was waiting (sleep, I/O…)"),
                                         lane->name, duration);
     }
-  else if ((span = find_span (lane->waiting, t, 0, now)) != NULL)
+  else if ((span = find_waiting (lane, t, now, &waiting, &k)) != NULL)
     {
-      guint k = first_switch_after (lane->switches, 0, span->start_ns);
-      const SwTimelineLane *to = NULL;
+      const SwTimelineLane *to;
 
-      if (k < lane->switches->len)
-        to = sw_timeline_model_find_lane (self->model,
-                                          g_array_index (lane->switches, SwTimelineSwitch, k).to_lane);
+      to = sw_timeline_model_find_lane (self->model,
+                                        g_array_index (lane->switches, SwTimelineSwitch, k).to_lane);
       end = span->end_ns == SW_TIMELINE_OPEN ? now : span->end_ns;
       duration = sw_time_scale_format_duration (end - span->start_ns);
       markup = g_markup_printf_escaped (span->end_ns == SW_TIMELINE_OPEN
@@ -3024,7 +3108,19 @@ refresh_selection (SwTimeline *self,
           case SW_TIMELINE_HIT_WAIT: spans = lane->waits; break;
           case SW_TIMELINE_HIT_CO_RUNNING:
           case SW_TIMELINE_HIT_EVENT_LOOP: spans = lane->running; break;
-          case SW_TIMELINE_HIT_CO_WAITING: spans = lane->waiting; break;
+          case SW_TIMELINE_HIT_CO_WAITING:
+            {
+              SwTimelineSpan waiting;
+
+              /* Not stored: made from its switch (it may have ended since). */
+              if (sw_timeline_lane_get_waiting (lane, self->selected.index, &waiting) &&
+                  memcmp (&self->selected.span, &waiting, sizeof waiting) != 0)
+                {
+                  self->selected.span = waiting;
+                  changed = TRUE;
+                }
+            }
+            break;
           case SW_TIMELINE_HIT_NONE:
           default: break;
           }

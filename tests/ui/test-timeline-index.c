@@ -127,6 +127,57 @@ test_aggregate_any_order (void)
     }
 }
 
+/* Runs seconds apart: the run index keeps the low 32 bits of each time
+ * and where each 4.3 s epoch begins.  Narrow columns on, before and after
+ * each run, across epochs, count it exactly. */
+static void
+test_aggregate_across_epochs (void)
+{
+  g_autoptr(SwTrace) trace = sw_trace_new (0);
+  g_autoptr(SwTraceImporter) importer = sw_trace_importer_new (trace, 0);
+  g_autoptr(SwTimelineModel) model = NULL;
+  SwLane thread = { 1, SW_LANE_THREAD, "loop", 4242, 4242, 0 };
+  SwLane co = { 2, SW_LANE_COROUTINE, "co", 4242, 4242, 1 };
+  gint64 origin = sw_trace_get_origin_ns (trace);
+  const gint64 step = G_GINT64_CONSTANT (1100000000);   /* 1.1 s */
+  const guint n = 12;
+  guint32 lt, lc;
+  const SwTimelineLane *thread_lane;
+
+  lt = sw_trace_importer_add_lane (importer, &thread);
+  lc = sw_trace_importer_add_lane (importer, &co);
+  for (guint k = 0; k < n; k++)
+    {
+      /* co runs 1 µs from k × 1.1 s. */
+      SwEvent turn[] = {
+        { origin + k * step, 1, SW_EVENT_CO_SWITCH, SW_SWITCH_YIELD, lc, 0 },
+        { origin + k * step + 1000, 2, SW_EVENT_CO_SWITCH, SW_SWITCH_YIELD, lt, 0 },
+      };
+
+      sw_trace_importer_add_events (importer, turn, G_N_ELEMENTS (turn));
+    }
+  model = sw_timeline_model_new (trace);
+  sw_timeline_model_drain_all (model);
+  thread_lane = sw_timeline_model_find_lane_by_name (model, "loop");
+  g_assert_nonnull (thread_lane);
+
+  for (guint k = 0; k < n; k++)
+    {
+      gint64 t = k * step;
+      guint running, live;
+
+      sw_timeline_model_query_aggregate (model, thread_lane->id, t + 200, t + 300, &running, &live);
+      g_assert_cmpuint (running, ==, 1);
+      sw_timeline_model_query_aggregate (model, thread_lane->id, t + 2000, t + 2100, &running, &live);
+      g_assert_cmpuint (running, ==, 0);
+      if (k > 0)
+        {
+          sw_timeline_model_query_aggregate (model, thread_lane->id, t - 200, t - 100, &running, &live);
+          g_assert_cmpuint (running, ==, 0);
+        }
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -134,6 +185,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/Sw/TimelineModel/aggregate-same-in-any-order", test_aggregate_any_order);
+  g_test_add_func ("/Sw/TimelineModel/aggregate-across-epochs", test_aggregate_across_epochs);
 
   return g_test_run ();
 }

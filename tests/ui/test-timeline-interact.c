@@ -473,9 +473,9 @@ test_click_selects (Fixture       *f,
   assert_contains (text, "lane worker-2");
   assert_contains (text, "PID 4242 · TID 103");
   assert_contains (text, "state finished");
-  assert_contains (text, "submit 0.002 s on main · PID 4242 TID 101");
+  assert_contains (text, "submit 0.002 s on main · TID 101");
   assert_contains (text, "(queued 78 ms)");
-  assert_contains (text, "callback 0.4 s on main · PID 4242 TID 101, 20 ms after the end, took 10 ms");
+  assert_contains (text, "callback 0.4 s on main · TID 101, 20 ms after the end, took 10 ms");
   g_clear_pointer (&text, g_free);
   redraw (f);
   save_screenshot (f, "timeline-selection.png");

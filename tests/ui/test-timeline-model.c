@@ -6,12 +6,14 @@
 
 #include "switchyard.h"
 #include "sw-timeline-model.h"
+#include "sw-timeline-selection.h"
 
 typedef struct {
   SwTrace         *trace;
   SwTimelineModel *model;
   guint32          main_lane;
   guint32          worker_lane;
+  GPtrArray       *scratch;   /* GArrays made by waiting_of() */
 } Fixture;
 
 static void
@@ -24,14 +26,35 @@ fixture_set_up (Fixture       *f,
   f->worker_lane = sw_trace_register_lane (f->trace, SW_LANE_THREAD, "worker-1", getpid (), 1002,
                                            sw_trace_get_process_lane (f->trace));
   f->model = sw_timeline_model_new (f->trace);
+  f->scratch = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
 }
 
 static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
+  g_clear_pointer (&f->scratch, g_ptr_array_unref);
   g_clear_object (&f->model);
   g_clear_object (&f->trace);
+}
+
+/* @lane's waiting segments as the timeline reads them, one per switch
+ * that started a wait (freed with the fixture). */
+static GArray *
+waiting_of (Fixture              *f,
+            const SwTimelineLane *lane)
+{
+  GArray *spans = g_array_new (FALSE, FALSE, sizeof (SwTimelineSpan));
+
+  for (guint i = 0; i < lane->switches->len; i++)
+    {
+      SwTimelineSpan span;
+
+      if (sw_timeline_lane_get_waiting (lane, i, &span))
+        g_array_append_val (spans, span);
+    }
+  g_ptr_array_add (f->scratch, spans);
+  return spans;
 }
 
 static const SwTimelineLane *
@@ -295,10 +318,10 @@ test_coroutine_segments_and_switches (Fixture       *f,
   g_assert_cmpuint (l1->running->len, ==, 1);
   assert_span_closed (&g_array_index (l1->running, SwTimelineSpan, 0));
   g_assert_cmpint (l1->open_waiting, ==, 0);
-  g_assert_cmpint (g_array_index (l1->waiting, SwTimelineSpan, 0).end_ns, ==, SW_TIMELINE_OPEN);
-  g_assert_cmpuint (g_array_index (l1->waiting, SwTimelineSpan, 0).reason, ==, SW_SWITCH_SLEEP);
+  g_assert_cmpint (g_array_index (waiting_of (f, l1), SwTimelineSpan, 0).end_ns, ==, SW_TIMELINE_OPEN);
+  g_assert_cmpuint (g_array_index (waiting_of (f, l1), SwTimelineSpan, 0).reason, ==, SW_SWITCH_SLEEP);
   g_assert_cmpuint (l2->running->len, ==, 1);
-  g_assert_cmpuint (l2->waiting->len, ==, 1);
+  g_assert_cmpuint (waiting_of (f, l2)->len, ==, 1);
   g_assert_cmpuint (sw_timeline_model_get_n_switches (f->model), ==, 3);
 
   sw_trace_record_on_lane (f->trace, f->main_lane, SW_EVENT_CO_SWITCH, SW_SWITCH_JOIN, co1, 0);
@@ -325,17 +348,17 @@ test_coroutine_segments_and_switches (Fixture       *f,
   /* co-1: ran twice, slept once in between, ended. */
   g_assert_true (l1->exited);
   g_assert_cmpuint (l1->running->len, ==, 2);
-  g_assert_cmpuint (l1->waiting->len, ==, 1);
+  g_assert_cmpuint (waiting_of (f, l1)->len, ==, 1);
   assert_span_closed (&g_array_index (l1->running, SwTimelineSpan, 1));
-  assert_span_closed (&g_array_index (l1->waiting, SwTimelineSpan, 0));
-  g_assert_cmpint (g_array_index (l1->waiting, SwTimelineSpan, 0).end_ns, ==,
+  assert_span_closed (&g_array_index (waiting_of (f, l1), SwTimelineSpan, 0));
+  g_assert_cmpint (g_array_index (waiting_of (f, l1), SwTimelineSpan, 0).end_ns, ==,
                    g_array_index (l1->running, SwTimelineSpan, 1).start_ns);
   g_assert_cmpuint (g_array_index (l1->running, SwTimelineSpan, 1).state, ==, SW_TIMELINE_SPAN_OK);
 
   /* co-2: the same, and its last run is marked failed. */
   g_assert_true (l2->exited);
   g_assert_cmpuint (l2->running->len, ==, 2);
-  g_assert_cmpuint (l2->waiting->len, ==, 1);
+  g_assert_cmpuint (waiting_of (f, l2)->len, ==, 1);
   g_assert_cmpuint (g_array_index (l2->running, SwTimelineSpan, 1).state, ==, SW_TIMELINE_SPAN_FAILED);
   g_assert_cmpint (l2->open_running, ==, -1);
   g_assert_cmpint (l2->open_waiting, ==, -1);
@@ -344,15 +367,15 @@ test_coroutine_segments_and_switches (Fixture       *f,
   l3 = sw_timeline_model_find_lane (f->model, co3);
   g_assert_cmpuint (l3->running->len, ==, 1);
   g_assert_cmpint (g_array_index (l3->running, SwTimelineSpan, 0).end_ns, ==, SW_TIMELINE_OPEN);
-  g_assert_cmpuint (l3->waiting->len, ==, 0);
+  g_assert_cmpuint (waiting_of (f, l3)->len, ==, 0);
 
   /* main's own code waited in join while its coroutines ran. */
   main_lane = lane_named (f, "main");
-  g_assert_cmpuint (main_lane->waiting->len, ==, 2);
-  for (guint i = 0; i < main_lane->waiting->len; i++)
+  g_assert_cmpuint (waiting_of (f, main_lane)->len, ==, 2);
+  for (guint i = 0; i < waiting_of (f, main_lane)->len; i++)
     {
-      assert_span_closed (&g_array_index (main_lane->waiting, SwTimelineSpan, i));
-      g_assert_cmpuint (g_array_index (main_lane->waiting, SwTimelineSpan, i).reason, ==, SW_SWITCH_JOIN);
+      assert_span_closed (&g_array_index (waiting_of (f, main_lane), SwTimelineSpan, i));
+      g_assert_cmpuint (g_array_index (waiting_of (f, main_lane), SwTimelineSpan, i).reason, ==, SW_SWITCH_JOIN);
     }
   g_assert_cmpstr (sw_switch_reason_to_string (SW_SWITCH_JOIN), ==, "join");
   g_assert_cmpstr (sw_switch_reason_to_string (SW_SWITCH_SLEEP), ==, "sleep");
@@ -403,14 +426,14 @@ test_coroutine_many_switches_sorted (Fixture       *f,
   la = sw_timeline_model_find_lane (f->model, a);
   lb = sw_timeline_model_find_lane (f->model, b);
   g_assert_cmpuint (la->running->len, ==, n + 1);
-  g_assert_cmpuint (la->waiting->len, ==, n);
+  g_assert_cmpuint (waiting_of (f, la)->len, ==, n);
   g_assert_cmpuint (lb->running->len, ==, n);
-  g_assert_cmpuint (lb->waiting->len, ==, n);
-  g_assert_cmpuint (g_array_index (lb->waiting, SwTimelineSpan, 0).reason, ==, SW_SWITCH_RECV);
-  g_assert_cmpuint (g_array_index (la->waiting, SwTimelineSpan, n - 1).reason, ==, SW_SWITCH_YIELD);
+  g_assert_cmpuint (waiting_of (f, lb)->len, ==, n);
+  g_assert_cmpuint (g_array_index (waiting_of (f, lb), SwTimelineSpan, 0).reason, ==, SW_SWITCH_RECV);
+  g_assert_cmpuint (g_array_index (waiting_of (f, la), SwTimelineSpan, n - 1).reason, ==, SW_SWITCH_YIELD);
 
   {
-    GArray *arrays[] = { la->running, la->waiting, lb->running, lb->waiting };
+    GArray *arrays[] = { la->running, waiting_of (f, la), lb->running, waiting_of (f, lb) };
 
     for (guint j = 0; j < G_N_ELEMENTS (arrays); j++)
       for (guint i = 1; i < arrays[j]->len; i++)
@@ -852,6 +875,9 @@ test_processes_fold (Fixture       *f,
   g_assert_cmpuint (theirs->row, ==, 4);
   remote = lane_named (f, "worker 1");
   g_assert_cmpint (remote->pid, ==, 4242);
+  /* Recorded live: a worker's lane says whose it is, ours need not. */
+  g_assert_cmpstr (remote->label, ==, "worker 1 · PID 4242");
+  g_assert_cmpstr (lane_named (f, "main")->label, ==, "main · TID 1001");
   g_assert_cmpuint (remote->row, ==, 5);
   g_assert_cmpuint (remote->index, ==, theirs->first_index);
 
@@ -945,6 +971,144 @@ test_task_events_out_of_order (Fixture       *f,
   g_assert_true (task.run_lane == worker);
 }
 
+/* A replay: the trace holds our process (no threads) and the file's.
+ * The file's first process recorded it: its lanes read like ours would
+ * (by TID), its workers' with their PID. */
+static void
+test_replay_labels (void)
+{
+  g_autoptr(SwTrace) trace = sw_trace_new (0);
+  g_autoptr(SwTraceImporter) importer = sw_trace_importer_new (trace, 0);
+  g_autoptr(SwTimelineModel) model = NULL;
+  SwLane lanes[] = {
+    { 1, SW_LANE_PROCESS, "switchyard", 4242, 4242, 0 },
+    { 2, SW_LANE_PROCESS, "switchyard-worker", 4300, 4300, 1 },
+    { 3, SW_LANE_THREAD, "main", 4242, 4242, 1 },
+    { 4, SW_LANE_THREAD, "worker-1", 4242, 4244, 1 },
+    { 5, SW_LANE_THREAD, "pool worker", 4300, 4300, 2 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (lanes); i++)
+    sw_trace_importer_add_lane (importer, &lanes[i]);
+  model = sw_timeline_model_new (trace);
+  sw_timeline_model_drain_all (model);
+
+  g_assert_cmpstr (sw_timeline_model_find_lane_by_name (model, "main")->label, ==, "main · TID 4242");
+  g_assert_cmpstr (sw_timeline_model_find_lane_by_name (model, "worker-1")->label, ==, "worker-1 · TID 4244");
+  g_assert_cmpstr (sw_timeline_model_find_lane_by_name (model, "pool worker")->label, ==,
+                   "pool worker · PID 4300");
+}
+
+/* Two coroutines taking turns: what one switch costs the model.  Each
+ * is a run on the lane that gets the thread, a switch record (which is
+ * also the giver's waiting segment) and two times in the aggregate: 56
+ * bytes, under the 64 per event the timeline is allowed.  The counts
+ * stay under powers of two, so arrays growing by doubling add little. */
+static void
+test_memory_per_switch (Fixture       *f,
+                        gconstpointer  data)
+{
+  guint32 a = sw_trace_register_lane (f->trace, SW_LANE_COROUTINE, "a", getpid (), 1002, f->worker_lane);
+  guint32 b = sw_trace_register_lane (f->trace, SW_LANE_COROUTINE, "b", getpid (), 1002, f->worker_lane);
+  const guint n = (1u << 17) - 64;
+  const SwTimelineLane *la;
+  double per_event;
+
+  for (guint i = 0; i < n; i++)
+    {
+      sw_trace_record_on_lane (f->trace, a, SW_EVENT_CO_SWITCH, SW_SWITCH_YIELD, b, 0);
+      sw_trace_record_on_lane (f->trace, b, SW_EVENT_CO_SWITCH, SW_SWITCH_RECV, a, 0);
+    }
+  sw_timeline_model_drain_all (f->model);
+
+  g_assert_cmpuint (sw_timeline_model_get_n_events (f->model), ==, 2 * n);
+  la = sw_timeline_model_find_lane (f->model, a);
+  g_assert_cmpuint (waiting_of (f, la)->len, ==, n);
+  per_event = (double) sw_timeline_model_get_memory_size (f->model) /
+              (double) sw_timeline_model_get_n_events (f->model);
+  g_test_message ("%.1f bytes per event", per_event);
+  g_assert_cmpfloat (per_event, <=, 64.0);
+}
+
+/* Waiting segments are read from the switches: ties of time (a trace
+ * saved in µs) still end each at the run after it, not one before. */
+static void
+test_waiting_from_switches (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(SwTraceImporter) importer = sw_trace_importer_new (f->trace, sw_trace_get_process_lane (f->trace));
+  SwLane thread = { 1, SW_LANE_THREAD, "loop", 4242, 4242, 0 };
+  SwLane co_a = { 2, SW_LANE_COROUTINE, "a", 4242, 4242, 1 };
+  SwLane co_b = { 3, SW_LANE_COROUTINE, "b", 4242, 4242, 1 };
+  gint64 origin = sw_trace_get_origin_ns (f->trace);
+  const SwTimelineLane *a, *b;
+  SwTimelineSpan span;
+  SwTimelineHit hit;
+  guint32 la, lb, lt;
+
+  lt = sw_trace_importer_add_lane (importer, &thread);
+  la = sw_trace_importer_add_lane (importer, &co_a);
+  lb = sw_trace_importer_add_lane (importer, &co_b);
+  {
+    /* a logs and gives up at the same µs; b runs, a runs again at 3 µs,
+     * then b exits while a waits on it, and a goes on waiting for ever.
+     * (Objects are lane ids of this trace already.) */
+    SwEvent events[] = {
+      { origin + 1000, 2, SW_EVENT_LOG, 0, 0, 0 },
+      { origin + 1000, 2, SW_EVENT_CO_SWITCH, SW_SWITCH_SEND, lb, 0 },
+      { origin + 3000, 3, SW_EVENT_CO_SWITCH, SW_SWITCH_RECV, la, 0 },
+      { origin + 5000, 2, SW_EVENT_CO_SWITCH, SW_SWITCH_JOIN, lb, 0 },
+      { origin + 6000, 3, SW_EVENT_CO_EXIT, 0, lb, 0 },
+      { origin + 6000, 3, SW_EVENT_CO_SWITCH, SW_SWITCH_EXIT, lt, 0 },
+    };
+
+    sw_trace_importer_add_events (importer, events, G_N_ELEMENTS (events));
+  }
+  sw_timeline_model_drain_all (f->model);
+
+  a = lane_named (f, "a");
+  b = lane_named (f, "b");
+  g_assert_cmpuint (a->running->len, ==, 2);
+  g_assert_cmpint (g_array_index (a->running, SwTimelineSpan, 0).start_ns, ==, 1000);
+  g_assert_cmpint (g_array_index (a->running, SwTimelineSpan, 0).end_ns, ==, 1000);
+
+  /* a's first wait: 1 µs (not the empty run at 1 µs) to 3 µs, "send". */
+  g_assert_true (sw_timeline_lane_get_waiting (a, 0, &span));
+  g_assert_cmpint (span.start_ns, ==, 1000);
+  g_assert_cmpint (span.end_ns, ==, 3000);
+  g_assert_cmpuint (span.reason, ==, SW_SWITCH_SEND);
+  g_assert_cmpuint (span.state, ==, SW_TIMELINE_SPAN_OK);
+  /* Its second goes on: b exited, nobody gave a the thread back. */
+  g_assert_true (sw_timeline_lane_get_waiting (a, 1, &span));
+  g_assert_cmpint (span.start_ns, ==, 5000);
+  g_assert_cmpint (span.end_ns, ==, SW_TIMELINE_OPEN);
+  g_assert_cmpint (a->open_waiting, ==, 1);
+
+  /* b waited 3 µs to 5 µs; its exit switch started no wait. */
+  g_assert_cmpuint (b->switches->len, ==, 2);
+  g_assert_true (sw_timeline_lane_get_waiting (b, 0, &span));
+  g_assert_cmpint (span.end_ns, ==, 5000);
+  g_assert_false (sw_timeline_lane_get_waiting (b, 1, &span));
+
+  /* The searches the drawing uses. */
+  g_assert_cmpuint (sw_timeline_lane_first_waiting_ending_after (a, 2000), ==, 0);
+  g_assert_cmpuint (sw_timeline_lane_first_waiting_ending_after (a, 4000), ==, 1);
+  g_assert_cmpuint (sw_timeline_lane_first_waiting_starting_after (a, 0, 1001), ==, 1);
+
+  /* Clicking a's row at 2 µs selects that wait, with its reason. */
+  g_assert_true (sw_timeline_hit_test (f->model, a, 2000, 0, &hit));
+  g_assert_cmpint (hit.kind, ==, SW_TIMELINE_HIT_CO_WAITING);
+  g_assert_cmpuint (hit.index, ==, 0);
+  g_assert_cmpint (hit.span.end_ns, ==, 3000);
+  g_assert_cmpuint (hit.span.reason, ==, SW_SWITCH_SEND);
+  /* Stepping from its start lands on b's wake-up wait after it. */
+  g_assert_true (sw_timeline_hit_step (f->model, a, 1000, 1, &hit));
+  g_assert_cmpint (hit.span.start_ns, ==, 3000);
+  g_assert_true (sw_timeline_hit_step (f->model, a, 3000, 1, &hit));
+  g_assert_cmpint (hit.kind, ==, SW_TIMELINE_HIT_CO_WAITING);
+  g_assert_cmpint (hit.span.start_ns, ==, 5000);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -978,6 +1142,11 @@ main (int   argc,
               fixture_set_up, test_aggregate_folds_coroutines, fixture_tear_down);
   g_test_add ("/Sw/TimelineModel/ctx-switches-and-logs-per-lane", Fixture, NULL,
               fixture_set_up, test_ctx_switches_and_logs_per_lane, fixture_tear_down);
+  g_test_add_func ("/Sw/TimelineModel/replay-labels", test_replay_labels);
+  g_test_add ("/Sw/TimelineModel/memory-per-switch", Fixture, NULL,
+              fixture_set_up, test_memory_per_switch, fixture_tear_down);
+  g_test_add ("/Sw/TimelineModel/waiting-from-switches", Fixture, NULL,
+              fixture_set_up, test_waiting_from_switches, fixture_tear_down);
   g_test_add ("/Sw/TimelineModel/counters", Fixture, NULL,
               fixture_set_up, test_counters, fixture_tear_down);
   g_test_add ("/Sw/TimelineModel/counter-range-levels", Fixture, NULL,
