@@ -452,6 +452,7 @@ typedef struct
 
   SwTraceCursor *cursor;
   guint          lanes_sent;
+  guint          lanes_ripe;     /* lanes there one round ago */
   guint64        next_string;
   guint64        drained;        /* events taken from the cursor, sent or not */
   guint64        dropped;        /* skipped because the viewer lagged */
@@ -752,14 +753,26 @@ put_stats (SwStreamServer *self,
 }
 
 /* New lanes and strings, before any event that may use them: a drained
- * event's lane and strings were registered before it was recorded. */
-static void
+ * event's lane and strings were registered before it was recorded.
+ *
+ * A thread that names itself registers its lane under a default name and
+ * renames it at once, and the viewer's trace cannot rename a lane.  So a
+ * lane goes out only once an event needs it (the thread recorded after
+ * naming itself) or once it was already there one round before (@ripe);
+ * always in id order, so parents come first. */
+static guint
 viewer_put_metadata (SwStreamServer *self,
-                     Viewer         *v)
+                     Viewer         *v,
+                     guint           need,
+                     guint           ripe)
 {
   g_autoptr(GArray) lanes = sw_trace_dup_lanes_from (self->trace, v->lanes_sent);
   g_autoptr(GPtrArray) strings = sw_trace_dup_strings_from (self->trace, v->next_string);
+  guint n_lanes = v->lanes_sent + lanes->len;
   guint i = 0;
+
+  if (MAX (need, ripe) < n_lanes)
+    g_array_set_size (lanes, MAX (need, ripe) > v->lanes_sent ? MAX (need, ripe) - v->lanes_sent : 0);
 
   while (i < lanes->len)
     {
@@ -802,6 +815,34 @@ viewer_put_metadata (SwStreamServer *self,
       frame_end (v->out, start);
     }
   v->next_string += strings->len;
+  return n_lanes;
+}
+
+/* The highest lane id the events use. */
+static guint
+events_need_lane (const SwEvent *events,
+                  gsize          n)
+{
+  guint need = 0;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      need = MAX (need, events[i].lane);
+      switch (events[i].kind)
+        {
+        case SW_EVENT_LANE_BEGIN:
+        case SW_EVENT_LANE_END:
+        case SW_EVENT_CO_SPAWN:
+        case SW_EVENT_CO_SWITCH:
+        case SW_EVENT_CO_EXIT:
+          if (events[i].object <= G_MAXUINT32)
+            need = MAX (need, (guint) events[i].object);
+          break;
+        default:
+          break;
+        }
+    }
+  return need;
 }
 
 /* The newest backlog_limit events by time: one pass over what is recorded,
@@ -1001,9 +1042,11 @@ viewer_read (SwStreamServer *self,
  * room.  Returns TRUE when the viewer has everything recorded so far. */
 static gboolean
 viewer_fill (SwStreamServer *self,
-             Viewer         *v)
+             Viewer         *v,
+             gboolean        finishing)
 {
   gboolean caught_up = FALSE;
+  guint n_lanes;
 
   /* Lagging too far behind: skip ahead, for this viewer only. */
   if (v->drained >= v->backlog_end)
@@ -1028,7 +1071,7 @@ viewer_fill (SwStreamServer *self,
         }
     }
 
-  viewer_put_metadata (self, v);
+  n_lanes = viewer_put_metadata (self, v, 0, v->lanes_ripe);
 
   while (viewer_pending (v) < self->send_buffer)
     {
@@ -1054,11 +1097,15 @@ viewer_fill (SwStreamServer *self,
             v->skip_before = 0;
         }
       /* Lanes or strings registered since the metadata went out. */
-      viewer_put_metadata (self, v);
+      viewer_put_metadata (self, v, events_need_lane (self->scratch, kept), v->lanes_ripe);
       if (kept > 0)
         put_events (v->out, self->scratch, kept);
     }
 
+  /* At the end every lane goes, events or not. */
+  if (caught_up && finishing)
+    viewer_put_metadata (self, v, G_MAXUINT, G_MAXUINT);
+  v->lanes_ripe = n_lanes;
   return caught_up;
 }
 
@@ -1083,7 +1130,7 @@ viewer_pump (SwStreamServer *self,
       return TRUE;
     }
 
-  if (viewer_fill (self, v) && finishing && !v->ended)
+  if (viewer_fill (self, v, finishing) && finishing && !v->ended)
     {
       put_stats (self, v, FRAME_ENDED);
       v->ended = TRUE;
