@@ -290,7 +290,11 @@ in_buf_read (InBuf *in,
       in->data = g_realloc (in->data, in->cap);
     }
   if (in->cap == in->len)
-    return -2;  /* cannot happen: a full buffer always holds a whole frame */
+    {
+      /* Cannot happen: a full buffer always holds a whole frame. */
+      errno = ENOBUFS;
+      return -1;
+    }
 
   do
     n = recv (fd, in->data + in->len, MIN (READ_CHUNK, in->cap - in->len), MSG_DONTWAIT);
@@ -1166,6 +1170,16 @@ server_accept (SwStreamServer *self)
           return;
         }
 
+      /* Connections that never say hello must not pile up. */
+      if (self->viewers->len >= 2 * MAX_VIEWERS)
+        {
+          g_autofree char *peer = format_sockaddr ((struct sockaddr *) &ss, len, NULL);
+
+          server_log (self, "stream: refused viewer %s: too many connections", peer);
+          close (fd);
+          continue;
+        }
+
       v = g_new0 (Viewer, 1);
       v->fd = fd;
       v->peer = format_sockaddr ((struct sockaddr *) &ss, len, &v->loopback);
@@ -1988,6 +2002,14 @@ client_timer_cb (gpointer data)
     }
   if (self->state == SW_STREAM_STATE_LIVE && now - self->last_rx_us > IDLE_TIMEOUT_US)
     {
+      char byte;
+
+      /* This thread may have been busy, not the link: data waiting is life. */
+      if (recv (self->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0)
+        {
+          self->last_rx_us = now;
+          return G_SOURCE_CONTINUE;
+        }
       g_clear_pointer (&self->timer_source, g_source_unref);
       client_fail_literal (self, SW_ERROR_TIMED_OUT, "nothing from %s for 10 s: link lost",
                            self->address);
