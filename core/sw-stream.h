@@ -130,6 +130,18 @@ GType sw_stream_state_get_type (void) G_GNUC_CONST;
  *   engine-recorded, engine-dropped: the engine's own counters (STATS)
  *   received: events received on this connection (a getter; no notify)
  *   last-error: why the last connection failed or ended, or NULL
+ *
+ * A viewer window, in short:
+ *
+ *   client = sw_stream_client_new ("192.168.122.10:7070", NULL);
+ *   g_signal_connect_object (client, "notify::trace", G_CALLBACK (trace_cb), self, 0);
+ *   g_signal_connect_object (client, "notify::state", G_CALLBACK (state_cb), self, 0);
+ *   sw_stream_client_start (client);    // connect, and reconnect when the link drops
+ *
+ *   trace_cb: model = sw_timeline_model_new (sw_stream_client_get_trace (client)), running
+ *   state_cb: LIVE → "live"; RECONNECTING → "reconnecting…" (+ last-error); ENDED → "ended"
+ *     (model not running any more); DISCONNECTED → last-error (refused: do not retry)
+ *   each frame: drops = sw_stream_client_get_dropped (client), shown when not 0
  */
 #define SW_TYPE_STREAM_CLIENT (sw_stream_client_get_type ())
 G_DECLARE_FINAL_TYPE (SwStreamClient, sw_stream_client, SW, STREAM_CLIENT, GObject)
