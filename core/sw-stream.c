@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -849,18 +850,18 @@ events_need_lane (const SwEvent *events,
   return need;
 }
 
-/* The newest backlog_limit events by time: one pass over what is recorded,
- * a histogram of times, and the time from which on they fit. */
+/* The newest backlog_limit events by time: one pass over what is
+ * recorded for the span of times, one for a histogram of them, and the
+ * time from which on they fit.  Once per viewer that joins late. */
 static void
 viewer_plan_backlog (SwStreamServer *self,
                      Viewer         *v)
 {
-  enum { N_BINS = 4096 };
-  g_autoptr(SwTraceCursor) cursor = NULL;
+  enum { N_BINS = 65536 };
   g_autofree guint64 *bins = NULL;
-  gint64 lo = sw_trace_get_origin_ns (self->trace);
-  gint64 hi = sw_clock_monotonic_ns () + 1;
-  guint64 seen = 0, kept = 0;
+  gint64 lo = G_MAXINT64, hi = G_MININT64;
+  guint64 seen, kept = 0;
+  double width = 1;
   gsize n;
   int b;
 
@@ -868,25 +869,46 @@ viewer_plan_backlog (SwStreamServer *self,
   if (v->backlog_end <= self->backlog_limit)
     return;
 
-  /* Imported events can predate the origin a little: clamped to the ends. */
-  bins = g_new0 (guint64, N_BINS);
-  cursor = sw_trace_cursor_new (self->trace);
-  while (seen < v->backlog_end &&
-         (n = sw_trace_cursor_drain (cursor, self->scratch, BATCH_EVENTS)) > 0)
+  for (int pass = 0; pass < 2; pass++)
     {
-      for (gsize i = 0; i < n; i++)
+      g_autoptr(SwTraceCursor) cursor = sw_trace_cursor_new (self->trace);
+
+      if (pass == 1)
         {
-          gint64 t = CLAMP ((gint64) self->scratch[i].time, lo, hi - 1);
-          bins[(gsize) ((double) (t - lo) / (double) (hi - lo) * N_BINS) % N_BINS]++;
+          if (hi <= lo)
+            return;
+          bins = g_new0 (guint64, N_BINS);
+          width = (double) (hi - lo + 1) / N_BINS;
         }
-      seen += n;
+      seen = 0;
+      while (seen < v->backlog_end &&
+             (n = sw_trace_cursor_drain (cursor, self->scratch,
+                                         MIN (BATCH_EVENTS, v->backlog_end - seen))) > 0)
+        {
+          for (gsize i = 0; i < n; i++)
+            {
+              gint64 t = (gint64) self->scratch[i].time;
+
+              if (pass == 0)
+                {
+                  lo = MIN (lo, t);
+                  hi = MAX (hi, t);
+                }
+              else
+                bins[MIN ((gsize) ((double) (CLAMP (t, lo, hi) - lo) / width), N_BINS - 1)]++;
+            }
+          seen += n;
+        }
     }
 
   for (b = N_BINS - 1; b >= 0 && kept + bins[b] <= self->backlog_limit; b--)
     kept += bins[b];
   if (b < 0)
     return;
-  v->skip_before = lo + (gint64) ((double) (hi - lo) * (b + 1) / N_BINS);
+  /* The first time that lands in bin b + 1. */
+  v->skip_before = lo + (gint64) ceil (width * (b + 1));
+  while (v->skip_before > lo && (gsize) ((double) (v->skip_before - 1 - lo) / width) >= (gsize) (b + 1))
+    v->skip_before--;
   v->skip_estimate = seen - kept;
 }
 
