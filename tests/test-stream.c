@@ -975,8 +975,9 @@ test_stream_between_namespaces (void)
   cmd = g_strdup_printf ("ip netns add %s", a);
   if (!sh (cmd, &err))
     {
-      g_autofree char *skip = g_strdup_printf ("network namespaces not permitted here: %s",
-                                               g_strstrip (err ? err : g_strdup ("")));
+      g_autofree char *skip = err == NULL
+        ? g_strdup ("cannot run 'ip' (iproute2) to make network namespaces")
+        : g_strdup_printf ("network namespaces not permitted here: %s", g_strstrip (err));
       g_test_skip (skip);
       return;
     }
