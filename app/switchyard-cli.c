@@ -31,7 +31,13 @@ static const char usage_text[] =
   "  serve [--host H] [--port P] [--duration S] [--trace FILE]\n"
   "                                                coroutine echo server (port 8080; 0: any)\n"
   "  flood --port P [--host H] [--clients N] [--messages M] [--duration S]\n"
-  "        [--mode coroutines|threads]             client flood that checks every reply\n";
+  "        [--mode coroutines|threads]             client flood that checks every reply\n"
+  "  watch HOST:PORT [--token T] [--reconnect]     a viewer without a window: lanes, counts\n"
+  "\n"
+  "run, serve and flood also take --listen HOST:PORT [--token T] to stream the trace live\n"
+  "to viewers (switchyard --connect, switchyard-cli watch); run takes --wait-viewer to start\n"
+  "only once a viewer is there.  The token may come from SWITCHYARD_TOKEN instead; without\n"
+  "one only viewers on this machine (loopback) may connect.\n";
 
 static int
 fail (const char *format,
@@ -78,12 +84,91 @@ cmd_list (int    argc,
   return EXIT_SUCCESS;
 }
 
+
+/* --listen: the trace, live, to viewers */
+
 typedef struct
 {
-  SwScenarioRun *run;
-  GMainLoop     *loop;
-  gboolean       ok;
-  GError        *error;
+  char     *listen;
+  char     *token;
+  gboolean  wait_viewer;
+} StreamOptions;
+
+static void
+stream_options_clear (StreamOptions *options)
+{
+  g_clear_pointer (&options->listen, g_free);
+  g_clear_pointer (&options->token, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (StreamOptions, stream_options_clear)
+
+static void
+stream_log_cb (const char *line,
+               gpointer    user_data)
+{
+  g_mutex_lock (&output_lock);
+  fprintf (stderr, "switchyard-cli: %s\n", line);
+  fflush (stderr);
+  g_mutex_unlock (&output_lock);
+}
+
+static SwStreamServer *
+stream_start (StreamOptions  *options,
+              SwTrace        *trace,
+              const char     *what,
+              GError        **error)
+{
+  g_autoptr(SwStreamServer) server = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *name = NULL;
+  const char *token = options->token ? options->token : g_getenv (SW_STREAM_TOKEN_ENV);
+
+  if (options->listen == NULL)
+    return NULL;
+  if (token != NULL && strlen (token) > SW_STREAM_MAX_TOKEN)
+    {
+      g_set_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
+                   "--token is at most %u bytes", SW_STREAM_MAX_TOKEN);
+      return NULL;
+    }
+
+  server = sw_stream_server_new (trace, token);
+  name = g_strdup_printf ("switchyard-cli %s", what);
+  sw_stream_server_set_name (server, name);
+  sw_stream_server_set_log_func (server, stream_log_cb, NULL);
+  if (!sw_stream_server_listen (server, options->listen, error))
+    return NULL;
+
+  address = sw_stream_server_dup_address (server);
+  g_mutex_lock (&output_lock);
+  fprintf (stderr, "switchyard-cli: streaming on %s (%s)\n", address,
+           token && *token ? "token required" : "loopback viewers only");
+  fflush (stderr);
+  g_mutex_unlock (&output_lock);
+  return g_steal_pointer (&server);
+}
+
+/* The engine is done: viewers get the rest, then "ended". */
+static void
+stream_finish (SwStreamServer *server)
+{
+  if (server != NULL)
+    sw_stream_server_finish (server, 5000);
+}
+
+#define STREAM_OPTION_ENTRIES(options) \
+  { "listen", 'l', 0, G_OPTION_ARG_STRING, &(options).listen, "Stream the trace live to viewers", "HOST:PORT" }, \
+  { "token", 0, 0, G_OPTION_ARG_STRING, &(options).token, "Token viewers must give (or SWITCHYARD_TOKEN)", "T" }
+
+typedef struct
+{
+  SwScenarioRun  *run;
+  SwStreamServer *server;
+  gboolean        wait_viewer;
+  GMainLoop      *loop;
+  gboolean        ok;
+  GError         *error;
 } RunState;
 
 static gpointer
@@ -91,6 +176,9 @@ run_thread (gpointer data)
 {
   RunState *state = data;
 
+  /* Ctrl-C while waiting stops the run before it starts. */
+  if (state->wait_viewer)
+    (void) sw_stream_server_wait_viewer (state->server, sw_scenario_run_get_cancellable (state->run));
   state->ok = sw_scenario_run_execute (state->run, &state->error);
   g_main_loop_quit (state->loop);
   return NULL;
@@ -111,11 +199,15 @@ cmd_run (int    argc,
 {
   g_auto(GStrv) sets = NULL;
   g_autofree char *trace_path = NULL;
+  g_auto(StreamOptions) stream = { 0 };
   GOptionEntry entries[] = {
     { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets, "Set a parameter", "KEY=VALUE" },
     { "trace", 't', 0, G_OPTION_ARG_FILENAME, &trace_path, "Write Chrome trace JSON", "FILE.json" },
+    STREAM_OPTION_ENTRIES (stream),
+    { "wait-viewer", 0, 0, G_OPTION_ARG_NONE, &stream.wait_viewer, "With --listen: start once a viewer is connected", NULL },
     { NULL }
   };
+  g_autoptr(SwStreamServer) server = NULL;
   g_autoptr(GOptionContext) context = g_option_context_new ("NAME");
   g_autoptr(GError) error = NULL;
   g_autoptr(SwParams) params = NULL;
@@ -148,14 +240,22 @@ cmd_run (int    argc,
   if (scenario->check && !scenario->check (params, &error))
     return fail ("%s", error->message);
 
+  if (stream.wait_viewer && stream.listen == NULL)
+    return fail ("run: --wait-viewer needs --listen HOST:PORT");
+
   trace = sw_trace_new (0);
   run = sw_scenario_run_new (scenario, params, trace);
   sw_scenario_run_set_line_func (run, print_line_cb, NULL);
+  server = stream_start (&stream, trace, argv[1], &error);
+  if (server == NULL && error != NULL)
+    return fail ("run: %s", error->message);
 
   /* The scenario runs on its own thread so that SIGINT/SIGTERM can stop it
    * cleanly: the run ends, and its trace is still written. */
   loop = g_main_loop_new (NULL, FALSE);
   state.run = run;
+  state.server = server;
+  state.wait_viewer = stream.wait_viewer;
   state.loop = loop;
   sigint = g_unix_signal_add (SIGINT, stop_signal_cb, &state);
   sigterm = g_unix_signal_add (SIGTERM, stop_signal_cb, &state);
@@ -164,6 +264,7 @@ cmd_run (int    argc,
   g_thread_join (thread);
   g_source_remove (sigint);
   g_source_remove (sigterm);
+  stream_finish (server);
 
   if (state.ok)
     status = EXIT_SUCCESS;
@@ -217,6 +318,7 @@ cmd_serve (int    argc,
 {
   g_autofree char *host = NULL;
   g_autofree char *trace_path = NULL;
+  g_auto(StreamOptions) stream = { 0 };
   gint port = SERVE_DEFAULT_PORT;
   double duration = -1;
   GOptionEntry entries[] = {
@@ -224,12 +326,14 @@ cmd_serve (int    argc,
     { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port (8080, as in the lesson; 0: any free port)", "P" },
     { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &duration, "Stop after S seconds (default: at SIGINT/SIGTERM)", "S" },
     { "trace", 't', 0, G_OPTION_ARG_FILENAME, &trace_path, "Write Chrome trace JSON", "FILE.json" },
+    STREAM_OPTION_ENTRIES (stream),
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(SwTrace) trace = NULL;
+  g_autoptr(SwStreamServer) stream_server = NULL;
   g_autoptr(SwEchoServer) server = NULL;
   const char *bound_host;
   guint sigint, sigterm;
@@ -244,11 +348,14 @@ cmd_serve (int    argc,
   if (duration != -1 && !(duration >= 0 && duration < (double) G_MAXINT64 / G_USEC_PER_SEC))
     return fail ("serve: --duration must be a number of seconds >= 0");
 
-  if (trace_path != NULL)
+  if (trace_path != NULL || stream.listen != NULL)
     {
       trace = sw_trace_new (0);
       sw_trace_name_thread (trace, "echo server");
     }
+  stream_server = stream_start (&stream, trace, "serve", &error);
+  if (stream_server == NULL && error != NULL)
+    return fail ("serve: %s", error->message);
 
   server = sw_echo_server_new (trace, host != NULL ? host : "127.0.0.1", (guint16) port, &error);
   if (server == NULL)
@@ -267,6 +374,7 @@ cmd_serve (int    argc,
                                duration >= 0 ? (gint64) (duration * G_USEC_PER_SEC) : -1, NULL);
   g_source_remove (sigint);
   g_source_remove (sigterm);
+  stream_finish (stream_server);
 
   g_mutex_lock (&output_lock);
   printf ("serve: connections %" G_GUINT64_FORMAT " messages %" G_GUINT64_FORMAT
@@ -291,6 +399,7 @@ cmd_serve (int    argc,
 typedef struct
 {
   SwFloodOptions  options;
+  SwTrace        *trace;
   GCancellable   *cancellable;
   SwFloodResult   result;
   gboolean        ok;
@@ -317,7 +426,7 @@ flood_thread (gpointer data)
   GMainContext *context = g_main_context_new ();
 
   g_main_context_push_thread_default (context);
-  state->ok = sw_flood_run (&state->options, NULL, state->cancellable,
+  state->ok = sw_flood_run (&state->options, state->trace, state->cancellable,
                             &state->result, &state->error);
   g_main_context_pop_thread_default (context);
   g_main_context_unref (context);
@@ -346,6 +455,9 @@ cmd_flood (int    argc,
   double duration = 0;
   g_autofree char *host = NULL;
   g_autofree char *mode = NULL;
+  g_auto(StreamOptions) stream = { 0 };
+  g_autoptr(SwTrace) trace = NULL;
+  g_autoptr(SwStreamServer) stream_server = NULL;
   GOptionEntry entries[] = {
     { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Server port", "P" },
     { "host", 'H', 0, G_OPTION_ARG_STRING, &host, "Server host (127.0.0.1)", "H" },
@@ -355,6 +467,7 @@ cmd_flood (int    argc,
     { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &duration, "Seconds of messages (0: no limit)", "S" },
     { "mode", 0, 0, G_OPTION_ARG_STRING, &mode, "coroutines (one thread) or threads (one each)",
       "coroutines|threads" },
+    STREAM_OPTION_ENTRIES (stream),
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
@@ -394,6 +507,15 @@ cmd_flood (int    argc,
     state.options.messages = 0;
   state.cancellable = cancellable;
 
+  if (stream.listen != NULL)
+    {
+      trace = sw_trace_new (0);
+      state.trace = trace;
+      stream_server = stream_start (&stream, trace, "flood", &error);
+      if (stream_server == NULL)
+        return fail ("flood: %s", error->message);
+    }
+
   /* A server that closes early must be an error, not a SIGPIPE. */
   signal (SIGPIPE, SIG_IGN);
 
@@ -405,6 +527,7 @@ cmd_flood (int    argc,
   g_thread_join (thread);
   g_source_remove (sigint);
   g_source_remove (sigterm);
+  stream_finish (stream_server);
 
   if (!state.ok && !g_error_matches (state.error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
@@ -429,6 +552,192 @@ cmd_flood (int    argc,
   status = state.result.errors > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
   sw_flood_result_clear (&state.result);
   return status;
+}
+
+/* watch: a viewer without a window */
+
+typedef struct
+{
+  SwStreamClient *client;
+  SwTrace        *trace;        /* the one whose lanes were printed */
+  guint           lanes_seen;
+  guint64         last_reported;
+  guint           ticks;
+  gboolean        done;
+  int             status;
+} WatchState;
+
+static const char *
+lane_kind_name (SwLaneKind kind)
+{
+  switch (kind)
+    {
+    case SW_LANE_PROCESS:   return "process";
+    case SW_LANE_THREAD:    return "thread";
+    case SW_LANE_COROUTINE: return "coroutine";
+    case SW_LANE_HELPER:    return "helper";
+    default:                return "lane";
+    }
+}
+
+/* New lanes of the engine, one a line (the viewer's own lane 1 left out). */
+static void
+watch_print_lanes (WatchState *w)
+{
+  SwTrace *trace = sw_stream_client_get_trace (w->client);
+  g_autoptr(GArray) lanes = NULL;
+
+  if (trace == NULL)
+    return;
+  if (trace != w->trace)
+    {
+      w->trace = trace;
+      w->lanes_seen = 1;
+    }
+  lanes = sw_trace_dup_lanes_from (trace, w->lanes_seen);
+  for (guint i = 0; i < lanes->len; i++)
+    {
+      const SwLane *lane = &g_array_index (lanes, SwLane, i);
+      printf ("lane %s \"%s\" pid %d tid %d\n", lane_kind_name (lane->kind), lane->name,
+              lane->pid, lane->tid);
+    }
+  w->lanes_seen += lanes->len;
+  fflush (stdout);
+}
+
+static gboolean
+watch_tick_cb (gpointer data)
+{
+  WatchState *w = data;
+  guint64 received = sw_stream_client_get_received (w->client);
+
+  watch_print_lanes (w);
+  /* Counts once a second; lanes as soon as they come. */
+  if (++w->ticks % 5 == 0 &&
+      sw_stream_client_get_state (w->client) == SW_STREAM_STATE_LIVE && received != w->last_reported)
+    {
+      printf ("events %" G_GUINT64_FORMAT " dropped %" G_GUINT64_FORMAT "\n",
+              received, sw_stream_client_get_dropped (w->client));
+      fflush (stdout);
+      w->last_reported = received;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+watch_totals (WatchState *w,
+              const char *how)
+{
+  printf ("watch: %s: events %" G_GUINT64_FORMAT " recorded %" G_GUINT64_FORMAT
+          " dropped %" G_GUINT64_FORMAT " skipped %" G_GUINT64_FORMAT " lanes %u\n", how,
+          sw_stream_client_get_received (w->client), sw_stream_client_get_engine_recorded (w->client),
+          sw_stream_client_get_dropped (w->client), sw_stream_client_get_skipped (w->client),
+          w->lanes_seen > 0 ? w->lanes_seen - 1 : 0);
+  fflush (stdout);
+}
+
+static void
+watch_state_cb (SwStreamClient *client,
+                GParamSpec     *pspec,
+                WatchState     *w)
+{
+  const char *error = sw_stream_client_get_last_error (client);
+
+  switch (sw_stream_client_get_state (client))
+    {
+    case SW_STREAM_STATE_LIVE:
+      printf ("watch: live from %s at %s\n", sw_stream_client_get_remote_name (client),
+              sw_stream_client_get_address (client));
+      fflush (stdout);
+      break;
+    case SW_STREAM_STATE_ENDED:
+      watch_print_lanes (w);
+      watch_totals (w, "ended");
+      w->done = TRUE;
+      w->status = EXIT_SUCCESS;
+      break;
+    case SW_STREAM_STATE_RECONNECTING:
+      fprintf (stderr, "switchyard-cli: watch: %s; reconnecting\n", error ? error : "link lost");
+      break;
+    case SW_STREAM_STATE_DISCONNECTED:
+      if (w->trace != NULL)
+        {
+          watch_print_lanes (w);
+          watch_totals (w, "disconnected");
+        }
+      fprintf (stderr, "switchyard-cli: %s\n", error ? error : "disconnected");
+      w->done = TRUE;
+      w->status = w->trace != NULL ? EXIT_FAILURE : EXIT_USAGE;
+      break;
+    case SW_STREAM_STATE_CONNECTING:
+    default:
+      break;
+    }
+  g_main_context_wakeup (NULL);
+}
+
+static gboolean
+watch_stop_signal_cb (gpointer data)
+{
+  WatchState *w = data;
+
+  fputs ("switchyard-cli: watch stopped\n", stderr);
+  if (w->trace != NULL)
+    watch_totals (w, "stopped");
+  w->done = TRUE;
+  w->status = EXIT_STOPPED;
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+cmd_watch (int    argc,
+           char **argv)
+{
+  g_autofree char *token = NULL;
+  gboolean reconnect = FALSE;
+  GOptionEntry entries[] = {
+    { "token", 0, 0, G_OPTION_ARG_STRING, &token, "The engine's token (or SWITCHYARD_TOKEN)", "T" },
+    { "reconnect", 'r', 0, G_OPTION_ARG_NONE, &reconnect, "Keep retrying when the link drops", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("HOST:PORT");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SwStreamClient) client = NULL;
+  WatchState w = { 0 };
+  guint tick, sigint, sigterm;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return fail ("watch: %s", error->message);
+  if (argc < 2)
+    return fail ("watch: which engine? (HOST:PORT of 'switchyard-cli run NAME --listen HOST:PORT')");
+  if (argc > 2)
+    return fail ("watch: unexpected argument '%s'", argv[2]);
+  if (!sw_stream_parse_address (argv[1], NULL, NULL, &error))
+    return fail ("watch: %s", error->message);
+  if (token != NULL && strlen (token) > SW_STREAM_MAX_TOKEN)
+    return fail ("watch: --token is at most %u bytes", SW_STREAM_MAX_TOKEN);
+
+  client = sw_stream_client_new (argv[1], token);
+  w.client = client;
+  g_signal_connect (client, "notify::state", G_CALLBACK (watch_state_cb), &w);
+  tick = g_timeout_add (200, watch_tick_cb, &w);
+  sigint = g_unix_signal_add (SIGINT, watch_stop_signal_cb, &w);
+  sigterm = g_unix_signal_add (SIGTERM, watch_stop_signal_cb, &w);
+
+  if (reconnect)
+    sw_stream_client_start (client);
+  else
+    sw_stream_client_connect_async (client, NULL, NULL, NULL);
+  while (!w.done)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_signal_handlers_disconnect_by_data (client, &w);
+  sw_stream_client_stop (client);
+  g_source_remove (tick);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+  return w.status;
 }
 
 int
@@ -462,6 +771,8 @@ main (int    argc,
     return cmd_serve (argc - 1, argv + 1);
   if (g_str_equal (command, "flood"))
     return cmd_flood (argc - 1, argv + 1);
+  if (g_str_equal (command, "watch"))
+    return cmd_watch (argc - 1, argv + 1);
   if (g_str_equal (command, "serve") || g_str_equal (command, "flood"))
     return fail ("'%s' is not available in this version yet", command);
 

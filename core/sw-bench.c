@@ -19,6 +19,7 @@
 #include "sw-coro-context.h"
 #include "sw-error.h"
 #include "sw-executor.h"
+#include "sw-stream.h"
 #include "sw-trace.h"
 
 #define RECORD_EVENTS_PER_THREAD (2u * 1000u * 1000u)
@@ -576,6 +577,172 @@ bench_coro (SwBenchLineFunc   line,
   return TRUE;
 }
 
+/* stream: a producer thread records STREAM_EVENTS events as fast as it
+ * can; the stream server (its own thread) sends them over loopback to a
+ * client on this thread, which rebuilds them into a trace of its own.  The
+ * rate is events received over the time from the first record to the last
+ * event imported; the lag bound is the whole run, so the number is for a
+ * complete stream, and the drops are printed beside it. */
+#define STREAM_EVENTS (4u * 1000u * 1000u)
+#define STREAM_ROUNDS 3
+
+typedef struct
+{
+  SwTrace *trace;
+  gint64   start_ns;
+} StreamProducer;
+
+static gpointer
+stream_producer_thread (gpointer data)
+{
+  StreamProducer *producer = data;
+
+  sw_trace_name_thread (producer->trace, "producer");
+  producer->start_ns = sw_clock_monotonic_ns ();
+  for (guint64 i = 0; i < STREAM_EVENTS; i++)
+    sw_trace_record (producer->trace, SW_EVENT_COUNTER, 0, 0, i);
+  return NULL;
+}
+
+static gpointer
+stream_finish_thread (gpointer data)
+{
+  sw_stream_server_finish (data, 5000);
+  return NULL;
+}
+
+static void
+stream_quiet_log (const char *line,
+                  gpointer    user_data)
+{
+}
+
+static void
+stream_connected_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      data)
+{
+  GError **error = data;
+
+  if (!sw_stream_client_connect_finish (SW_STREAM_CLIENT (source), result, error) && *error == NULL)
+    g_set_error_literal (error, SW_ERROR, SW_ERROR_FAILED, "bench stream: no connection");
+}
+
+static gint64
+process_cpu_ns (void)
+{
+  struct rusage usage;
+
+  if (getrusage (RUSAGE_SELF, &usage) != 0)
+    return 0;
+  return ((gint64) usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * G_GINT64_CONSTANT (1000000000) +
+         ((gint64) usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1000;
+}
+
+static gboolean
+measure_stream (double   *rate,
+                double   *cpu_rate,
+                guint64  *dropped,
+                GError  **error)
+{
+  gint64 cpu_start;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(SwTrace) trace = sw_trace_new (STREAM_EVENTS + 2 * SW_TRACE_CHUNK_EVENTS);
+  g_autoptr(SwStreamServer) server = sw_stream_server_new (trace, NULL);
+  g_autoptr(SwStreamClient) client = NULL;
+  g_autofree char *address = NULL;
+  GError *connect_error = NULL;
+  StreamProducer producer = { trace, 0 };
+  GThread *thread;
+  gint64 end_ns = 0, deadline;
+  gboolean ok = TRUE;
+
+  sw_stream_server_set_log_func (server, stream_quiet_log, NULL);
+  sw_stream_server_set_max_lag (server, 2 * STREAM_EVENTS);
+  if (!sw_stream_server_listen (server, "127.0.0.1:0", error))
+    return FALSE;
+  address = sw_stream_server_dup_address (server);
+
+  g_main_context_push_thread_default (context);
+  client = g_object_new (SW_TYPE_STREAM_CLIENT, "address", address,
+                         "trace-capacity", (guint64) STREAM_EVENTS + 2 * SW_TRACE_CHUNK_EVENTS, NULL);
+  sw_stream_client_connect_async (client, NULL, stream_connected_cb, &connect_error);
+  while (connect_error == NULL && sw_stream_client_get_state (client) != SW_STREAM_STATE_LIVE)
+    g_main_context_iteration (context, TRUE);
+  if (connect_error != NULL)
+    {
+      g_propagate_error (error, connect_error);
+      g_main_context_pop_thread_default (context);
+      return FALSE;
+    }
+
+  cpu_start = process_cpu_ns ();
+  thread = g_thread_new ("bench producer", stream_producer_thread, &producer);
+  deadline = g_get_monotonic_time () + 120 * G_TIME_SPAN_SECOND;
+  while (sw_stream_client_get_received (client) < STREAM_EVENTS &&
+         sw_stream_client_get_state (client) == SW_STREAM_STATE_LIVE &&
+         g_get_monotonic_time () < deadline)
+    g_main_context_iteration (context, TRUE);
+  end_ns = sw_clock_monotonic_ns ();
+  g_thread_join (thread);
+  *cpu_rate = (double) sw_stream_client_get_received (client) * 1e9 /
+              (double) MAX (process_cpu_ns () - cpu_start, 1);
+
+  /* finish() waits for the viewer to take ENDED: this thread must read. */
+  thread = g_thread_new ("bench finish", stream_finish_thread, server);
+  while (sw_stream_client_get_state (client) == SW_STREAM_STATE_LIVE &&
+         g_get_monotonic_time () < deadline)
+    g_main_context_iteration (context, TRUE);
+  g_thread_join (thread);
+
+  *dropped = sw_stream_client_get_dropped (client);
+  if (sw_stream_client_get_received (client) + *dropped < STREAM_EVENTS)
+    {
+      g_set_error (error, SW_ERROR, SW_ERROR_FAILED,
+                   "bench stream: %" G_GUINT64_FORMAT " of %u events arrived (%s)",
+                   sw_stream_client_get_received (client), STREAM_EVENTS,
+                   sw_stream_client_get_last_error (client) ? sw_stream_client_get_last_error (client) : "");
+      ok = FALSE;
+    }
+  *rate = (double) sw_stream_client_get_received (client) * 1e9 / (double) MAX (end_ns - producer.start_ns, 1);
+
+  sw_stream_client_stop (client);
+  g_main_context_pop_thread_default (context);
+  return ok;
+}
+
+static gboolean
+bench_stream (SwBenchLineFunc   line,
+              gpointer          user_data,
+              GError          **error)
+{
+  g_autofree char *text = NULL;
+  double best = 0, best_cpu = 0;
+  guint64 dropped = 0;
+
+  for (guint round = 0; round < STREAM_ROUNDS; round++)
+    {
+      double rate, cpu_rate;
+      guint64 round_dropped;
+
+      if (!measure_stream (&rate, &cpu_rate, &round_dropped, error))
+        return FALSE;
+      best = MAX (best, rate);
+      best_cpu = MAX (best_cpu, cpu_rate);
+      dropped = MAX (dropped, round_dropped);
+    }
+  text = g_strdup_printf ("bench stream_events_per_s %.0f events/s", best);
+  line (text, user_data);
+  g_free (text);
+  /* Producer, server and viewer together: less disturbed by a busy machine. */
+  text = g_strdup_printf ("bench stream_events_per_cpu_s %.0f events/s", best_cpu);
+  line (text, user_data);
+  g_free (text);
+  text = g_strdup_printf ("bench stream_dropped %" G_GUINT64_FORMAT " events", dropped);
+  line (text, user_data);
+  return TRUE;
+}
+
 typedef struct
 {
   const char *name;
@@ -586,6 +753,7 @@ static const SwBench benches[] = {
   { "record", bench_record },
   { "pool", bench_pool },
   { "coro", bench_coro },
+  { "stream", bench_stream },
 };
 
 const char * const *

@@ -14,6 +14,7 @@
 #include "sw-process-pool.h"
 #include "sw-scenario.h"
 #include "sw-stats.h"
+#include "sw-stream.h"
 #include "sw-tasks.h"
 #include "sw-thread-pool.h"
 #include "sw-trace.h"

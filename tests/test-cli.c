@@ -4,6 +4,7 @@
 #include <json-glib/json-glib.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <stdio.h>
 #include <sys/wait.h>
 
 #include "switchyard.h"
@@ -91,6 +92,11 @@ test_cli_bad_input_is_one_line_exit_2 (void)
     { { "run", "thread-pool", "--bogus" }, "bogus" },
     { { "frobnicate" }, "frobnicate" },
     { { "bench", "no-such-bench" }, "no-such-bench" },
+    { { "watch" }, "which engine" },
+    { { "watch", "nonsense" }, "HOST:PORT" },
+    { { "watch", "127.0.0.1:1" }, "cannot connect to 127.0.0.1:1" },
+    { { "run", "thread-pool", "--wait-viewer" }, "--listen" },
+    { { "run", "thread-pool", "--listen", "bogus" }, "HOST:PORT" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -169,6 +175,69 @@ test_cli_sigint_stops_and_keeps_trace (void)
   g_rmdir (dir);
 }
 
+/* An engine streams its run while printing it as always; a headless
+ * viewer gets every lane and every event, then "ended". */
+static void
+test_cli_run_listen_and_watch (void)
+{
+  const char *argv[] = { cli_path (), "run", "thread-pool", "--set", "tasks=4", "--set", "workers=2",
+                         "--set", "min_sleep=0.01", "--set", "max_sleep=0.02",
+                         "--listen", "127.0.0.1:0", "--wait-viewer", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GIOChannel) err = NULL;
+  g_autoptr(GIOChannel) out = NULL;
+  g_autofree char *first_line = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *engine_out = NULL;
+  const char *ended;
+  guint64 events = 0, recorded = 1;
+  GPid pid;
+  int out_fd, err_fd, wait_status;
+  Result r;
+
+  g_assert_true (g_spawn_async_with_pipes (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                                           NULL, NULL, &pid, NULL, &out_fd, &err_fd, &error));
+  g_assert_no_error (error);
+  err = g_io_channel_unix_new (err_fd);
+  g_io_channel_set_close_on_unref (err, TRUE);
+  out = g_io_channel_unix_new (out_fd);
+  g_io_channel_set_close_on_unref (out, TRUE);
+
+  g_assert_cmpint (g_io_channel_read_line (err, &first_line, NULL, NULL, NULL), ==, G_IO_STATUS_NORMAL);
+  g_assert_true (g_str_has_prefix (first_line, "switchyard-cli: streaming on 127.0.0.1:"));
+  g_assert_nonnull (strstr (first_line, "(loopback viewers only)"));
+  address = g_strndup (first_line + strlen ("switchyard-cli: streaming on "),
+                       strcspn (first_line + strlen ("switchyard-cli: streaming on "), " "));
+
+  r = run_cli ("watch", address, NULL);
+  g_test_message ("watch: %s%s", r.out, r.err);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_true (g_str_has_prefix (r.out, "watch: live from switchyard-cli thread-pool (pid "));
+  g_assert_nonnull (strstr (r.out, "lane process \"switchyard-cli\""));
+  g_assert_nonnull (strstr (r.out, "lane thread \"main\""));
+  g_assert_nonnull (strstr (r.out, "lane thread \"worker 1\""));
+  ended = strstr (r.out, "watch: ended: events ");
+  g_assert_nonnull (ended);
+  g_assert_cmpint (sscanf (ended, "watch: ended: events %" G_GUINT64_FORMAT " recorded %" G_GUINT64_FORMAT,
+                           &events, &recorded), ==, 2);
+  g_assert_cmpuint (events, ==, recorded);
+  g_assert_cmpuint (events, >, 20);
+  g_assert_nonnull (strstr (ended, " dropped 0 skipped 0 "));
+  result_clear (&r);
+
+  g_assert_cmpint (waitpid (pid, &wait_status, 0), ==, pid);
+  g_assert_true (WIFEXITED (wait_status));
+  g_assert_cmpint (WEXITSTATUS (wait_status), ==, 0);
+  g_spawn_close_pid (pid);
+
+  /* The run printed its lesson as it does without --listen. */
+  g_assert_cmpint (g_io_channel_read_to_end (out, &engine_out, NULL, NULL), ==, G_IO_STATUS_NORMAL);
+  g_assert_true (g_str_has_prefix (engine_out, "main: 4 tasks on a pool of 2 threads"));
+  g_assert_nonnull (strstr (engine_out, "task 4 result: 4"));
+  g_assert_nonnull (strstr (engine_out, "summary: wall "));
+  g_assert_null (strstr (engine_out, "stream"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -179,6 +248,7 @@ main (int    argc,
   g_test_add_func ("/Sw/Cli/bad-input-is-one-line-exit-2", test_cli_bad_input_is_one_line_exit_2);
   g_test_add_func ("/Sw/Cli/run-prints-lesson-and-writes-trace", test_cli_run_prints_lesson_and_writes_trace);
   g_test_add_func ("/Sw/Cli/sigint-stops-and-keeps-trace", test_cli_sigint_stops_and_keeps_trace);
+  g_test_add_func ("/Sw/Cli/run-listen-and-watch", test_cli_run_listen_and_watch);
 
   return g_test_run ();
 }
