@@ -121,7 +121,7 @@ ui_test_draw_frames (gpointer widget)
 
   tick = gtk_widget_add_tick_callback (GTK_WIDGET (widget), count_frames_cb, &frames, NULL);
   gtk_widget_queue_draw (GTK_WIDGET (widget));
-  g_assert_true (ui_test_spin_until (&frames, drew_twice, 10.0));
+  g_assert_true (ui_test_spin_until (&frames, drew_twice, 30.0));
   gtk_widget_remove_tick_callback (GTK_WIDGET (widget), tick);
 }
 
