@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <glib-unix.h>
 #include <locale.h>
 #include <signal.h>
@@ -70,11 +72,11 @@ cmd_list (int    argc,
   guint n;
 
   if (argc > 1)
-    return fail ("list takes no arguments");
+    return fail (_("list takes no arguments"));
 
   scenarios = sw_scenario_list (&n);
   for (guint i = 0; i < n; i++)
-    printf ("%s\t%s\n", scenarios[i]->name, scenarios[i]->title);
+    printf ("%s\t%s\n", scenarios[i]->name, _(scenarios[i]->title));
   return EXIT_SUCCESS;
 }
 
@@ -131,11 +133,11 @@ cmd_run (int    argc,
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_help_enabled (context, TRUE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    return fail ("run: %s", error->message);
+    return fail (_("run: %s"), error->message);
   if (argc < 2)
-    return fail ("run: which scenario? (try 'switchyard-cli list')");
+    return fail (_("run: which scenario? (try 'switchyard-cli list')"));
   if (argc > 2)
-    return fail ("run: unexpected argument '%s'", argv[2]);
+    return fail (_("run: unexpected argument '%s'"), argv[2]);
 
   scenario = sw_scenario_lookup (argv[1], &error);
   if (scenario == NULL)
@@ -169,7 +171,7 @@ cmd_run (int    argc,
     status = EXIT_SUCCESS;
   else if (g_error_matches (state.error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      fprintf (stderr, "switchyard-cli: run stopped\n");
+      fprintf (stderr, _("switchyard-cli: run stopped\n"));
       status = EXIT_STOPPED;
     }
   else
@@ -180,7 +182,7 @@ cmd_run (int    argc,
     {
       if (!sw_trace_save_chrome_json (trace, trace_path, &error))
         return fail ("%s", error->message);
-      fprintf (stderr, "trace written to %s\n", trace_path);
+      fprintf (stderr, _("trace written to %s\n"), trace_path);
     }
 
   return status;
@@ -193,7 +195,7 @@ cmd_bench (int    argc,
   g_autoptr(GError) error = NULL;
 
   if (argc > 2)
-    return fail ("bench: unexpected argument '%s'", argv[2]);
+    return fail (_("bench: unexpected argument '%s'"), argv[2]);
   if (!sw_bench_run (argc > 1 ? argv[1] : NULL, print_line_cb, NULL, &error))
     return fail ("%s", error->message);
   return EXIT_SUCCESS;
@@ -236,13 +238,13 @@ cmd_serve (int    argc,
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    return fail ("serve: %s", error->message);
+    return fail (_("serve: %s"), error->message);
   if (argc > 1)
-    return fail ("serve: unexpected argument '%s'", argv[1]);
+    return fail (_("serve: unexpected argument '%s'"), argv[1]);
   if (port < 0 || port > 65535)
-    return fail ("serve: --port must be 0–65535, not %d", port);
+    return fail (_("serve: --port must be 0–65535, not %d"), port);
   if (duration != -1 && !(duration >= 0 && duration < (double) G_MAXINT64 / G_USEC_PER_SEC))
-    return fail ("serve: --duration must be a number of seconds >= 0");
+    return fail (_("serve: --duration must be a number of seconds >= 0"));
 
   if (trace_path != NULL)
     {
@@ -281,7 +283,7 @@ cmd_serve (int    argc,
     {
       if (!sw_trace_save_chrome_json (trace, trace_path, &error))
         return fail ("%s", error->message);
-      fprintf (stderr, "trace written to %s\n", trace_path);
+      fprintf (stderr, _("trace written to %s\n"), trace_path);
     }
   return EXIT_SUCCESS;
 }
@@ -368,21 +370,21 @@ cmd_flood (int    argc,
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    return fail ("flood: %s", error->message);
+    return fail (_("flood: %s"), error->message);
   if (argc > 1)
-    return fail ("flood: unexpected argument '%s'", argv[1]);
+    return fail (_("flood: unexpected argument '%s'"), argv[1]);
   if (port < 1 || port > 65535)
-    return fail ("flood: --port P is required (1-65535)");
+    return fail (_("flood: --port P is required (1-65535)"));
   if (clients < 1)
-    return fail ("flood: --clients must be at least 1");
+    return fail (_("flood: --clients must be at least 1"));
   if (messages < -1)
-    return fail ("flood: --messages cannot be negative");
+    return fail (_("flood: --messages cannot be negative"));
   if (duration < 0)
-    return fail ("flood: --duration cannot be negative");
+    return fail (_("flood: --duration cannot be negative"));
 
   sw_flood_options_init (&state.options);
   if (mode != NULL && !sw_flood_mode_from_string (mode, &state.options.mode))
-    return fail ("flood: --mode is coroutines or threads, not '%s'", mode);
+    return fail (_("flood: --mode is coroutines or threads, not '%s'"), mode);
   if (host != NULL)
     state.options.host = host;
   state.options.port = (guint16) port;
@@ -418,7 +420,7 @@ cmd_flood (int    argc,
   summary = sw_flood_result_format (&state.result);
   g_mutex_lock (&output_lock);
   if (state.result.cancelled)
-    fputs ("flood: stopped\n", stderr);
+    fputs (_("flood: stopped\n"), stderr);
   if (state.result.errors > 0)
     fprintf (stderr, "flood: %" G_GUINT64_FORMAT " errors; the first: %s\n",
              state.result.errors, state.result.first_error);
@@ -437,7 +439,7 @@ main (int    argc,
 {
   const char *command;
 
-  setlocale (LC_ALL, "");
+  sw_i18n_init ();
   g_set_prgname ("switchyard-cli");
 
   if (argc < 2)
@@ -463,7 +465,7 @@ main (int    argc,
   if (g_str_equal (command, "flood"))
     return cmd_flood (argc - 1, argv + 1);
   if (g_str_equal (command, "serve") || g_str_equal (command, "flood"))
-    return fail ("'%s' is not available in this version yet", command);
+    return fail (_("'%s' is not available in this version yet"), command);
 
-  return fail ("unknown command '%s' (try 'switchyard-cli --help')", command);
+  return fail (_("unknown command '%s' (try 'switchyard-cli --help')"), command);
 }
