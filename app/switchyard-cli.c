@@ -24,7 +24,7 @@
 
 static GMutex output_lock;
 
-static const char usage_text[] =
+static const char *const usage_text = N_(
   "usage: switchyard-cli COMMAND [ARGS]\n"
   "\n"
   "  list                                          list the scenarios, one a line\n"
@@ -33,7 +33,7 @@ static const char usage_text[] =
   "  serve [--host H] [--port P] [--duration S] [--trace FILE]\n"
   "                                                coroutine echo server (port 8080; 0: any)\n"
   "  flood --port P [--host H] [--clients N] [--messages M] [--duration S]\n"
-  "        [--mode coroutines|threads]             client flood that checks every reply\n";
+  "        [--mode coroutines|threads]             client flood that checks every reply\n");
 
 static int
 fail (const char *format,
@@ -114,8 +114,8 @@ cmd_run (int    argc,
   g_auto(GStrv) sets = NULL;
   g_autofree char *trace_path = NULL;
   GOptionEntry entries[] = {
-    { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets, "Set a parameter", "KEY=VALUE" },
-    { "trace", 't', 0, G_OPTION_ARG_FILENAME, &trace_path, "Write Chrome trace JSON", "FILE.json" },
+    { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets, N_("Set a parameter"), "KEY=VALUE" },
+    { "trace", 't', 0, G_OPTION_ARG_FILENAME, &trace_path, N_("Write Chrome trace JSON"), "FILE.json" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("NAME");
@@ -130,7 +130,7 @@ cmd_run (int    argc,
   guint sigint, sigterm;
   int status;
 
-  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_help_enabled (context, TRUE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return fail (_("run: %s"), error->message);
@@ -222,10 +222,10 @@ cmd_serve (int    argc,
   gint port = SERVE_DEFAULT_PORT;
   double duration = -1;
   GOptionEntry entries[] = {
-    { "host", 'H', 0, G_OPTION_ARG_STRING, &host, "Address to listen on (127.0.0.1)", "H" },
-    { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port (8080, as in the lesson; 0: any free port)", "P" },
-    { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &duration, "Stop after S seconds (default: at SIGINT/SIGTERM)", "S" },
-    { "trace", 't', 0, G_OPTION_ARG_FILENAME, &trace_path, "Write Chrome trace JSON", "FILE.json" },
+    { "host", 'H', 0, G_OPTION_ARG_STRING, &host, N_("Address to listen on (127.0.0.1)"), "H" },
+    { "port", 'p', 0, G_OPTION_ARG_INT, &port, N_("Port (8080, as in the lesson; 0: any free port)"), "P" },
+    { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &duration, N_("Stop after S seconds (default: at SIGINT/SIGTERM)"), "S" },
+    { "trace", 't', 0, G_OPTION_ARG_FILENAME, &trace_path, N_("Write Chrome trace JSON"), "FILE.json" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
@@ -236,7 +236,7 @@ cmd_serve (int    argc,
   const char *bound_host;
   guint sigint, sigterm;
 
-  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return fail (_("serve: %s"), error->message);
   if (argc > 1)
@@ -349,13 +349,13 @@ cmd_flood (int    argc,
   g_autofree char *host = NULL;
   g_autofree char *mode = NULL;
   GOptionEntry entries[] = {
-    { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Server port", "P" },
-    { "host", 'H', 0, G_OPTION_ARG_STRING, &host, "Server host (127.0.0.1)", "H" },
-    { "clients", 'c', 0, G_OPTION_ARG_INT, &clients, "Clients (500)", "N" },
+    { "port", 'p', 0, G_OPTION_ARG_INT, &port, N_("Server port"), "P" },
+    { "host", 'H', 0, G_OPTION_ARG_STRING, &host, N_("Server host (127.0.0.1)"), "H" },
+    { "clients", 'c', 0, G_OPTION_ARG_INT, &clients, N_("Clients (500)"), "N" },
     { "messages", 'm', 0, G_OPTION_ARG_INT64, &messages,
-      "Messages per client (20, or no limit with --duration; 0: no limit)", "M" },
-    { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &duration, "Seconds of messages (0: no limit)", "S" },
-    { "mode", 0, 0, G_OPTION_ARG_STRING, &mode, "coroutines (one thread) or threads (one each)",
+      N_("Messages per client (20, or no limit with --duration; 0: no limit)"), "M" },
+    { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &duration, N_("Seconds of messages (0: no limit)"), "S" },
+    { "mode", 0, 0, G_OPTION_ARG_STRING, &mode, N_("coroutines (one thread) or threads (one each)"),
       "coroutines|threads" },
     { NULL }
   };
@@ -368,7 +368,7 @@ cmd_flood (int    argc,
   guint sigint, sigterm;
   int status;
 
-  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return fail (_("flood: %s"), error->message);
   if (argc > 1)
@@ -444,14 +444,14 @@ main (int    argc,
 
   if (argc < 2)
     {
-      fputs (usage_text, stderr);
+      fputs (_(usage_text), stderr);
       return EXIT_USAGE;
     }
 
   command = argv[1];
   if (g_str_equal (command, "--help") || g_str_equal (command, "-h") || g_str_equal (command, "help"))
     {
-      fputs (usage_text, stdout);
+      fputs (_(usage_text), stdout);
       return EXIT_SUCCESS;
     }
   if (g_str_equal (command, "list"))
