@@ -111,6 +111,41 @@ window_texts (SwWindow *win)
   return g_string_free (out, FALSE);
 }
 
+/* The first label under root whose text contains needle. */
+static GtkLabel *
+find_label (GtkWidget  *root,
+            const char *needle)
+{
+  if (GTK_IS_LABEL (root) && strstr (gtk_label_get_text (GTK_LABEL (root)), needle) != NULL)
+    return GTK_LABEL (root);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkLabel *found = find_label (child, needle);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Drawn with real glyphs, not the boxes of a missing CJK font. */
+static void
+assert_glyphs_found (SwWindow   *win,
+                     const char *needle)
+{
+  GtkLabel *label = find_label (GTK_WIDGET (win), needle);
+  int unknown;
+
+  g_assert_nonnull (label);
+  unknown = pango_layout_get_unknown_glyphs_count (gtk_label_get_layout (label));
+  if (unknown != 0)
+    g_error ("“%s” is drawn with %d unknown glyphs: no CJK font (Debian: fonts-wqy-microhei)",
+             gtk_label_get_text (label), unknown);
+}
+
 static void
 assert_shows (const char *texts,
               const char *expected)
@@ -181,7 +216,10 @@ test_window_in_chinese (void)
   /* the choices' labels, */
   assert_shows (before, "choice:异步");
   assert_shows (before, "choice:同步");
-  /* and the status bar. */
+  /* The Chinese is drawn with a font that has it. */
+  assert_glyphs_found (win, "第 1 课（线程版）");
+  assert_glyphs_found (win, "工作者数");
+  /* And the status bar. */
   g_assert_nonnull (strstr (sw_window_get_status_text (win), "就绪"));
 
   /* A short run: the console's lesson lines are Chinese too, and the
