@@ -10,39 +10,7 @@
 #include "switchyard.h"
 #include "sw-application.h"
 #include "sw-window.h"
-
-static SwApplication *app;
-static gboolean have_display;
-
-static gboolean
-wake_cb (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Spins the main loop until cond (data) holds or timeout_s pass. */
-static gboolean
-spin_until (gpointer   data,
-            gboolean (*cond) (gpointer data),
-            double     timeout_s)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC);
-  guint wake = g_timeout_add (50, wake_cb, NULL);
-  gboolean ok;
-
-  while (!(ok = cond (data)) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-
-  g_source_remove (wake);
-  return ok;
-}
-
-static gboolean
-is_mapped (gpointer win)
-{
-  return gtk_widget_get_mapped (GTK_WIDGET (win)) &&
-         gtk_widget_get_width (GTK_WIDGET (sw_window_get_timeline (win))) > 0;
-}
+#include "ui-test-util.h"
 
 static gboolean
 is_finished (gpointer win)
@@ -50,24 +18,6 @@ is_finished (gpointer win)
   return sw_window_get_run_state (win) == SW_RUN_STATE_FINISHED;
 }
 
-static guint drawn_frames;
-
-static gboolean
-count_frames_cb (GtkWidget     *widget,
-                 GdkFrameClock *clock,
-                 gpointer       data)
-{
-  drawn_frames++;
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-drew_twice (gpointer win)
-{
-  return drawn_frames >= 2;
-}
-
-/* Every label's text and every text view's text under root, one a line. */
 static void
 collect_texts (GtkWidget *root,
                GString   *out)
@@ -155,52 +105,19 @@ assert_shows (const char *texts,
 }
 
 static void
-save_screenshot (GtkWidget  *widget,
-                 const char *name)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  GtkSnapshot *snapshot;
-  GskRenderer *renderer;
-  const char *root = g_getenv ("SW_BUILD_ROOT");
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-
-  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_nonnull (texture);
-
-  path = g_build_filename (root != NULL ? root : ".", name, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-}
-
-static void
 test_window_in_chinese (void)
 {
-  const SwScenario *scenario = sw_scenario_lookup ("thread-pool", NULL);
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
   SwWindow *win;
-  guint tick;
 
-  if (!have_display)
+  if (!ui_test_have_display ())
     {
       g_test_skip ("no display");
       return;
     }
 
-  win = sw_window_new (GTK_APPLICATION (app), scenario);
-  gtk_window_set_default_size (GTK_WINDOW (win), 1400, 860);
-  gtk_window_present (GTK_WINDOW (win));
-  g_assert_true (spin_until (win, is_mapped, 10.0));
+  win = ui_test_open_window ("thread-pool", 1400, 860);
 
   before = window_texts (win);
   /* From the .ui template, */
@@ -225,19 +142,15 @@ test_window_in_chinese (void)
   /* A short run: the console's lesson lines are Chinese too, and the
    * value chosen in the translated form is still the machine word. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.run", NULL));
-  g_assert_true (spin_until (win, is_finished, 90.0));
+  g_assert_true (ui_test_spin_until (win, is_finished, 90.0));
   after = window_texts (win);
   assert_shows (after, "主程序：10 个任务，交给由 4 个线程组成的池，异步提交");
   assert_shows (after, "主程序用时");
   g_assert_nonnull (strstr (sw_window_get_status_text (win), "已完成"));
 
   /* Drawn at least once since the run ended, so the picture is of it. */
-  drawn_frames = 0;
-  tick = gtk_widget_add_tick_callback (GTK_WIDGET (win), count_frames_cb, NULL, NULL);
-  gtk_widget_queue_draw (GTK_WIDGET (win));
-  g_assert_true (spin_until (win, drew_twice, 10.0));
-  gtk_widget_remove_tick_callback (GTK_WIDGET (win), tick);
-  save_screenshot (GTK_WIDGET (win), "screenshot-zh_CN.png");
+  ui_test_draw_frames (win);
+  ui_test_save_screenshot (win, "screenshot-zh_CN.png");
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
@@ -245,30 +158,13 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
-  int ret;
-
   /* As a user would start it: LANGUAGE=zh_CN, with the build tree's
    * catalogue (sw_i18n_init finds it since this test lives there). */
   g_setenv ("LANGUAGE", "zh_CN", TRUE);
   sw_i18n_init ();
-
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  have_display = gtk_init_check ();
-  if (have_display)
-    {
-      app = sw_application_new ();
-      g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-      if (!g_application_register (G_APPLICATION (app), NULL, &error))
-        g_error ("cannot register the application: %s", error->message);
-    }
-
-  g_test_init (&argc, &argv, NULL);
+  ui_test_init (&argc, &argv);
 
   g_test_add_func ("/Sw/Window/chinese", test_window_in_chinese);
 
-  ret = g_test_run ();
-  g_clear_object (&app);
-
-  return ret;
+  return ui_test_run ();
 }
