@@ -50,6 +50,7 @@ struct _SwWindow
   SwTimelineModel      *model;          /* of the current or last run */
   RunJob               *job;            /* the running job, or NULL */
   SwReplay             *replay;         /* of a saved trace, or NULL */
+  char                 *replay_title;   /* its file name */
   char                 *status_text;
   guint                 status_timeout;
   gboolean              console_follow;
@@ -1024,6 +1025,7 @@ sw_window_finalize (GObject *object)
   g_clear_object (&self->settings);
   g_clear_pointer (&self->param_widgets, g_ptr_array_unref);
   g_clear_pointer (&self->status_text, g_free);
+  g_clear_pointer (&self->replay_title, g_free);
 
   G_OBJECT_CLASS (sw_window_parent_class)->finalize (object);
 }
@@ -1322,6 +1324,8 @@ sw_window_show_trace (SwWindow   *self,
 
   replay_end (self);
   self->replay = sw_replay_new (trace);
+  g_free (self->replay_title);
+  self->replay_title = g_strdup (title);
   sw_replay_set_clock_widget (self->replay, GTK_WIDGET (self->timeline));
   g_signal_connect_object (self->replay, "notify::model",
                            G_CALLBACK (replay_model_cb), self, G_CONNECT_SWAPPED);
@@ -1702,7 +1706,10 @@ save_trace_action (GtkWidget  *widget,
   gtk_file_filter_add_pattern (filter, "*.json");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
   /* TRANSLATORS: default file name of a saved trace; %s is the scenario */
-  name = g_strdup_printf (_("%s-trace.json"), self->scenario != NULL ? self->scenario->name : "switchyard");
+  if (self->replay != NULL && self->replay_title != NULL)
+    name = g_strdup (self->replay_title);
+  else
+    name = g_strdup_printf (_("%s-trace.json"), self->scenario != NULL ? self->scenario->name : "switchyard");
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
   g_signal_connect (dialog, "response", G_CALLBACK (save_trace_response_cb), g_object_ref (self));

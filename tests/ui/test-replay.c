@@ -419,6 +419,9 @@ test_step (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+static gboolean press (SwWindow *win,
+                       guint     keyval);
+
 /* The scrubber sets the position and follows it. */
 static void
 test_scrubber (void)
@@ -455,6 +458,14 @@ test_scrubber (void)
   gtk_widget_grab_focus (GTK_WIDGET (scrubber));
   g_signal_emit_by_name (scrubber, "move-slider", GTK_SCROLL_END);
   g_assert_cmpint (sw_replay_get_position (replay), ==, end);
+
+  /* Run ends the replay: the transport bar goes, the run is shown. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.run", NULL));
+  g_assert_null (sw_window_get_replay (win));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (sw_window_get_transport_bar (win))));
+  g_assert_true (spin_until (win, not_running, 60.0));
+  /* Without a replay, Space is the timeline's again. */
+  g_assert_false (press (win, GDK_KEY_space));
 
   gtk_window_destroy (GTK_WINDOW (win));
 }
