@@ -1333,6 +1333,10 @@ sw_window_show_trace (SwWindow   *self,
                            G_CALLBACK (replay_update_actions), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->replay, "notify::position",
                            G_CALLBACK (replay_update_actions), self, G_CONNECT_SWAPPED);
+  /* Nothing (folding) carries over from what was shown before. */
+  if (self->model != NULL)
+    g_signal_handlers_disconnect_by_data (self->model, self);
+  g_clear_object (&self->model);
   replay_set_model (self, sw_replay_get_model (self->replay));
   sw_timeline_fit (self->timeline);
   sw_transport_bar_set_replay (self->transport_bar, self->replay);
