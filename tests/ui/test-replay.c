@@ -68,15 +68,33 @@ saved (SwWindow *win)
   return g_str_has_prefix (text, "Saved") || g_str_has_prefix (text, "Cannot save");
 }
 
-/* A few frames, so the view has followed and the widgets are laid out. */
+static guint n_frames;
+
+static gboolean
+count_frame_cb (GtkWidget     *widget,
+                GdkFrameClock *clock,
+                gpointer       data)
+{
+  n_frames++;
+  return G_SOURCE_CONTINUE;
+}
+
+/* Waits for two frames of the window (bounded), so the view has followed
+ * and what changed is laid out and drawn. */
 static void
 redraw (SwWindow *win)
 {
-  gint64 deadline = g_get_monotonic_time () + 300 * 1000;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  guint wake = g_timeout_add (20, wake_cb, NULL);
+  guint tick = gtk_widget_add_tick_callback (GTK_WIDGET (win), count_frame_cb, NULL, NULL);
+  guint until = n_frames + 2;
 
   gtk_widget_queue_draw (GTK_WIDGET (win));
-  while (g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, FALSE);
+  while (n_frames < until && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  gtk_widget_remove_tick_callback (GTK_WIDGET (win), tick);
+  g_source_remove (wake);
+  g_assert_cmpuint (n_frames, >=, until);
 }
 
 static GtkWidget *
