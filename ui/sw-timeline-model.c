@@ -175,6 +175,11 @@ struct _SwTimelineModel
   GArray         *rows;           /* SwTimelineRow */
   GPtrArray      *processes;      /* SwTimelineProcess *, in row order once sorted */
   GHashTable     *process_by_pid; /* pid → SwTimelineProcess * */
+  /* A replay reads these (the trace's events by time) instead of the
+   * cursor, and only up to limit_ns, which is also its "now". */
+  GArray         *replay_events;  /* SwEvent, or NULL */
+  guint           replay_pos;     /* next one to handle */
+  gint64          limit_ns;
 
   gint            main_pid;       /* whose lanes need no PID: ours, or in a
                                    * replay its recorder's; 0 until known */
@@ -1412,9 +1417,23 @@ drain (SwTimelineModel *self,
     {
       guint first_new_line = self->log_lines->len;
 
-      n = sw_trace_cursor_drain (self->cursor, self->buffer, DRAIN_BATCH);
-      for (gsize i = 0; i < n; i++)
-        handle_event (self, &self->buffer[i]);
+      if (self->replay_events != NULL)
+        {
+          const SwEvent *events = (const SwEvent *) self->replay_events->data;
+
+          for (n = 0; n < DRAIN_BATCH && self->replay_pos < self->replay_events->len; n++)
+            {
+              if ((gint64) events[self->replay_pos].time - self->origin_ns > self->limit_ns)
+                break;
+              handle_event (self, &events[self->replay_pos++]);
+            }
+        }
+      else
+        {
+          n = sw_trace_cursor_drain (self->cursor, self->buffer, DRAIN_BATCH);
+          for (gsize i = 0; i < n; i++)
+            handle_event (self, &self->buffer[i]);
+        }
       sort_new_log_lines (self, first_new_line);
       changed |= (n > 0);
     }
@@ -1435,6 +1454,7 @@ sw_timeline_model_finalize (GObject *object)
   SwTimelineModel *self = SW_TIMELINE_MODEL (object);
 
   g_clear_pointer (&self->cursor, sw_trace_cursor_free);
+  g_clear_pointer (&self->replay_events, g_array_unref);
   g_clear_object (&self->trace);
   g_clear_pointer (&self->buffer, g_free);
   g_clear_pointer (&self->lanes, g_ptr_array_unref);
@@ -1595,7 +1615,9 @@ sw_timeline_model_update (SwTimelineModel *self)
   if (changed)
     g_signal_emit (self, signals[CHANGED], 0);
 
-  return changed || self->running;
+  /* A replay's open spans grow only when its limit moves (which says
+   * "changed" itself), not with the clock. */
+  return changed || (self->running && self->replay_events == NULL);
 }
 
 /* Drains everything left, whatever it costs: used once a run has ended. */
@@ -1627,7 +1649,7 @@ sw_timeline_model_set_running (SwTimelineModel *self,
     return;
 
   /* Freeze "now" where the run ended, so open spans stop growing there. */
-  if (!running)
+  if (!running && self->replay_events == NULL)
     self->last_ns = MAX (self->last_ns, sw_clock_monotonic_ns () - self->origin_ns);
 
   self->running = running;
@@ -1640,10 +1662,73 @@ sw_timeline_model_get_now_ns (SwTimelineModel *self)
 {
   g_return_val_if_fail (SW_IS_TIMELINE_MODEL (self), 0);
 
+  if (self->replay_events != NULL)
+    return self->limit_ns;
+
   if (self->running)
     return MAX (self->last_ns, sw_clock_monotonic_ns () - self->origin_ns);
 
   return self->last_ns;
+}
+
+/**
+ * sw_timeline_model_new_replay:
+ * @trace: a finished trace
+ * @events: (element-type SwEvent): sw_trace_dup_events (@trace), shared
+ *   (kept, not copied) by the models of one replay
+ *
+ * A model that shows @trace only up to a limit (sw_timeline_model_set_limit),
+ * as if the clock stood at the limit.  It starts at the trace's beginning,
+ * showing nothing after it.  "running" is up to its user: TRUE while the
+ * limit is before the trace's end, so what is open there is drawn as
+ * still going on.
+ */
+SwTimelineModel *
+sw_timeline_model_new_replay (SwTrace *trace,
+                              GArray  *events)
+{
+  SwTimelineModel *self;
+
+  g_return_val_if_fail (SW_IS_TRACE (trace), NULL);
+  g_return_val_if_fail (events != NULL && g_array_get_element_size (events) == sizeof (SwEvent), NULL);
+
+  self = sw_timeline_model_new (trace);
+  self->replay_events = g_array_ref (events);
+  self->limit_ns = events->len > 0
+                   ? MIN ((gint64) g_array_index (events, SwEvent, 0).time - self->origin_ns, 0)
+                   : 0;
+  drain (self, 0);
+
+  return self;
+}
+
+/* The replay's position: events up to @limit_ns are shown, open spans end
+ * there.  It only moves forward (what was handled stays); to go back, a
+ * replay builds a new model from the same events. */
+void
+sw_timeline_model_set_limit (SwTimelineModel *self,
+                             gint64           limit_ns)
+{
+  g_return_if_fail (SW_IS_TIMELINE_MODEL (self));
+  g_return_if_fail (self->replay_events != NULL);
+  g_return_if_fail (limit_ns >= self->limit_ns);
+
+  if (limit_ns == self->limit_ns)
+    return;
+
+  self->limit_ns = limit_ns;
+  drain (self, 0);
+  /* Even without new events, open spans grew to the new "now". */
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+/* G_MAXINT64 when the model is not a replay's. */
+gint64
+sw_timeline_model_get_limit (SwTimelineModel *self)
+{
+  g_return_val_if_fail (SW_IS_TIMELINE_MODEL (self), G_MAXINT64);
+
+  return self->replay_events != NULL ? self->limit_ns : G_MAXINT64;
 }
 
 gint64

@@ -172,6 +172,11 @@ gboolean              sw_timeline_model_get_running      (SwTimelineModel *self)
 void                  sw_timeline_model_set_running      (SwTimelineModel *self,
                                                           gboolean         running);
 gint64                sw_timeline_model_get_now_ns       (SwTimelineModel *self);
+SwTimelineModel      *sw_timeline_model_new_replay       (SwTrace         *trace,
+                                                          GArray          *events) G_GNUC_WARN_UNUSED_RESULT;
+void                  sw_timeline_model_set_limit        (SwTimelineModel *self,
+                                                          gint64           limit_ns);
+gint64                sw_timeline_model_get_limit        (SwTimelineModel *self);
 gint64                sw_timeline_model_get_begin_ns     (SwTimelineModel *self);
 gint64                sw_timeline_model_get_end_ns       (SwTimelineModel *self);
 guint64               sw_timeline_model_get_n_events     (SwTimelineModel *self);

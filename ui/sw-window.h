@@ -6,6 +6,7 @@
 #include "switchyard.h"
 #include "sw-timeline.h"
 #include "sw-timeline-model.h"
+#include "sw-transport-bar.h"
 
 G_BEGIN_DECLS
 
@@ -43,5 +44,10 @@ void              sw_window_show_trace       (SwWindow         *self,
                                               const char       *title);
 void              sw_window_open_trace       (SwWindow         *self,
                                               GFile            *file);
+
+void              sw_window_save_trace       (SwWindow         *self,
+                                              GFile            *file);
+SwReplay         *sw_window_get_replay       (SwWindow         *self);
+SwTransportBar   *sw_window_get_transport_bar (SwWindow        *self);
 
 G_END_DECLS
