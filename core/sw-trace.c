@@ -767,6 +767,7 @@ typedef struct
   SwTraceBuffer *buffer;
   SwTraceChunk  *chunk;   /* NULL until the buffer has its first chunk */
   guint          pos;
+  guint64        last_ns; /* time of the last event converted from ticks */
 } SwCursorPosition;
 
 struct _SwTraceCursor
@@ -823,7 +824,14 @@ drain_buffer (SwCursorPosition     *position,
         {
           events[n] = chunk->events[position->pos++];
           if (!position->buffer->times_are_ns)
-            events[n].time = (guint64) sw_clock_mapping_apply (mapping, events[n].time);
+            {
+              /* One thread's events are in time order, but the clock may
+               * be re-calibrated between two drains: a later event must
+               * not come out a few ns before the one drained last time. */
+              events[n].time = MAX ((guint64) sw_clock_mapping_apply (mapping, events[n].time),
+                                    position->last_ns);
+              position->last_ns = events[n].time;
+            }
           n++;
         }
 
@@ -868,7 +876,7 @@ sw_trace_cursor_drain (SwTraceCursor *cursor,
   added = snapshot_buffers (cursor->trace, cursor->positions->len);
   for (guint i = 0; i < added->len; i++)
     {
-      SwCursorPosition position = { g_ptr_array_index (added, i), NULL, 0 };
+      SwCursorPosition position = { g_ptr_array_index (added, i), NULL, 0, 0 };
       g_array_append_val (cursor->positions, position);
     }
 
