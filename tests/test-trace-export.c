@@ -78,10 +78,13 @@ test_trace_export_chrome_json (void)
           g_assert_true (g_hash_table_contains (flow_starts, GINT_TO_POINTER ((gint) json_object_get_int_member (e, "id"))));
           n_flow_ends++;
         }
-      else if (g_str_equal (ph, "i") && g_str_equal (json_object_get_string_member (e, "cat"), "callback"))
+      else if (g_str_equal (ph, "X") && g_str_equal (json_object_get_string_member (e, "cat"), "callback"))
         {
+          /* A slice, so a replay keeps how long the callback ran. */
           n_callbacks++;
           g_assert_cmpint (tid, !=, getpid ()); /* thread pool: on the worker */
+          g_assert_true (json_object_has_member (e, "dur"));
+          g_assert_cmpfloat (json_object_get_double_member (e, "dur"), >=, 0.0);
         }
     }
 
