@@ -1840,10 +1840,16 @@ sw_trace_from_chrome_json (const char  *data,
                            gsize        length,
                            GError     **error)
 {
-  Reader r = { { data, data, data + length, NULL }, };
+  Reader r = { { NULL, }, };
   SwTrace *trace = NULL;
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
+
+  /* Not data + 0 for NULL data: that is undefined. */
+  if (data == NULL)
+    data = "";
+  r.ps.start = r.ps.p = data;
+  r.ps.end = data + length;
 
   r.events = g_array_sized_new (FALSE, FALSE, sizeof (SwEvent), length / 128 + 16);
   r.slots = g_ptr_array_new_with_free_func (slot_free);
@@ -1856,9 +1862,6 @@ sw_trace_from_chrome_json (const char  *data,
   g_ptr_array_add (r.strings, g_strdup (""));
   r.spans = g_array_new (FALSE, FALSE, sizeof (Span));
   r.flows = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
-
-  if (data == NULL)
-    r.ps.start = r.ps.p = r.ps.end = "";
 
   if (read_document (&r))
     {
