@@ -513,6 +513,78 @@ test_truncated (void)
     }
 }
 
+/* A real trace with bytes flipped, dropped, doubled or punctuation put
+ * in, from a fixed seed (the libFuzzer target goes further where clang
+ * is installed): each is read or refused in one line, never a crash. */
+static void
+test_mutated (void)
+{
+  static const char punctuation[] = "{}[]\",:\\ 0-.eE\x80\xff";
+  g_autoptr(SwTrace) trace = sw_trace_new (0);
+  g_autoptr(GBytes) json = NULL;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20240607);
+  const char *set[] = { "pool=thread", "pages=3", "workers=2", "min_download=0.001", "max_download=0.002", NULL };
+  const char *data;
+  gsize length;
+  guint n_read = 0, n_refused = 0;
+
+  run_scenario (trace, "callbacks", set);
+  json = sw_trace_to_chrome_json (trace);
+  data = g_bytes_get_data (json, &length);
+
+  for (guint round = 0; round < 3000; round++)
+    {
+      GString *copy = g_string_new_len (data, (gssize) length);
+      guint n_edits = 1 + g_rand_int_range (rand, 0, 4);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(SwTrace) back = NULL;
+      g_autofree char *bytes = NULL;
+      gsize size;
+
+      for (guint k = 0; k < n_edits && copy->len > 0; k++)
+        {
+          gsize at = (gsize) g_rand_int_range (rand, 0, (gint32) copy->len);
+          gsize span = (gsize) g_rand_int_range (rand, 1, 64);
+
+          switch (g_rand_int_range (rand, 0, 5))
+            {
+            case 0:
+              copy->str[at] = punctuation[g_rand_int_range (rand, 0, sizeof punctuation - 1)];
+              break;
+            case 1:
+              g_string_erase (copy, (gssize) at, (gssize) MIN (span, copy->len - at));
+              break;
+            case 2:
+              g_string_insert_c (copy, (gssize) at, punctuation[g_rand_int_range (rand, 0, sizeof punctuation - 1)]);
+              break;
+            case 3:
+              g_string_truncate (copy, at);
+              break;
+            default:
+              copy->str[at] ^= (char) (1 << g_rand_int_range (rand, 0, 8));
+              break;
+            }
+        }
+      /* Exactly the bytes, in a block of their own, so ASan sees any overread. */
+      size = copy->len;
+      bytes = g_memdup2 (copy->str, MAX (size, 1));
+      g_string_free (copy, TRUE);
+
+      back = sw_trace_from_chrome_json (bytes, size, &error);
+      if (back != NULL)
+        n_read++;
+      else
+        {
+          g_assert_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT);
+          g_assert_null (strchr (error->message, '\n'));
+          n_refused++;
+        }
+    }
+  /* Both outcomes happened: the edits hit structure and plain text. */
+  g_assert_cmpuint (n_read, >, 0);
+  g_assert_cmpuint (n_refused, >, 0);
+}
+
 static void
 test_load_file_errors (void)
 {
@@ -556,6 +628,7 @@ main (int   argc,
   g_test_add_func ("/Sw/TraceImport/other-tool", test_other_tool);
   g_test_add_func ("/Sw/TraceImport/malformed-refused", test_malformed);
   g_test_add_func ("/Sw/TraceImport/truncated-refused", test_truncated);
+  g_test_add_func ("/Sw/TraceImport/mutated", test_mutated);
   g_test_add_func ("/Sw/TraceImport/load-file-errors", test_load_file_errors);
 
   return g_test_run ();
