@@ -589,8 +589,12 @@ parse_args (Parser   *ps,
 
               if (!parse_number (ps, &n))
                 return FALSE;
-              /* g_ascii_strtod wants a terminated copy; longer is noise. */
-              g_strlcpy (buf, at, MIN ((gsize) (ps->p - at) + 1, sizeof buf));
+              gsize n_chars = MIN ((gsize) (ps->p - at), sizeof buf - 1);
+
+              /* g_ascii_strtod wants a terminated copy (not g_strlcpy: it
+               * reads its source to the end); longer is noise. */
+              memcpy (buf, at, n_chars);
+              buf[n_chars] = '\0';
               arg->number = g_ascii_strtod (buf, NULL);
               if (!n.has_frac && !n.has_exp && n.integer <= (guint64) G_MAXINT64)
                 {
