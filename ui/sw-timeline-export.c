@@ -149,6 +149,23 @@ append_svg_text_layer (GString         *svg,
   g_string_free (layer, TRUE);
 }
 
+/* "Switchyard timeline, 10.250 ms to 35.000 ms": what the image shows,
+ * as its title (times from the run's start, whatever the locale). */
+static char *
+describe_range (SwTimeline *timeline,
+                int         width)
+{
+  const SwTimeScale *scale = sw_timeline_get_scale (timeline);
+  double label_w = _sw_timeline_time_to_x (timeline, scale->start_ns);
+  gint64 t1 = sw_time_scale_px_to_ns (scale, width - label_w);
+  char from[G_ASCII_DTOSTR_BUF_SIZE], to[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_ascii_formatd (from, sizeof from, "%.3f", scale->start_ns / 1e6);
+  g_ascii_formatd (to, sizeof to, "%.3f", t1 / 1e6);
+  /* TRANSLATORS: an exported image's title; %s are times in milliseconds */
+  return g_strdup_printf (_("Switchyard timeline, %s ms to %s ms"), from, to);
+}
+
 static cairo_status_t
 write_to_string_cb (void                *closure,
                     const unsigned char *data,
@@ -182,6 +199,7 @@ sw_timeline_export (SwTimelineModel  *model,
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GString) out = NULL;
   g_autoptr(GError) local_error = NULL;
+  g_autofree char *title = NULL;
   g_autofree char *display = NULL;
   SwTimelineExportFormat format;
   GtkWidget *widget;
@@ -219,6 +237,7 @@ sw_timeline_export (SwTimelineModel  *model,
   if (view_range (view, &t0, &t1))
     sw_timeline_show_range (SW_TIMELINE (widget), t0, t1);
   node = render_at_size (widget, width, height);
+  title = describe_range (SW_TIMELINE (widget), width);
 
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   gtk_style_context_lookup_color (gtk_widget_get_style_context (widget), "theme_base_color", &bg);
@@ -240,6 +259,7 @@ sw_timeline_export (SwTimelineModel  *model,
     default:
       surface = cairo_pdf_surface_create_for_stream (write_to_string_cb, out, width, height);
       cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_CREATOR, "Switchyard " PACKAGE_VERSION);
+      cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_TITLE, title);
       break;
     }
 
@@ -262,7 +282,21 @@ sw_timeline_export (SwTimelineModel  *model,
   cairo_surface_destroy (surface);
 
   if (status == CAIRO_STATUS_SUCCESS && format == SW_TIMELINE_EXPORT_SVG)
-    append_svg_text_layer (out, SW_TIMELINE (widget), model);
+    {
+      const char *svg = strstr (out->str, "<svg ");
+      const char *open_end = svg ? strchr (svg, '>') : NULL;
+      gssize after_open = open_end ? open_end + 1 - out->str : -1;
+
+      /* The title first in the document, as SVG wants it. */
+      if (after_open >= 0)
+        {
+          g_autofree char *escaped = g_markup_escape_text (title, -1);
+          g_autofree char *element = g_strdup_printf ("\n<title>%s</title>", escaped);
+
+          g_string_insert (out, after_open, element);
+        }
+      append_svg_text_layer (out, SW_TIMELINE (widget), model);
+    }
   g_object_unref (widget);
 
   if (status != CAIRO_STATUS_SUCCESS)

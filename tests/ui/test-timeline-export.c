@@ -122,7 +122,9 @@ typedef struct
   char    *width;
   char    *height;
   gboolean in_text;
+  gboolean in_title;
   GString *text;
+  GString *title;
 } SvgInfo;
 
 static void
@@ -144,6 +146,7 @@ svg_start_cb (GMarkupParseContext  *context,
           info->height = g_strdup (values[i]);
       }
   info->in_text = g_str_equal (element, "text");
+  info->in_title = g_str_equal (element, "title");
 }
 
 static void
@@ -153,6 +156,7 @@ svg_end_cb (GMarkupParseContext  *context,
             GError              **error)
 {
   ((SvgInfo *) user_data)->in_text = FALSE;
+  ((SvgInfo *) user_data)->in_title = FALSE;
 }
 
 static void
@@ -164,6 +168,8 @@ svg_text_cb (GMarkupParseContext  *context,
 {
   SvgInfo *info = user_data;
 
+  if (info->in_title && info->title != NULL)
+    g_string_append_len (info->title, text, (gssize) length);
   if (info->in_text)
     {
       g_string_append_len (info->text, text, (gssize) length);
@@ -182,7 +188,7 @@ test_svg (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = NULL;
   g_autofree char *data = NULL;
-  SvgInfo info = { NULL, NULL, FALSE, g_string_new (NULL) };
+  SvgInfo info = { NULL, NULL, FALSE, FALSE, g_string_new (NULL), NULL };
   guint n_lanes = 0;
   gsize length;
 
@@ -233,6 +239,79 @@ contains (const char *data,
     if (data[i] == needle[0] && memcmp (data + i, needle, n) == 0)
       return TRUE;
   return FALSE;
+}
+
+/* Exported from a window zoomed in, the image shows the window's range
+ * (its title says which), not the whole run. */
+static void
+test_keeps_view_range (void)
+{
+  static const GMarkupParser parser = { svg_start_cb, svg_end_cb, svg_text_cb, NULL, NULL };
+  g_autoptr(SwTimelineModel) model = NULL;
+  g_autoptr(GMarkupParseContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *data = NULL;
+  SvgInfo info = { NULL, NULL, FALSE, FALSE, g_string_new (NULL), g_string_new (NULL) };
+  GtkWidget *window, *view;
+  gint64 begin, end, a, b, deadline;
+  double t0_ms, t1_ms;
+  const char *from;
+  gsize length;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  model = replayed_model ();
+  window = gtk_window_new ();
+  view = sw_timeline_new ();
+  sw_timeline_set_model (SW_TIMELINE (view), model);
+  gtk_window_set_child (GTK_WINDOW (window), view);
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 500);
+  gtk_window_present (GTK_WINDOW (window));
+
+  /* One frame drawn (it measures the label column), at most 10 s. */
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (sw_timeline_get_n_drawn_rows (SW_TIMELINE (view), SW_TIMELINE_ROW_LANE) == 0 &&
+         g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpuint (sw_timeline_get_n_drawn_rows (SW_TIMELINE (view), SW_TIMELINE_ROW_LANE), >, 0);
+
+  begin = sw_timeline_model_get_begin_ns (model);
+  end = sw_timeline_model_get_end_ns (model);
+  a = begin + (end - begin) / 4;
+  b = begin + (end - begin) * 3 / 5;
+  sw_timeline_show_range (SW_TIMELINE (view), a, b);
+
+  dir = g_dir_make_tmp ("sw-export-XXXXXX", NULL);
+  path = g_build_filename (dir, "zoomed.svg", NULL);
+  g_assert_true (sw_timeline_export (model, SW_TIMELINE (view), path, 1600, 900, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (path, &data, &length, NULL));
+  g_unlink (path);
+  g_rmdir (dir);
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  context = g_markup_parse_context_new (&parser, 0, &info, NULL);
+  g_assert_true (g_markup_parse_context_parse (context, data, (gssize) length, &error) &&
+                 g_markup_parse_context_end_parse (context, &error));
+  g_assert_no_error (error);
+  g_test_message ("title: %s; asked %.3f to %.3f ms", info.title->str, a / 1e6, b / 1e6);
+  from = strstr (info.title->str, ", ");
+  g_assert_nonnull (from);
+  t0_ms = g_ascii_strtod (from + 2, NULL);
+  t1_ms = g_ascii_strtod (strstr (from, " to ") + 4, NULL);
+  /* Within a pixel's worth of time of what the window showed. */
+  g_assert_cmpfloat (ABS (t0_ms - a / 1e6), <, (b - a) / 1e6 / 500);
+  g_assert_cmpfloat (ABS (t1_ms - b / 1e6), <, (b - a) / 1e6 / 500);
+
+  g_free (info.width);
+  g_free (info.height);
+  g_string_free (info.text, TRUE);
+  g_string_free (info.title, TRUE);
 }
 
 /* The PDF is one page of the requested size. */
@@ -398,6 +477,7 @@ main (int   argc,
   g_test_add_func ("/Sw/TimelineExport/png-size", test_png);
   g_test_add_func ("/Sw/TimelineExport/svg-parses-with-lane-names", test_svg);
   g_test_add_func ("/Sw/TimelineExport/pdf-page-size", test_pdf);
+  g_test_add_func ("/Sw/TimelineExport/keeps-view-range", test_keeps_view_range);
   g_test_add_func ("/Sw/TimelineExport/refused", test_refused);
   g_test_add_func ("/Sw/TimelineExport/command-line", test_command_line);
 
