@@ -220,7 +220,7 @@ test_svg (void)
         g_error ("lane \"%s\" is not in the SVG's text: %s", lane->name, info.text->str);
       n_lanes++;
     }
-  g_assert_cmpuint (n_lanes, >=, 3);   /* main and two workers */
+  g_assert_cmpuint (n_lanes, >=, 2);   /* main and a worker at least */
 
   g_free (info.width);
   g_free (info.height);
@@ -438,8 +438,8 @@ test_command_line (void)
       g_assert_no_error (error);
       g_assert_true (g_subprocess_communicate_utf8 (proc, NULL, NULL, NULL, &err, &error));
       g_assert_no_error (error);
-      g_assert_true (g_subprocess_get_if_exited (proc));
       g_test_message ("%s: %s", cases[i].out, err);
+      g_assert_true (g_subprocess_get_if_exited (proc));
       g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, cases[i].status);
       if (cases[i].status == 0)
         {
