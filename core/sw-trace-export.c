@@ -337,15 +337,18 @@ write_instant (Writer       *w,
 
 /* Something still open when the trace is saved: a begin without an end. */
 static void
-write_open (Writer       *w,
-            const char   *name,
-            const char   *cat,
-            const SwLane *lane,
-            gint64        t,
-            guint64       task)
+write_open (Writer        *w,
+            const char    *name,
+            const char    *cat,
+            const SwLane  *lane,
+            const SwEvent *begin,
+            guint64        task)
 {
-  write_common (w, "B", name, cat, lane, t);
-  g_string_append_printf (w->out, ",\"args\":{\"task\":%" G_GUINT64_FORMAT "}}", task);
+  write_common (w, "B", name, cat, lane, (gint64) begin->time);
+  g_string_append_printf (w->out, ",\"args\":{\"task\":%" G_GUINT64_FORMAT, task);
+  if (begin->kind == SW_EVENT_WAIT_BEGIN)
+    g_string_append_printf (w->out, ",\"pool\":%" G_GUINT64_FORMAT, begin->arg);
+  g_string_append (w->out, "}}");
 }
 
 static void
@@ -613,7 +616,7 @@ sw_trace_to_chrome_json (SwTrace *trace)
 
       if (lane != NULL && !record->over)
         write_open (&w, task_name (&w, record, *(guint64 *) key, fallback, sizeof fallback), "task",
-                    lane, (gint64) record->start->time, *(guint64 *) key);
+                    lane, record->start, *(guint64 *) key);
     }
   g_hash_table_iter_init (&iter, open);
   while (g_hash_table_iter_next (&iter, &key, &value))
@@ -626,10 +629,10 @@ sw_trace_to_chrome_json (SwTrace *trace)
           const SwLane *lane = find_lane (&w, e->lane);
 
           if (e->kind == SW_EVENT_CALLBACK_BEGIN)
-            write_open (&w, "done-callback", "callback", lane, (gint64) e->time, e->object);
+            write_open (&w, "done-callback", "callback", lane, e, e->object);
           else
             write_open (&w, e->object == 0 ? "shutdown(wait=True)" : "result()", "wait",
-                        lane, (gint64) e->time, e->object);
+                        lane, e, e->object);
         }
     }
 

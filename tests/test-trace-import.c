@@ -128,6 +128,10 @@ run_scenario (SwTrace     *trace,
 /* Runs a scenario, saves its trace, reads it back: the events the file
  * carries are the same, and saving the read trace gives the same file
  * (but for lane and flow ids and this process's own lane). */
+static void check_saved_trace (SwTrace *trace,
+                               guint    min_events,
+                               guint64  kinds);
+
 static void
 check_round_trip (const char  *name,
                   const char **assignments,
@@ -135,6 +139,17 @@ check_round_trip (const char  *name,
                   guint64      kinds)
 {
   g_autoptr(SwTrace) trace = sw_trace_new (0);
+
+  run_scenario (trace, name, assignments);
+  check_saved_trace (trace, min_events, kinds);
+}
+
+/* Saves @trace, reads it back and compares event by event and lane by lane. */
+static void
+check_saved_trace (SwTrace *trace,
+                   guint    min_events,
+                   guint64  kinds)
+{
   g_autoptr(SwTrace) back = NULL;
   g_autoptr(GBytes) json = NULL;
   g_autoptr(GError) error = NULL;
@@ -147,7 +162,6 @@ check_round_trip (const char  *name,
   g_autofree char *own = NULL;
   guint n_extra = 0;
 
-  run_scenario (trace, name, assignments);
   json = sw_trace_to_chrome_json (trace);
   back = sw_trace_from_chrome_json (g_bytes_get_data (json, NULL), g_bytes_get_size (json), &error);
   g_assert_no_error (error);
@@ -266,6 +280,36 @@ test_round_trip_echo_flood (void)
 
   check_round_trip ("echo-flood", set, 12 * 4 * 2,
                     K (SW_EVENT_CO_SWITCH) | K (SW_EVENT_CONN_OPEN) | K (SW_EVENT_CONN_CLOSE) | K (SW_EVENT_BYTES_IN) | K (SW_EVENT_BYTES_OUT) | K (SW_EVENT_COUNTER));
+}
+
+/* Saved while things were still going on (a task running, a callback and
+ * a wait not over, a coroutine spawned that never ran), with odd values:
+ * what was open stays open, nothing is made up. */
+static void
+test_round_trip_still_open (void)
+{
+  g_autoptr(SwTrace) trace = sw_trace_new (0);
+  guint32 process = sw_trace_get_process_lane (trace);
+  guint32 worker = sw_trace_register_lane (trace, SW_LANE_THREAD, "worker \"1\"\n", getpid (), 77001, process);
+  guint32 loop = sw_trace_register_lane (trace, SW_LANE_THREAD, "loop", getpid (), 77002, process);
+  guint32 co = sw_trace_register_lane (trace, SW_LANE_COROUTINE, "never ran", getpid (), 77002, loop);
+
+  sw_trace_record_on_lane (trace, loop, SW_EVENT_TASK_SUBMIT, 0, 5, sw_trace_intern (trace, "runs on"));
+  sw_trace_record_on_lane (trace, worker, SW_EVENT_TASK_START, 0, 5, 0);
+  sw_trace_record_on_lane (trace, loop, SW_EVENT_TASK_SUBMIT, 0, 6, sw_trace_intern (trace, "task 6"));
+  sw_trace_record_on_lane (trace, loop, SW_EVENT_TASK_CANCEL, 0, 6, 0);
+  sw_trace_record_on_lane (trace, loop, SW_EVENT_TASK_ERROR, SW_EVENT_FLAG_FAILED, 7, sw_trace_intern (trace, "broken"));
+  sw_trace_record_on_lane (trace, worker, SW_EVENT_CALLBACK_BEGIN, 0, 4, 0);
+  sw_trace_record_on_lane (trace, loop, SW_EVENT_WAIT_BEGIN, 0, 0, 3);
+  sw_trace_record_on_lane (trace, loop, SW_EVENT_CO_SPAWN, 0, co, 0);
+  sw_trace_record_on_lane (trace, loop, SW_EVENT_CTX_SWITCHES, 0, 0, G_GUINT64_CONSTANT (0xffffffff00000001));
+  sw_trace_record_on_lane (trace, loop, SW_EVENT_COUNTER, 0, sw_trace_intern (trace, "queue"), 42);
+  sw_trace_record_on_lane (trace, loop, SW_EVENT_CONN_OPEN, 0, 9, 0);
+  sw_trace_record_on_lane (trace, loop, SW_EVENT_BYTES_IN, 0, 9, 65536);
+  sw_trace_record_on_lane (trace, worker, SW_EVENT_LOG, 0, 0, sw_trace_intern (trace, "tab\there, \"quoted\" ✓"));
+  sw_trace_record_on_lane (trace, loop, SW_EVENT_POOL_SHUTDOWN, 0, 3, 1);
+
+  check_saved_trace (trace, 14, K (SW_EVENT_TASK_START) | K (SW_EVENT_CALLBACK_BEGIN) | K (SW_EVENT_WAIT_BEGIN));
 }
 
 /* A small file written by hand: lanes from the metadata (a coroutine told
@@ -624,6 +668,7 @@ main (int   argc,
   g_test_add_func ("/Sw/TraceImport/round-trip-process-crash", test_round_trip_process_crash);
   g_test_add_func ("/Sw/TraceImport/round-trip-coroutines", test_round_trip_coroutines);
   g_test_add_func ("/Sw/TraceImport/round-trip-echo-flood", test_round_trip_echo_flood);
+  g_test_add_func ("/Sw/TraceImport/round-trip-still-open", test_round_trip_still_open);
   g_test_add_func ("/Sw/TraceImport/hand-written", test_hand_written);
   g_test_add_func ("/Sw/TraceImport/other-tool", test_other_tool);
   g_test_add_func ("/Sw/TraceImport/malformed-refused", test_malformed);
