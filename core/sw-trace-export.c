@@ -3,12 +3,21 @@
  * One Perfetto "thread" per lane, named after it; an X slice per task on the
  * lane that ran it; a short "submit" slice on the submitting lane with a
  * flow arrow to the task (flow events bind to enclosing slices, hence the
- * submit slice); an instant per callback on the lane that ran it; X slices
- * for blocking waits; instants for log lines; "C" counter samples.  A coroutine lane gets an X
- * slice per run ("running") and per wait ("wait: sleep", …), and a flow
- * arrow per switch from the lane that gave up the thread to the one that
- * got it (the arrow starts in the giver's new wait, ends in the taker's
- * new run, so both ends have a slice to bind to).
+ * submit slice); an X slice per done-callback on the lane that ran it; X
+ * slices for blocking waits; instants for log lines, cancels, shutdowns,
+ * spawns and connection traffic; "C" counter samples, and per thread a "C"
+ * track of its OS context switches.  A coroutine lane gets an X slice per
+ * run ("running") and per wait ("wait: sleep", …), and a flow arrow per
+ * switch from the lane that gave up the thread to the one that got it (the
+ * arrow starts in the giver's new wait, ends in the taker's new run, so
+ * both ends have a slice to bind to).
+ *
+ * Whatever Perfetto would not show but Switchyard needs to rebuild the
+ * same events (ids, a switch's reason, the lane that ended a task, …)
+ * rides in "args", which sw-trace-import.c reads back: a saved trace opens
+ * again with nothing lost.  What is still open when the trace is saved (a
+ * task or callback that has not ended) is written as a "B" event without
+ * its "E".
  */
 #include "config.h"
 
@@ -112,7 +121,7 @@ write_slice (Writer       *w,
 {
   write_common (w, "X", name, cat, lane, start_ns);
   g_string_append (w->out, ",\"dur\":");
-  append_us (w->out, MAX (end_ns - start_ns, 1000));
+  append_us (w->out, MAX (end_ns - start_ns, 0));
   if (args_json)
     g_string_append_printf (w->out, ",\"args\":%s", args_json);
   g_string_append_c (w->out, '}');
@@ -215,17 +224,23 @@ co_open (GHashTable *states,
 }
 
 static void
-write_flow (Writer       *w,
-            const char   *ph,
-            guint64       id,
-            const SwLane *lane,
-            gint64        t)
+write_flow (Writer        *w,
+            const char    *ph,
+            guint64        id,
+            const SwLane  *lane,
+            const SwEvent *e)
 {
+  gint64 t = (gint64) e->time;
+
   begin_event (w);
   g_string_append_printf (w->out, "{\"ph\":\"%s\",%s\"name\":\"switch\",\"cat\":\"coroutine\",\"id\":%" G_GUINT64_FORMAT
                           ",\"pid\":%d,\"tid\":%d,\"ts\":",
                           ph, g_str_equal (ph, "f") ? "\"bp\":\"e\"," : "", id, lane->pid, lane_tid (lane));
   append_us (w->out, t);
+  /* Why the thread was given up, a coroutine's or not, and on what. */
+  if (g_str_equal (ph, "s"))
+    g_string_append_printf (w->out, ",\"args\":{\"reason\":\"%s\",\"flags\":%u,\"arg\":%" G_GINT64_FORMAT "}",
+                            sw_switch_reason_to_string (e->flags), e->flags, (gint64) e->arg);
   g_string_append_c (w->out, '}');
 }
 
@@ -233,9 +248,8 @@ typedef struct
 {
   const SwEvent *submit;
   const SwEvent *start;
-  const SwEvent *callback;
-  const SwEvent *wait;
   guint64        label;
+  gboolean       over;
 } TaskRecord;
 
 static TaskRecord *
@@ -270,6 +284,92 @@ task_name (Writer           *w,
   return fallback;
 }
 
+/* What a lane has begun and not yet ended, innermost last: callbacks
+ * and waits may nest (a callback that waits). */
+static GPtrArray *
+open_stack (GHashTable *stacks,
+            guint32     lane,
+            guint16     kind)
+{
+  gpointer key = GSIZE_TO_POINTER (((gsize) lane << 8) | kind);
+  GPtrArray *stack = g_hash_table_lookup (stacks, key);
+
+  if (stack == NULL)
+    {
+      stack = g_ptr_array_new ();
+      g_hash_table_insert (stacks, key, stack);
+    }
+  return stack;
+}
+
+static const SwEvent *
+pop_open (GHashTable *stacks,
+          guint32     lane,
+          guint16     kind)
+{
+  GPtrArray *stack = open_stack (stacks, lane, kind);
+
+  if (stack->len == 0)
+    return NULL;
+  return g_ptr_array_steal_index (stack, stack->len - 1);
+}
+
+/* ",\"args\":{…}" for an instant, then its end. */
+static void
+end_instant (Writer     *w,
+             const char *args_json)
+{
+  g_string_append (w->out, ",\"s\":\"t\"");
+  if (args_json != NULL)
+    g_string_append_printf (w->out, ",\"args\":%s", args_json);
+  g_string_append_c (w->out, '}');
+}
+
+static void
+write_instant (Writer       *w,
+               const char   *name,
+               const char   *cat,
+               const SwLane *lane,
+               gint64        t,
+               const char   *args_json)
+{
+  write_common (w, "i", name, cat, lane, t);
+  end_instant (w, args_json);
+}
+
+/* Something still open when the trace is saved: a begin without an end. */
+static void
+write_open (Writer        *w,
+            const char    *name,
+            const char    *cat,
+            const SwLane  *lane,
+            const SwEvent *begin,
+            guint64        task)
+{
+  write_common (w, "B", name, cat, lane, (gint64) begin->time);
+  g_string_append_printf (w->out, ",\"args\":{\"task\":%" G_GUINT64_FORMAT, task);
+  if (begin->kind == SW_EVENT_WAIT_BEGIN)
+    g_string_append_printf (w->out, ",\"pool\":%" G_GUINT64_FORMAT, begin->arg);
+  g_string_append (w->out, "}}");
+}
+
+static void
+write_ctx_switches (Writer       *w,
+                    const SwLane *lane,
+                    gint64        t,
+                    guint64       arg)
+{
+  g_autofree char *name = g_strdup_printf ("context switches (tid %d)", lane_tid (lane));
+
+  begin_event (w);
+  g_string_append (w->out, "{\"ph\":\"C\",\"name\":");
+  append_json_string (w->out, name);
+  g_string_append_printf (w->out, ",\"cat\":\"ctx\",\"pid\":%d,\"tid\":%d,\"ts\":", lane->pid, lane_tid (lane));
+  append_us (w->out, t);
+  g_string_append_printf (w->out, ",\"args\":{\"voluntary\":%u,\"involuntary\":%u}}",
+                          (guint32) (arg >> 32), (guint32) arg);
+}
+
 /**
  * sw_trace_to_chrome_json:
  *
@@ -282,8 +382,11 @@ sw_trace_to_chrome_json (SwTrace *trace)
   g_autoptr(GArray) events = NULL;
   g_autoptr(GHashTable) tasks = NULL;
   g_autoptr(GHashTable) co_states = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  g_autoptr(GHashTable) open = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
   guint64 next_flow = G_GUINT64_CONSTANT (1) << 62;  /* apart from task ids */
   Writer w = { trace, NULL, TRUE, NULL };
+  GHashTableIter iter;
+  gpointer key, value;
 
   g_return_val_if_fail (SW_IS_TRACE (trace), NULL);
 
@@ -305,11 +408,13 @@ sw_trace_to_chrome_json (SwTrace *trace)
     {
       const SwEvent *e = &g_array_index (events, SwEvent, i);
       const SwLane *lane = find_lane (&w, e->lane);
+      const SwEvent *begin;
       TaskRecord *record;
       char fallback[48];
       g_autofree char *args = NULL;
 
-      if (lane == NULL)
+      /* A helper thread records for others, never on its own lane. */
+      if (lane == NULL || lane->kind == SW_LANE_HELPER)
         continue;
 
       switch (e->kind)
@@ -318,8 +423,19 @@ sw_trace_to_chrome_json (SwTrace *trace)
           record = task_record (tasks, e->object);
           record->submit = e;
           record->label = e->arg;
-          args = g_strdup_printf ("{\"task\":%" G_GUINT64_FORMAT "}", e->object);
-          write_slice (&w, "submit", "submit", lane, (gint64) e->time, (gint64) e->time + 1000, args);
+          {
+            g_autoptr(GString) a = g_string_new (NULL);
+
+            g_string_append_printf (a, "{\"task\":%" G_GUINT64_FORMAT, e->object);
+            if (e->arg != 0)
+              {
+                g_string_append (a, ",\"label\":");
+                append_json_string (a, sw_trace_lookup_string (trace, e->arg));
+              }
+            g_string_append_c (a, '}');
+            /* 1 µs: something for the flow arrow to start in. */
+            write_slice (&w, "submit", "submit", lane, (gint64) e->time, (gint64) e->time + 1000, a->str);
+          }
           begin_event (&w);
           g_string_append_printf (w.out, "{\"ph\":\"s\",\"name\":\"submit\",\"cat\":\"flow\",\"id\":%" G_GUINT64_FORMAT ",\"pid\":%d,\"tid\":%d,\"ts\":",
                                   e->object, lane->pid, lane_tid (lane));
@@ -329,6 +445,8 @@ sw_trace_to_chrome_json (SwTrace *trace)
 
         case SW_EVENT_TASK_START:
           record = task_record (tasks, e->object);
+          if (record->start != NULL)
+            break;
           record->start = e;
           if (record->submit != NULL)
             {
@@ -342,79 +460,123 @@ sw_trace_to_chrome_json (SwTrace *trace)
 
         case SW_EVENT_TASK_END:
         case SW_EVENT_TASK_ERROR:
-          record = task_record (tasks, e->object);
-          if (record->start != NULL)
-            {
-              const SwLane *start_lane = find_lane (&w, record->start->lane);
-              g_autoptr(GString) a = g_string_new (NULL);
+          {
+            const SwLane *start_lane;
+            g_autoptr(GString) a = g_string_new (NULL);
 
-              g_string_append_printf (a, "{\"task\":%" G_GUINT64_FORMAT ",\"state\":\"%s\"",
-                                      e->object, e->kind == SW_EVENT_TASK_END ? "finished" : "failed");
-              if (e->kind == SW_EVENT_TASK_ERROR)
-                {
-                  g_string_append (a, ",\"error\":");
-                  append_json_string (a, sw_trace_lookup_string (trace, e->arg));
-                }
-              g_string_append_c (a, '}');
+            record = task_record (tasks, e->object);
+            if (record->over)
+              break;
+            record->over = TRUE;
+            start_lane = record->start ? find_lane (&w, record->start->lane) : NULL;
+            g_string_append_printf (a, "{\"task\":%" G_GUINT64_FORMAT ",\"state\":\"%s\"",
+                                    e->object, e->kind == SW_EVENT_TASK_END ? "finished" : "failed");
+            if (e->kind == SW_EVENT_TASK_ERROR)
+              {
+                g_string_append (a, ",\"error\":");
+                append_json_string (a, sw_trace_lookup_string (trace, e->arg));
+              }
+            if (e->flags != 0)
+              g_string_append_printf (a, ",\"flags\":%u", e->flags);
+            /* A process pool's parent records the end of a task its worker ran. */
+            if (start_lane != NULL && start_lane != lane)
+              g_string_append_printf (a, ",\"end_pid\":%d,\"end_tid\":%d", lane->pid, lane_tid (lane));
+            g_string_append_c (a, '}');
+            if (start_lane != NULL)
               write_slice (&w, task_name (&w, record, e->object, fallback, sizeof fallback),
-                           "task", start_lane ? start_lane : lane,
-                           (gint64) record->start->time, (gint64) e->time, a->str);
-            }
+                           "task", start_lane, (gint64) record->start->time, (gint64) e->time, a->str);
+            else
+              /* Never ran (a broken pool fails what it still held). */
+              write_instant (&w, e->kind == SW_EVENT_TASK_END ? "finished" : "failed", "task",
+                             lane, (gint64) e->time, a->str);
+          }
           break;
 
         case SW_EVENT_CALLBACK_BEGIN:
-          record = task_record (tasks, e->object);
-          record->callback = e;
-          args = g_strdup_printf ("{\"task\":%" G_GUINT64_FORMAT ",\"lane\":%u}", e->object, e->lane);
-          write_common (&w, "i", "done-callback", "callback", lane, (gint64) e->time);
-          g_string_append_printf (w.out, ",\"s\":\"t\",\"args\":%s}", args);
+        case SW_EVENT_WAIT_BEGIN:
+          g_ptr_array_add (open_stack (open, e->lane, e->kind), (gpointer) e);
           break;
 
-        case SW_EVENT_WAIT_BEGIN:
-          task_record (tasks, e->object)->wait = e;
+        case SW_EVENT_CALLBACK_END:
+          begin = pop_open (open, e->lane, SW_EVENT_CALLBACK_BEGIN);
+          if (begin != NULL)
+            {
+              args = g_strdup_printf ("{\"task\":%" G_GUINT64_FORMAT ",\"state\":\"%s\"}", begin->object,
+                                      (e->flags & SW_EVENT_FLAG_FAILED) ? "failed" : "finished");
+              write_slice (&w, "done-callback", "callback", lane, (gint64) begin->time, (gint64) e->time, args);
+            }
           break;
 
         case SW_EVENT_WAIT_END:
-          record = task_record (tasks, e->object);
-          if (record->wait != NULL)
+          begin = pop_open (open, e->lane, SW_EVENT_WAIT_BEGIN);
+          if (begin != NULL)
             {
-              g_autofree char *name = e->object == 0
-                                      ? g_strdup ("shutdown(wait=True)")
-                                      : g_strdup_printf ("result(%s)",
-                                                         task_name (&w, record, e->object, fallback, sizeof fallback));
-              write_slice (&w, name, "wait", lane, (gint64) record->wait->time, (gint64) e->time, NULL);
-              record->wait = NULL;
+              g_autofree char *name = NULL;
+
+              record = task_record (tasks, begin->object);
+              name = begin->object == 0
+                     ? g_strdup ("shutdown(wait=True)")
+                     : g_strdup_printf ("result(%s)", task_name (&w, record, begin->object, fallback, sizeof fallback));
+              args = g_strdup_printf ("{\"task\":%" G_GUINT64_FORMAT ",\"pool\":%" G_GUINT64_FORMAT
+                                      ",\"end_task\":%" G_GUINT64_FORMAT ",\"end_pool\":%" G_GUINT64_FORMAT "}",
+                                      begin->object, begin->arg, e->object, e->arg);
+              write_slice (&w, name, "wait", lane, (gint64) begin->time, (gint64) e->time, args);
             }
           break;
 
         case SW_EVENT_TASK_CANCEL:
-          write_common (&w, "i", "cancelled", "task", lane, (gint64) e->time);
-          g_string_append_printf (w.out, ",\"s\":\"t\",\"args\":{\"task\":%" G_GUINT64_FORMAT "}}", e->object);
+          args = g_strdup_printf ("{\"task\":%" G_GUINT64_FORMAT "}", e->object);
+          write_instant (&w, "cancelled", "task", lane, (gint64) e->time, args);
           break;
 
         case SW_EVENT_POOL_SHUTDOWN:
-          write_common (&w, "i", "shutdown", "pool", lane, (gint64) e->time);
-          g_string_append (w.out, ",\"s\":\"t\"}");
+          args = g_strdup_printf ("{\"pool\":%" G_GUINT64_FORMAT ",\"wait\":%" G_GUINT64_FORMAT "}", e->object, e->arg);
+          write_instant (&w, "shutdown", "pool", lane, (gint64) e->time, args);
           break;
 
         case SW_EVENT_LOG:
-          write_common (&w, "i", sw_trace_lookup_string (trace, e->arg), "log", lane, (gint64) e->time);
-          g_string_append (w.out, ",\"s\":\"t\"}");
+          write_instant (&w, sw_trace_lookup_string (trace, e->arg), "log", lane, (gint64) e->time, NULL);
+          break;
+
+        case SW_EVENT_CONN_OPEN:
+        case SW_EVENT_CONN_CLOSE:
+        case SW_EVENT_BYTES_IN:
+        case SW_EVENT_BYTES_OUT:
+          {
+            static const char *const names[] = { "connection open", "connection close", "bytes in", "bytes out" };
+
+            args = g_strdup_printf ("{\"conn\":%" G_GUINT64_FORMAT ",\"bytes\":%" G_GUINT64_FORMAT "}", e->object, e->arg);
+            write_instant (&w, names[e->kind - SW_EVENT_CONN_OPEN], "conn", lane, (gint64) e->time, args);
+          }
+          break;
+
+        case SW_EVENT_CTX_SWITCHES:
+          write_ctx_switches (&w, lane, (gint64) e->time, e->arg);
           break;
 
         case SW_EVENT_COUNTER:
-          /* A counter track per name and process (Perfetto draws "C" events as graphs). */
+          /* A counter track per name and process (Perfetto draws "C" events
+           * as graphs); the tid says which lane recorded it. */
           begin_event (&w);
           g_string_append (w.out, "{\"ph\":\"C\",\"name\":");
           append_json_string (w.out, sw_trace_lookup_string (trace, e->object));
-          g_string_append_printf (w.out, ",\"pid\":%d,\"ts\":", lane->pid);
+          g_string_append_printf (w.out, ",\"pid\":%d,\"tid\":%d,\"ts\":", lane->pid, lane_tid (lane));
           append_us (w.out, (gint64) e->time);
-          g_string_append_printf (w.out, ",\"args\":{\"value\":%" G_GUINT64_FORMAT "}}", e->arg);
+          g_string_append_printf (w.out, ",\"args\":{\"value\":%" G_GINT64_FORMAT "}}", (gint64) e->arg);
           break;
 
         case SW_EVENT_CO_SPAWN:
-          /* Spawned: ready, waiting for the thread. */
-          co_open (co_states, (guint32) e->object, (gint64) e->time, FALSE, 0);
+          {
+            const SwLane *child = find_lane (&w, (guint32) e->object);
+
+            /* Spawned: ready, waiting for the thread. */
+            co_open (co_states, (guint32) e->object, (gint64) e->time, FALSE, 0);
+            if (child != NULL)
+              {
+                args = g_strdup_printf ("{\"coroutine_pid\":%d,\"coroutine_tid\":%d}", child->pid, lane_tid (child));
+                write_instant (&w, "spawn", "coroutine", lane, (gint64) e->time, args);
+              }
+          }
           break;
 
         case SW_EVENT_CO_SWITCH:
@@ -428,8 +590,8 @@ sw_trace_to_chrome_json (SwTrace *trace)
             co_open (co_states, (guint32) e->object, (gint64) e->time, TRUE, 0);
             if (to != NULL)
               {
-                write_flow (&w, "s", next_flow, lane, (gint64) e->time);
-                write_flow (&w, "f", next_flow, to, (gint64) e->time);
+                write_flow (&w, "s", next_flow, lane, e);
+                write_flow (&w, "f", next_flow, to, e);
                 next_flow++;
               }
           }
@@ -437,13 +599,42 @@ sw_trace_to_chrome_json (SwTrace *trace)
 
         case SW_EVENT_CO_EXIT:
           co_close (&w, co_states, e->lane, (gint64) e->time);
-          write_common (&w, "i", (e->flags & SW_EVENT_FLAG_FAILED) ? "exit (failed)" : "exit",
-                        "coroutine", lane, (gint64) e->time);
-          g_string_append (w.out, ",\"s\":\"t\"}");
+          write_instant (&w, (e->flags & SW_EVENT_FLAG_FAILED) ? "exit (failed)" : "exit",
+                         "coroutine", lane, (gint64) e->time, NULL);
           break;
 
         default:
           break;
+        }
+    }
+
+  /* Still open when saved: tasks running, callbacks and waits not over. */
+  g_hash_table_iter_init (&iter, tasks);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      TaskRecord *record = value;
+      const SwLane *lane = record->start ? find_lane (&w, record->start->lane) : NULL;
+      char fallback[48];
+
+      if (lane != NULL && !record->over)
+        write_open (&w, task_name (&w, record, *(guint64 *) key, fallback, sizeof fallback), "task",
+                    lane, record->start, *(guint64 *) key);
+    }
+  g_hash_table_iter_init (&iter, open);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      GPtrArray *stack = value;
+
+      for (guint i = 0; i < stack->len; i++)
+        {
+          const SwEvent *e = g_ptr_array_index (stack, i);
+          const SwLane *lane = find_lane (&w, e->lane);
+
+          if (e->kind == SW_EVENT_CALLBACK_BEGIN)
+            write_open (&w, "done-callback", "callback", lane, e, e->object);
+          else
+            write_open (&w, e->object == 0 ? "shutdown(wait=True)" : "result()", "wait",
+                        lane, e, e->object);
         }
     }
 
@@ -453,6 +644,7 @@ sw_trace_to_chrome_json (SwTrace *trace)
 
   return g_string_free_to_bytes (w.out);
 }
+
 
 gboolean
 sw_trace_save_chrome_json (SwTrace     *trace,

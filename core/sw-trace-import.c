@@ -476,21 +476,81 @@ skip_value (Parser *ps,
     }
 }
 
+/* An argument of an event: a string or a number (other values are skipped). */
+typedef struct
+{
+  Str      key;
+  gboolean is_string;
+  Str      str;
+  gboolean is_integer;  /* integral and in range: `integer` is exact */
+  gint64   integer;
+  double   number;
+} Arg;
+
+#define MAX_ARGS 16
+
 /* One trace event as read, before it means anything. */
 typedef struct
 {
   const char *at;         /* where it starts, for errors */
   char        ph;
-  Str         name, cat;
+  Str         name, cat, bp;
   gint64      pid, tid, ts, dur;
   guint64     id;
-  gboolean    has_ph, has_name, has_cat, has_pid, has_tid, has_ts, has_dur, has_id;
-  /* args */
-  guint64     task;
-  gint64      sort_index, value;
-  Str         state, error, arg_name;
-  gboolean    has_task, has_sort_index, has_value, has_state, has_error, has_arg_name;
+  gboolean    has_ph, has_name, has_cat, has_bp, has_pid, has_tid, has_ts, has_dur, has_id;
+  Arg         args[MAX_ARGS];
+  guint       n_args;
 } RawEvent;
+
+static const Arg *
+find_arg (const RawEvent *ev,
+          const char     *key)
+{
+  gsize len = strlen (key);
+
+  for (guint i = 0; i < ev->n_args; i++)
+    if (str_is (&ev->args[i].key, key, len))
+      return &ev->args[i];
+  return NULL;
+}
+
+/* An integer argument within [min, max]; FALSE if absent or not one. */
+static gboolean
+arg_int (const RawEvent *ev,
+         const char     *key,
+         gint64          min,
+         gint64          max,
+         gint64         *out)
+{
+  const Arg *arg = find_arg (ev, key);
+
+  if (arg == NULL || !arg->is_integer || arg->integer < min || arg->integer > max)
+    return FALSE;
+  *out = arg->integer;
+  return TRUE;
+}
+
+static gboolean
+arg_uint64 (const RawEvent *ev,
+            const char     *key,
+            guint64        *out)
+{
+  gint64 v;
+
+  if (!arg_int (ev, key, 0, G_MAXINT64, &v))
+    return FALSE;
+  *out = (guint64) v;
+  return TRUE;
+}
+
+static const Str *
+arg_str (const RawEvent *ev,
+         const char     *key)
+{
+  const Arg *arg = find_arg (ev, key);
+
+  return arg != NULL && arg->is_string ? &arg->str : NULL;
+}
 
 static gboolean
 parse_args (Parser   *ps,
@@ -506,44 +566,45 @@ parse_args (Parser   *ps,
   for (;;)
     {
       Str key;
+      char c;
 
       if (!parse_string (ps, &key) || !expect (ps, ':', "expected ':' after a key"))
         return FALSE;
-      if (STR_IS (&key, "task"))
+      c = peek (ps);
+      if (ev->n_args < MAX_ARGS && (c == '"' || c == '-' || (c >= '0' && c <= '9')))
         {
-          if (!parse_uint64 (ps, &ev->task))
-            return FALSE;
-          ev->has_task = TRUE;
-        }
-      else if (STR_IS (&key, "name") && peek (ps) == '"')
-        {
-          if (!parse_string (ps, &ev->arg_name))
-            return FALSE;
-          ev->has_arg_name = TRUE;
-        }
-      else if (STR_IS (&key, "sort_index"))
-        {
-          if (!parse_int (ps, 0, G_MAXUINT32, &ev->sort_index))
-            return FALSE;
-          ev->has_sort_index = TRUE;
-        }
-      else if (STR_IS (&key, "value"))
-        {
-          if (!parse_int (ps, G_MININT64, G_MAXINT64, &ev->value))
-            return FALSE;
-          ev->has_value = TRUE;
-        }
-      else if (STR_IS (&key, "state"))
-        {
-          if (!parse_string (ps, &ev->state))
-            return FALSE;
-          ev->has_state = TRUE;
-        }
-      else if (STR_IS (&key, "error"))
-        {
-          if (!parse_string (ps, &ev->error))
-            return FALSE;
-          ev->has_error = TRUE;
+          Arg *arg = &ev->args[ev->n_args];
+
+          memset (arg, 0, sizeof *arg);
+          arg->key = key;
+          if (c == '"')
+            {
+              if (!parse_string (ps, &arg->str))
+                return FALSE;
+              arg->is_string = TRUE;
+            }
+          else
+            {
+              const char *at = ps->p;
+              Number n;
+              char buf[64];
+
+              if (!parse_number (ps, &n))
+                return FALSE;
+              gsize n_chars = MIN ((gsize) (ps->p - at), sizeof buf - 1);
+
+              /* g_ascii_strtod wants a terminated copy (not g_strlcpy: it
+               * reads its source to the end); longer is noise. */
+              memcpy (buf, at, n_chars);
+              buf[n_chars] = '\0';
+              arg->number = g_ascii_strtod (buf, NULL);
+              if (!n.has_frac && !n.has_exp && n.integer <= (guint64) G_MAXINT64)
+                {
+                  arg->is_integer = TRUE;
+                  arg->integer = n.negative ? -(gint64) n.integer : (gint64) n.integer;
+                }
+            }
+          ev->n_args++;
         }
       else if (!skip_value (ps, 2))
         return FALSE;
@@ -599,6 +660,12 @@ parse_event (Parser   *ps,
             return FALSE;
           ev->has_cat = TRUE;
         }
+      else if (STR_IS (&key, "bp") && peek (ps) == '"')
+        {
+          if (!parse_string (ps, &ev->bp))
+            return FALSE;
+          ev->has_bp = TRUE;
+        }
       else if (STR_IS (&key, "pid"))
         {
           if (!parse_int (ps, G_MININT32, G_MAXINT32, &ev->pid))
@@ -622,6 +689,19 @@ parse_event (Parser   *ps,
           if (!parse_time_us (ps, &ev->dur))
             return FALSE;
           ev->has_dur = TRUE;
+        }
+      else if (STR_IS (&key, "id") && peek (ps) == '"')
+        {
+          Str id;
+          guint64 hash = G_GUINT64_CONSTANT (14695981039346656037);
+
+          /* Other tools write ids as strings ("0x1f"): any stable number will do. */
+          if (!parse_string (ps, &id))
+            return FALSE;
+          for (gsize i = 0; i < id.len; i++)
+            hash = (hash ^ (guchar) id.s[i]) * G_GUINT64_CONSTANT (1099511628211);
+          ev->id = hash;
+          ev->has_id = TRUE;
         }
       else if (STR_IS (&key, "id"))
         {
@@ -660,7 +740,28 @@ typedef struct
   guint32     local;          /* lane id in the new trace */
   guint       pending_switch; /* 1 + index of its last switch away whose reason is unknown */
   gboolean    exited;
+  gboolean    spawned;        /* a "spawn" instant said who spawned it */
+  GArray     *open;           /* guint: other tools' "B" slices not ended yet, innermost last */
 } Slot;
+
+/* A slice from another tool ("X", or "B" … "E"): drawn as a task. */
+typedef struct
+{
+  guint32  slot;
+  gint64   ts;
+  gint64   dur;               /* -1: never ended */
+  guint64  label;             /* string id */
+  guint32  submit_slot;       /* where a flow arrow into it starts, or 0 */
+  gint64   submit_ts;
+} Span;
+
+/* Another tool's flow ("s", "t", "f" sharing an id and a category). */
+typedef struct
+{
+  guint32  from_slot, to_slot;
+  gint64   from_ts, to_ts;
+  gboolean enclosing;         /* the end binds to the slice around it, not the next one */
+} Flow;
 
 typedef struct
 {
@@ -684,6 +785,11 @@ typedef struct
   guint64     flow_id;        /* the switch flow start waiting for its end */
   guint32     flow_slot;      /* 0: none */
   gint64      flow_ts;
+  guint16     flow_flags;
+  gboolean    flow_has_flags;
+  guint64     flow_arg;
+  GArray     *spans;          /* Span */
+  GHashTable *flows;          /* &key (cat hash ^ id) → Flow* */
 } Reader;
 
 /* pid and tid in one key (unsigned: a pid may be negative in a file). */
@@ -700,6 +806,8 @@ slot_free (gpointer data)
   Slot *slot = data;
 
   g_free (slot->name);
+  if (slot->open != NULL)
+    g_array_unref (slot->open);
   g_free (slot);
 }
 
@@ -757,7 +865,7 @@ lane_slot (Reader *r,
   if (slot == NULL)
     {
       /* A lane the metadata did not name: a thread, until told otherwise. */
-      slot = slot_new (r, tid >= COROUTINE_TID_BASE ? SW_LANE_COROUTINE : SW_LANE_THREAD, pid, tid);
+      slot = slot_new (r, SW_LANE_THREAD, pid, tid);
       slot->name = g_strdup_printf ("tid %d", tid);
       g_hash_table_insert (r->slot_by_key, &slot->key, slot);
     }
@@ -890,7 +998,9 @@ static gboolean
 read_metadata (Reader         *r,
                const RawEvent *ev)
 {
+  const Str *arg_name = arg_str (ev, "name");
   Slot *slot;
+  gint64 sort_index;
 
   if (!need (r, ev, ev->has_name && ev->has_pid, "\"name\" or \"pid\""))
     return FALSE;
@@ -899,8 +1009,8 @@ read_metadata (Reader         *r,
     {
       g_autofree char *name = NULL;
 
-      if (!need (r, ev, ev->has_arg_name, "\"args\": {\"name\"}") ||
-          (name = str_dup (&r->ps, &ev->arg_name)) == NULL)
+      if (!need (r, ev, arg_name != NULL, "\"args\": {\"name\"}") ||
+          (name = str_dup (&r->ps, arg_name)) == NULL)
         return FALSE;
       slot = process_slot (r, (gint) ev->pid);
       g_free (slot->name);
@@ -912,8 +1022,8 @@ read_metadata (Reader         *r,
       char *name = NULL;
       gint real_tid;
 
-      if (!need (r, ev, ev->has_tid && ev->has_arg_name, "\"tid\" or \"args\": {\"name\"}") ||
-          (label = str_dup (&r->ps, &ev->arg_name)) == NULL)
+      if (!need (r, ev, ev->has_tid && arg_name != NULL, "\"tid\" or \"args\": {\"name\"}") ||
+          (label = str_dup (&r->ps, arg_name)) == NULL)
         return FALSE;
       slot = lane_slot (r, (gint) ev->pid, (gint) ev->tid);
       real_tid = slot->tid;
@@ -927,11 +1037,48 @@ read_metadata (Reader         *r,
     }
   else if (STR_IS (&ev->name, "thread_sort_index"))
     {
-      if (!need (r, ev, ev->has_tid && ev->has_sort_index, "\"tid\" or \"args\": {\"sort_index\"}"))
+      if (!need (r, ev, ev->has_tid && arg_int (ev, "sort_index", G_MININT32, G_MAXUINT32, &sort_index),
+                 "\"tid\" or \"args\": {\"sort_index\"}"))
         return FALSE;
-      lane_slot (r, (gint) ev->pid, (gint) ev->tid)->sort_index = ev->sort_index;
+      lane_slot (r, (gint) ev->pid, (gint) ev->tid)->sort_index = sort_index;
     }
 
+  return TRUE;
+}
+
+/* The lane an "end_pid"/"end_tid" pair names, or @lane. */
+static guint32
+end_lane (Reader         *r,
+          const RawEvent *ev,
+          guint32         lane)
+{
+  gint64 pid, tid;
+
+  if (arg_int (ev, "end_pid", G_MININT32, G_MAXINT32, &pid) &&
+      arg_int (ev, "end_tid", G_MININT32, G_MAXINT32, &tid))
+    return slot_id (lane_slot (r, (gint) pid, (gint) tid));
+  return lane;
+}
+
+/* A task's end ("state", "error"), on its bar or an instant. */
+static gboolean
+add_task_end (Reader         *r,
+              const RawEvent *ev,
+              gint64          t,
+              guint32         lane,
+              guint64         task)
+{
+  const Str *state = arg_str (ev, "state");
+  const Str *error = arg_str (ev, "error");
+  gboolean failed = state != NULL && STR_IS (state, "failed");
+  guint64 message = 0;
+  gint64 flags = 0;
+
+  if (failed && error != NULL && !intern_str (r, error, &message))
+    return FALSE;
+  arg_int (ev, "flags", 0, G_MAXUINT16, &flags);
+  add_event (r, t, end_lane (r, ev, lane), failed ? SW_EVENT_TASK_ERROR : SW_EVENT_TASK_END,
+             (guint16) flags, task, message);
   return TRUE;
 }
 
@@ -939,49 +1086,44 @@ read_metadata (Reader         *r,
 static gboolean
 read_task_slice (Reader         *r,
                  const RawEvent *ev,
-                 guint32         lane)
+                 guint32         lane,
+                 guint64         id)
 {
-  TaskState *task;
-  guint64 label = 0, message = 0;
+  TaskState *task = task_state (r, id);
+  guint64 label = 0;
   char fallback[48];
-  gboolean failed;
-
-  if (!need (r, ev, ev->has_task && ev->has_dur, "\"dur\" or \"args\": {\"task\"}"))
-    return FALSE;
-  task = task_state (r, ev->task);
-  failed = ev->has_state && STR_IS (&ev->state, "failed");
 
   /* The writer names a task after its label, or "task N" without one. */
-  g_snprintf (fallback, sizeof fallback, "task %" G_GUINT64_FORMAT, ev->task);
+  g_snprintf (fallback, sizeof fallback, "task %" G_GUINT64_FORMAT, id);
   if (!str_is (&ev->name, fallback, strlen (fallback)) && !intern_str (r, &ev->name, &label))
     return FALSE;
-  if (failed && ev->has_error && !intern_str (r, &ev->error, &message))
-    return FALSE;
 
-  if (task->submit != 0)
+  if (task->submit != 0 && event_at (r, task->submit - 1)->arg == 0)
     event_at (r, task->submit - 1)->arg = label;
   if (!task->started)
-    add_event (r, ev->ts, lane, SW_EVENT_TASK_START, 0, ev->task, 0);
+    add_event (r, ev->ts, lane, SW_EVENT_TASK_START, 0, id, 0);
   task->started = TRUE;
-  add_event (r, ev->ts + ev->dur, lane, failed ? SW_EVENT_TASK_ERROR : SW_EVENT_TASK_END,
-             0, ev->task, message);
+  if (ev->ph == 'B')
+    return TRUE;  /* still running when saved */
+  if (!add_task_end (r, ev, ev->ts + ev->dur, lane, id))
+    return FALSE;
   g_hash_table_insert (r->task_by_label, GSIZE_TO_POINTER ((gsize) label),
-                       GSIZE_TO_POINTER ((gsize) ev->task));
+                       GSIZE_TO_POINTER ((gsize) id));
   return TRUE;
 }
 
 /* "result(LABEL)" waited on the last task of that label to end (the
- * writer writes a task's bar when it ends, before the wait's). */
+ * writer writes a task's bar when it ends, before the wait's); newer
+ * files say which task and pool in "args". */
 static gboolean
 read_wait_slice (Reader         *r,
                  const RawEvent *ev,
                  guint32         lane)
 {
-  guint64 task = 0;
+  guint64 task = 0, pool = 0, end_task, end_pool;
 
-  if (!need (r, ev, ev->has_dur, "\"dur\""))
-    return FALSE;
-  if (!ev->name.escaped && ev->name.len > 8 &&
+  if (!arg_uint64 (ev, "task", &task) &&
+      !ev->name.escaped && ev->name.len > 8 &&
       memcmp (ev->name.s, "result(", 7) == 0 && ev->name.s[ev->name.len - 1] == ')')
     {
       Str inner = { ev->name.s + 7, ev->name.len - 8, FALSE };
@@ -996,13 +1138,20 @@ read_wait_slice (Reader         *r,
       else if (g_str_has_prefix (label, "task "))
         task = g_ascii_strtoull (label + 5, NULL, 10);
     }
-  add_event (r, ev->ts, lane, SW_EVENT_WAIT_BEGIN, 0, task, 0);
-  add_event (r, ev->ts + ev->dur, lane, SW_EVENT_WAIT_END, 0, task, 0);
+  arg_uint64 (ev, "pool", &pool);
+  if (!arg_uint64 (ev, "end_task", &end_task))
+    end_task = task;
+  if (!arg_uint64 (ev, "end_pool", &end_pool))
+    end_pool = pool;
+  add_event (r, ev->ts, lane, SW_EVENT_WAIT_BEGIN, 0, task, pool);
+  if (ev->ph != 'B')
+    add_event (r, ev->ts + ev->dur, lane, SW_EVENT_WAIT_END, 0, end_task, end_pool);
   return TRUE;
 }
 
-/* A coroutine's wait: tells why its last switch away happened; its
- * "ready (spawned)" wait is where it was spawned. */
+/* A coroutine's wait: tells why its last switch away happened (in files
+ * whose switches do not say); its "ready (spawned)" wait is where it was
+ * spawned, when no "spawn" instant said so. */
 static gboolean
 read_coroutine_wait (Reader         *r,
                      const RawEvent *ev,
@@ -1010,9 +1159,11 @@ read_coroutine_wait (Reader         *r,
 {
   if (STR_IS (&ev->name, "ready (spawned)"))
     {
-      Slot *spawner = g_hash_table_lookup (r->slot_by_key,
-                                           &(gint64) { lane_key (slot->pid, slot->real_tid) });
+      Slot *spawner;
 
+      if (slot->spawned)
+        return TRUE;
+      spawner = g_hash_table_lookup (r->slot_by_key, &(gint64) { lane_key (slot->pid, slot->real_tid) });
       /* Which lane spawned it is not written: its thread's stands in. */
       if (spawner == NULL)
         spawner = process_slot (r, slot->pid);
@@ -1030,135 +1181,337 @@ read_coroutine_wait (Reader         *r,
   return TRUE;
 }
 
+/* Another tool's slice: a task-like bar labelled with its name. */
 static gboolean
-read_event (Reader         *r,
-            const RawEvent *ev)
+add_span (Reader         *r,
+          const RawEvent *ev,
+          Slot           *slot,
+          gint64          dur)
+{
+  Span span = { slot_id (slot), ev->ts, dur, 0, 0, 0 };
+
+  if (ev->has_name && !intern_str (r, &ev->name, &span.label))
+    return FALSE;
+  g_array_append_val (r->spans, span);
+  if (dur < 0)
+    {
+      guint index = r->spans->len - 1;
+
+      if (slot->open == NULL)
+        slot->open = g_array_new (FALSE, FALSE, sizeof (guint));
+      g_array_append_val (slot->open, index);
+    }
+  return TRUE;
+}
+
+static guint64
+flow_key (const RawEvent *ev)
+{
+  guint64 hash = G_GUINT64_CONSTANT (14695981039346656037);
+
+  for (gsize i = 0; ev->has_cat && i < ev->cat.len; i++)
+    hash = (hash ^ (guchar) ev->cat.s[i]) * G_GUINT64_CONSTANT (1099511628211);
+  return hash ^ ev->id;
+}
+
+/* Another tool's flow step: "s" starts it, "t" and "f" move its end. */
+static void
+add_flow_step (Reader         *r,
+               const RawEvent *ev,
+               guint32         lane)
+{
+  guint64 key = flow_key (ev);
+  Flow *flow = g_hash_table_lookup (r->flows, &key);
+
+  if (flow == NULL)
+    {
+      guint64 *k = g_new (guint64, 1);
+
+      *k = key;
+      flow = g_new0 (Flow, 1);
+      g_hash_table_insert (r->flows, k, flow);
+    }
+  if (ev->ph == 's')
+    {
+      if (flow->from_slot == 0)
+        {
+          flow->from_slot = lane;
+          flow->from_ts = ev->ts;
+        }
+      return;
+    }
+  flow->to_slot = lane;
+  flow->to_ts = ev->ts;
+  /* A step ("t") and an "f" with "bp":"e" bind to the enclosing slice. */
+  flow->enclosing = ev->ph == 't' || (ev->has_bp && STR_IS (&ev->bp, "e"));
+}
+
+static gboolean
+is_our_category (const RawEvent *ev)
+{
+  static const char *const ours[] = {
+    "submit", "task", "wait", "coroutine", "coroutine-wait", "callback",
+    "log", "pool", "flow", "conn", "ctx",
+  };
+
+  if (!ev->has_cat)
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (ours); i++)
+    if (str_is (&ev->cat, ours[i], strlen (ours[i])))
+      return TRUE;
+  return FALSE;
+}
+
+/* A "C" sample: our OS context switches, or counters (one per numeric
+ * argument; "value" alone keeps the event's name). */
+static gboolean
+read_counter (Reader         *r,
+              const RawEvent *ev)
+{
+  guint32 lane = slot_id (process_slot (r, (gint) ev->pid));
+  gint64 voluntary, involuntary;
+
+  if (ev->has_tid)
+    {
+      gint64 key = lane_key ((gint) ev->pid, (gint) ev->tid);
+      Slot *slot = g_hash_table_lookup (r->slot_by_key, &key);
+
+      /* Only a lane the metadata named: other tools' counters belong to the process. */
+      if (slot != NULL)
+        lane = slot_id (slot);
+    }
+
+  if (ev->has_cat && STR_IS (&ev->cat, "ctx") &&
+      arg_int (ev, "voluntary", 0, G_MAXUINT32, &voluntary) &&
+      arg_int (ev, "involuntary", 0, G_MAXUINT32, &involuntary))
+    {
+      add_event (r, ev->ts, lane, SW_EVENT_CTX_SWITCHES, 0, 0,
+                 ((guint64) voluntary << 32) | (guint64) involuntary);
+      return TRUE;
+    }
+
+  if (!need (r, ev, ev->has_name, "\"name\""))
+    return FALSE;
+  for (guint i = 0; i < ev->n_args; i++)
+    {
+      const Arg *arg = &ev->args[i];
+      g_autofree char *name = NULL;
+      g_autofree char *key = NULL;
+      gint64 value;
+
+      if (arg->is_string)
+        continue;
+      if (arg->is_integer)
+        value = arg->integer;
+      else if (arg->number > -9.2e18 && arg->number < 9.2e18)
+        value = (gint64) (arg->number < 0 ? arg->number - 0.5 : arg->number + 0.5);
+      else
+        continue;
+      if ((name = str_dup (&r->ps, &ev->name)) == NULL)
+        return FALSE;
+      if (!(ev->n_args == 1 && STR_IS (&arg->key, "value")))
+        {
+          g_autofree char *plain = g_steal_pointer (&name);
+
+          if ((key = str_dup (&r->ps, &arg->key)) == NULL)
+            return FALSE;
+          name = g_strdup_printf ("%s %s", plain, key);
+        }
+      add_event (r, ev->ts, lane, SW_EVENT_COUNTER, 0, intern (r, name), (guint64) value);
+    }
+  return TRUE;
+}
+
+static gboolean
+read_event (Reader   *r,
+            RawEvent *ev)
 {
   Slot *slot;
   guint32 lane;
-  guint64 string_id;
+  guint64 string_id, task;
+  gboolean ours;
 
   if (!ev->has_ph)
     return need (r, ev, FALSE, "\"ph\"");
   if (ev->ph == 'M')
     return read_metadata (r, ev);
-  if (ev->ph != 'X' && ev->ph != 'i' && ev->ph != 's' && ev->ph != 'f' && ev->ph != 'C')
-    return TRUE;  /* not one we write: begin/end pairs, async events, … */
+  if (ev->ph == 'I')
+    ev->ph = 'i';   /* the old name of an instant */
+  if (strchr ("XBEisftC", ev->ph) == NULL)
+    return TRUE;  /* not one we read: async events, samples, … */
 
   if (!need (r, ev, ev->has_pid && ev->has_ts, "\"pid\" or \"ts\""))
     return FALSE;
 
   if (ev->ph == 'C')
-    {
-      if (!need (r, ev, ev->has_name && ev->has_value, "\"name\" or \"args\": {\"value\"}") ||
-          !intern_str (r, &ev->name, &string_id))
-        return FALSE;
-      add_event (r, ev->ts, slot_id (process_slot (r, (gint) ev->pid)), SW_EVENT_COUNTER, 0,
-                 string_id, (guint64) ev->value);
-      return TRUE;
-    }
+    return read_counter (r, ev);
 
-  if (!need (r, ev, ev->has_tid && ev->has_name && ev->has_cat, "\"tid\", \"name\" or \"cat\""))
-    return FALSE;
-  slot = lane_slot (r, (gint) ev->pid, (gint) ev->tid);
+  /* No tid: the process's main thread (other tools' global instants). */
+  slot = lane_slot (r, (gint) ev->pid, ev->has_tid ? (gint) ev->tid : (gint) ev->pid);
   lane = slot_id (slot);
+  ours = is_our_category (ev) && ev->has_name;
 
   switch (ev->ph)
     {
     case 'X':
-      if (STR_IS (&ev->cat, "submit"))
+    case 'B':
+      if (ev->ph == 'X' && !ev->has_dur)
+        ev->dur = 0;  /* what Perfetto makes of it too */
+      if (ours && STR_IS (&ev->cat, "submit") && arg_uint64 (ev, "task", &task))
         {
-          if (!need (r, ev, ev->has_task, "\"args\": {\"task\"}"))
+          const Str *label = arg_str (ev, "label");
+
+          string_id = 0;
+          if (label != NULL && !intern_str (r, label, &string_id))
             return FALSE;
-          task_state (r, ev->task)->submit =
-            add_event (r, ev->ts, lane, SW_EVENT_TASK_SUBMIT, 0, ev->task, 0) + 1;
+          task_state (r, task)->submit =
+            add_event (r, ev->ts, lane, SW_EVENT_TASK_SUBMIT, 0, task, string_id) + 1;
         }
-      else if (STR_IS (&ev->cat, "task"))
-        return read_task_slice (r, ev, lane);
-      else if (STR_IS (&ev->cat, "wait"))
+      else if (ours && STR_IS (&ev->cat, "task") && arg_uint64 (ev, "task", &task))
+        return read_task_slice (r, ev, lane, task);
+      else if (ours && STR_IS (&ev->cat, "wait"))
         return read_wait_slice (r, ev, lane);
-      else if (STR_IS (&ev->cat, "coroutine-wait"))
+      else if (ours && STR_IS (&ev->cat, "coroutine-wait"))
         return read_coroutine_wait (r, ev, slot);
-      else if (STR_IS (&ev->cat, "callback"))
+      else if (ours && STR_IS (&ev->cat, "coroutine"))
+        break;  /* "running" slices: the switches say as much */
+      else if (ours && STR_IS (&ev->cat, "callback") && arg_uint64 (ev, "task", &task))
         {
-          /* A done-callback written as a slice: its end comes back too. */
-          if (!need (r, ev, ev->has_task && ev->has_dur, "\"dur\" or \"args\": {\"task\"}"))
-            return FALSE;
-          add_event (r, ev->ts, lane, SW_EVENT_CALLBACK_BEGIN, 0, ev->task, 0);
-          add_event (r, ev->ts + ev->dur, lane, SW_EVENT_CALLBACK_END,
-                     ev->has_state && STR_IS (&ev->state, "failed") ? SW_EVENT_FLAG_FAILED : 0,
-                     ev->task, 0);
+          const Str *state = arg_str (ev, "state");
+
+          add_event (r, ev->ts, lane, SW_EVENT_CALLBACK_BEGIN, 0, task, 0);
+          if (ev->ph == 'X')
+            add_event (r, ev->ts + ev->dur, lane, SW_EVENT_CALLBACK_END,
+                       state != NULL && STR_IS (state, "failed") ? SW_EVENT_FLAG_FAILED : 0,
+                       task, 0);
         }
-      /* "running" slices: the switches say as much. */
+      else
+        return add_span (r, ev, slot, ev->ph == 'X' ? ev->dur : -1);
+      break;
+
+    case 'E':
+      /* Ends the innermost "B" still open on its thread. */
+      if (slot->open != NULL && slot->open->len > 0)
+        {
+          guint index = g_array_index (slot->open, guint, slot->open->len - 1);
+          Span *span = &g_array_index (r->spans, Span, index);
+
+          g_array_set_size (slot->open, slot->open->len - 1);
+          span->dur = MAX (ev->ts - span->ts, 0);
+        }
       break;
 
     case 'i':
-      if (STR_IS (&ev->cat, "callback"))
+      if (ours && STR_IS (&ev->cat, "callback") && arg_uint64 (ev, "task", &task))
         {
-          if (!need (r, ev, ev->has_task, "\"args\": {\"task\"}"))
-            return FALSE;
-          /* Only its start is written. */
-          add_event (r, ev->ts, lane, SW_EVENT_CALLBACK_BEGIN, 0, ev->task, 0);
-          add_event (r, ev->ts, lane, SW_EVENT_CALLBACK_END, 0, ev->task, 0);
+          /* Older files write only its start. */
+          add_event (r, ev->ts, lane, SW_EVENT_CALLBACK_BEGIN, 0, task, 0);
+          add_event (r, ev->ts, lane, SW_EVENT_CALLBACK_END, 0, task, 0);
         }
-      else if (STR_IS (&ev->cat, "task") && STR_IS (&ev->name, "cancelled"))
+      else if (ours && STR_IS (&ev->cat, "task") && arg_uint64 (ev, "task", &task))
         {
-          if (!need (r, ev, ev->has_task, "\"args\": {\"task\"}"))
-            return FALSE;
-          add_event (r, ev->ts, lane, SW_EVENT_TASK_CANCEL, 0, ev->task, 0);
+          if (STR_IS (&ev->name, "cancelled"))
+            add_event (r, ev->ts, lane, SW_EVENT_TASK_CANCEL, 0, task, 0);
+          else
+            return add_task_end (r, ev, ev->ts, lane, task);
         }
-      else if (STR_IS (&ev->cat, "pool"))
-        add_event (r, ev->ts, lane, SW_EVENT_POOL_SHUTDOWN, 0, 0, 0);
-      else if (STR_IS (&ev->cat, "log"))
+      else if (ours && STR_IS (&ev->cat, "pool"))
         {
-          if (!intern_str (r, &ev->name, &string_id))
-            return FALSE;
-          add_event (r, ev->ts, lane, SW_EVENT_LOG, 0, 0, string_id);
+          guint64 pool = 0, wait = 0;
+
+          arg_uint64 (ev, "pool", &pool);
+          arg_uint64 (ev, "wait", &wait);
+          add_event (r, ev->ts, lane, SW_EVENT_POOL_SHUTDOWN, 0, pool, wait);
         }
-      else if (STR_IS (&ev->cat, "coroutine") &&
+      else if (ours && STR_IS (&ev->cat, "conn"))
+        {
+          static const char *const names[] = { "connection open", "connection close", "bytes in", "bytes out" };
+          guint64 conn = 0, bytes = 0;
+
+          arg_uint64 (ev, "conn", &conn);
+          arg_uint64 (ev, "bytes", &bytes);
+          for (guint k = 0; k < G_N_ELEMENTS (names); k++)
+            if (str_is (&ev->name, names[k], strlen (names[k])))
+              add_event (r, ev->ts, lane, SW_EVENT_CONN_OPEN + k, 0, conn, bytes);
+        }
+      else if (ours && STR_IS (&ev->cat, "coroutine") &&
                (STR_IS (&ev->name, "exit") || STR_IS (&ev->name, "exit (failed)")))
         {
           add_event (r, ev->ts, lane, SW_EVENT_CO_EXIT,
                      STR_IS (&ev->name, "exit") ? 0 : SW_EVENT_FLAG_FAILED, lane, 0);
           slot->exited = TRUE;
         }
+      else if (ours && STR_IS (&ev->cat, "coroutine") && STR_IS (&ev->name, "spawn"))
+        {
+          gint64 pid, tid;
+          Slot *child;
+
+          if (!arg_int (ev, "coroutine_pid", G_MININT32, G_MAXINT32, &pid) ||
+              !arg_int (ev, "coroutine_tid", G_MININT32, G_MAXINT32, &tid))
+            break;
+          child = lane_slot (r, (gint) pid, (gint) tid);
+          child->spawned = TRUE;
+          add_event (r, ev->ts, lane, SW_EVENT_CO_SPAWN, 0, slot_id (child), 0);
+        }
+      else
+        {
+          /* A log line ("log"), or another tool's instant: one too. */
+          string_id = 0;
+          if (ev->has_name && !intern_str (r, &ev->name, &string_id))
+            return FALSE;
+          add_event (r, ev->ts, lane, SW_EVENT_LOG, 0, 0, string_id);
+        }
       break;
 
     case 's':
-      if (STR_IS (&ev->cat, "coroutine") && ev->has_id)
-        {
-          r->flow_id = ev->id;
-          r->flow_slot = lane;
-          r->flow_ts = ev->ts;
-        }
-      break;
-
+    case 't':
     case 'f':
       if (!ev->has_id)
         break;
-      if (STR_IS (&ev->cat, "flow"))
+      if (ours && STR_IS (&ev->cat, "flow"))
         {
           /* Submit → start: the task started here. */
-          TaskState *task = task_state (r, ev->id);
+          TaskState *state;
 
-          if (!task->started)
+          if (ev->ph != 'f')
+            break;
+          state = task_state (r, ev->id);
+          if (!state->started)
             add_event (r, ev->ts, lane, SW_EVENT_TASK_START, 0, ev->id, 0);
-          task->started = TRUE;
+          state->started = TRUE;
         }
-      else if (STR_IS (&ev->cat, "coroutine") && r->flow_slot != 0 && r->flow_id == ev->id)
+      else if (ours && STR_IS (&ev->cat, "coroutine"))
         {
-          Slot *giver = g_ptr_array_index (r->slots, r->flow_slot - 1);
-          guint16 reason = 0;
-          guint index;
+          gint64 flags;
 
-          if (giver->kind == SW_LANE_COROUTINE && giver->exited)
-            reason = SW_SWITCH_EXIT;
-          index = add_event (r, r->flow_ts, r->flow_slot, SW_EVENT_CO_SWITCH, reason, lane, 0);
-          /* Its reason comes with the giver's wait, written when it ends. */
-          if (giver->kind == SW_LANE_COROUTINE && reason == 0)
-            giver->pending_switch = index + 1;
-          r->flow_slot = 0;
+          if (ev->ph == 's')
+            {
+              r->flow_id = ev->id;
+              r->flow_slot = lane;
+              r->flow_ts = ev->ts;
+              r->flow_has_flags = arg_int (ev, "flags", 0, G_MAXUINT16, &flags);
+              r->flow_flags = r->flow_has_flags ? (guint16) flags : 0;
+              if (!arg_int (ev, "arg", G_MININT64, G_MAXINT64, &flags))
+                flags = 0;
+              r->flow_arg = (guint64) flags;
+            }
+          else if (ev->ph == 'f' && r->flow_slot != 0 && r->flow_id == ev->id)
+            {
+              Slot *giver = g_ptr_array_index (r->slots, r->flow_slot - 1);
+              guint16 reason = r->flow_flags;
+              guint index;
+
+              if (!r->flow_has_flags && giver->kind == SW_LANE_COROUTINE && giver->exited)
+                reason = SW_SWITCH_EXIT;
+              index = add_event (r, r->flow_ts, r->flow_slot, SW_EVENT_CO_SWITCH, reason, lane, r->flow_arg);
+              /* Older files: its reason comes with the giver's wait, written when it ends. */
+              if (!r->flow_has_flags && giver->kind == SW_LANE_COROUTINE && reason == 0)
+                giver->pending_switch = index + 1;
+              r->flow_slot = 0;
+            }
         }
+      else
+        add_flow_step (r, ev, lane);
       break;
 
     default:
@@ -1166,6 +1519,130 @@ read_event (Reader         *r,
     }
 
   return TRUE;
+}
+
+static gint
+compare_span_index (gconstpointer a,
+                    gconstpointer b,
+                    gpointer      user_data)
+{
+  GArray *spans = user_data;
+  const Span *sa = &g_array_index (spans, Span, *(const guint *) a);
+  const Span *sb = &g_array_index (spans, Span, *(const guint *) b);
+
+  if (sa->slot != sb->slot)
+    return sa->slot < sb->slot ? -1 : 1;
+  if (sa->ts != sb->ts)
+    return sa->ts < sb->ts ? -1 : 1;
+  return *(const guint *) a < *(const guint *) b ? -1 : 1;
+}
+
+/* The span a flow ends in: the innermost one around @t, or the first
+ * to start at or after it; -1 if none. */
+static gint64
+flow_target (Reader *r,
+             GArray *order,
+             guint32 slot,
+             gint64  t,
+             gboolean enclosing)
+{
+  guint lo = 0, hi = order->len;
+
+  /* First span of (slot, ts > t). */
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+      const Span *span = &g_array_index (r->spans, Span, g_array_index (order, guint, mid));
+
+      if (span->slot < slot || (span->slot == slot && span->ts <= t))
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  if (enclosing)
+    {
+      /* Look back a little: the latest start that still covers t. */
+      for (guint i = lo, n = 0; i > 0 && n < 64; i--, n++)
+        {
+          guint index = g_array_index (order, guint, i - 1);
+          const Span *span = &g_array_index (r->spans, Span, index);
+
+          if (span->slot != slot)
+            break;
+          if (span->dur < 0 || span->ts + span->dur >= t)
+            return index;
+        }
+      return -1;
+    }
+  /* Binds to the next slice: one starting exactly at t counts. */
+  if (lo > 0)
+    {
+      guint index = g_array_index (order, guint, lo - 1);
+      const Span *span = &g_array_index (r->spans, Span, index);
+
+      if (span->slot == slot && span->ts == t)
+        return index;
+    }
+  if (lo < order->len)
+    {
+      guint index = g_array_index (order, guint, lo);
+
+      if (g_array_index (r->spans, Span, index).slot == slot)
+        return index;
+    }
+  return -1;
+}
+
+/* Other tools' slices become tasks: submitted where a flow arrow into
+ * them starts (or where they start), run on their thread's lane. */
+static void
+add_spans (Reader *r)
+{
+  g_autoptr(GArray) order = g_array_sized_new (FALSE, FALSE, sizeof (guint), r->spans->len);
+  GHashTableIter iter;
+  gpointer value;
+  guint64 next_task = G_GUINT64_CONSTANT (1) << 56;   /* apart from the file's task ids */
+
+  if (r->spans->len == 0)
+    return;
+  for (guint i = 0; i < r->spans->len; i++)
+    g_array_append_val (order, i);
+  g_array_sort_with_data (order, compare_span_index, r->spans);
+
+  g_hash_table_iter_init (&iter, r->flows);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Flow *flow = value;
+      gint64 target;
+      Span *span;
+
+      if (flow->from_slot == 0 || flow->to_slot == 0)
+        continue;
+      target = flow_target (r, order, flow->to_slot, flow->to_ts, flow->enclosing);
+      if (target < 0)
+        continue;
+      span = &g_array_index (r->spans, Span, (guint) target);
+      /* The first arrow in wins; one that would go back in time is not a submit. */
+      if (span->submit_slot == 0 && flow->from_ts <= span->ts)
+        {
+          span->submit_slot = flow->from_slot;
+          span->submit_ts = flow->from_ts;
+        }
+    }
+
+  for (guint i = 0; i < r->spans->len; i++)
+    {
+      const Span *span = &g_array_index (r->spans, Span, i);
+      guint64 id = next_task++;
+
+      if (span->submit_slot != 0)
+        add_event (r, span->submit_ts, span->submit_slot, SW_EVENT_TASK_SUBMIT, 0, id, span->label);
+      else
+        add_event (r, span->ts, span->slot, SW_EVENT_TASK_SUBMIT, 0, id, span->label);
+      add_event (r, span->ts, span->slot, SW_EVENT_TASK_START, 0, id, 0);
+      if (span->dur >= 0)
+        add_event (r, span->ts + span->dur, span->slot, SW_EVENT_TASK_END, 0, id, 0);
+    }
 }
 
 static gboolean
@@ -1369,10 +1846,16 @@ sw_trace_from_chrome_json (const char  *data,
                            gsize        length,
                            GError     **error)
 {
-  Reader r = { { data, data, data + length, NULL }, };
+  Reader r = { { NULL, }, };
   SwTrace *trace = NULL;
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
+
+  /* Not data + 0 for NULL data: that is undefined. */
+  if (data == NULL)
+    data = "";
+  r.ps.start = r.ps.p = data;
+  r.ps.end = data + length;
 
   r.events = g_array_sized_new (FALSE, FALSE, sizeof (SwEvent), length / 128 + 16);
   r.slots = g_ptr_array_new_with_free_func (slot_free);
@@ -1383,12 +1866,14 @@ sw_trace_from_chrome_json (const char  *data,
   r.string_ids = g_hash_table_new (g_str_hash, g_str_equal);
   r.strings = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (r.strings, g_strdup (""));
-
-  if (data == NULL)
-    r.ps.start = r.ps.p = r.ps.end = "";
+  r.spans = g_array_new (FALSE, FALSE, sizeof (Span));
+  r.flows = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
 
   if (read_document (&r))
-    trace = build_trace (&r);
+    {
+      add_spans (&r);
+      trace = build_trace (&r);
+    }
   else
     g_set_error_literal (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT, r.ps.message);
 
@@ -1401,6 +1886,8 @@ sw_trace_from_chrome_json (const char  *data,
   g_hash_table_unref (r.task_by_label);
   g_hash_table_unref (r.string_ids);
   g_ptr_array_unref (r.strings);
+  g_array_unref (r.spans);
+  g_hash_table_unref (r.flows);
 
   return trace;
 }

@@ -42,7 +42,7 @@ test_trace_export_chrome_json (void)
   JsonArray *events = run_and_export (trace, &root);
   g_autoptr(GHashTable) named_tids = g_hash_table_new (NULL, NULL);
   g_autoptr(GHashTable) flow_starts = g_hash_table_new (NULL, NULL);
-  guint n_tasks = 0, n_flow_ends = 0, n_callbacks = 0, n_main_named = 0;
+  guint n_tasks = 0, n_flow_ends = 0, n_callbacks = 0, n_main_named = 0, n_ctx = 0;
 
   g_assert_nonnull (events);
   for (guint i = 0; i < json_array_get_length (events); i++)
@@ -71,6 +71,17 @@ test_trace_export_chrome_json (void)
           g_assert_true (g_str_has_prefix (json_object_get_string_member (e, "name"), "task "));
           g_assert_cmpfloat (json_object_get_double_member (e, "dur"), >, 5000.0); /* ≥ 10 ms sleeps, in µs */
         }
+      else if (g_str_equal (ph, "C") && json_object_has_member (e, "cat") &&
+               g_str_equal (json_object_get_string_member (e, "cat"), "ctx"))
+        {
+          /* OS context switches: a counter track per thread, both kinds. */
+          JsonObject *args = json_object_get_object_member (e, "args");
+
+          n_ctx++;
+          g_assert_true (g_hash_table_contains (named_tids, GINT_TO_POINTER ((gint) tid)));
+          g_assert_true (json_object_has_member (args, "voluntary"));
+          g_assert_true (json_object_has_member (args, "involuntary"));
+        }
       else if (g_str_equal (ph, "s"))
         g_hash_table_add (flow_starts, GINT_TO_POINTER ((gint) json_object_get_int_member (e, "id")));
       else if (g_str_equal (ph, "f"))
@@ -78,10 +89,13 @@ test_trace_export_chrome_json (void)
           g_assert_true (g_hash_table_contains (flow_starts, GINT_TO_POINTER ((gint) json_object_get_int_member (e, "id"))));
           n_flow_ends++;
         }
-      else if (g_str_equal (ph, "i") && g_str_equal (json_object_get_string_member (e, "cat"), "callback"))
+      else if (g_str_equal (ph, "X") && g_str_equal (json_object_get_string_member (e, "cat"), "callback"))
         {
+          /* A slice, so a replay keeps how long the callback ran. */
           n_callbacks++;
           g_assert_cmpint (tid, !=, getpid ()); /* thread pool: on the worker */
+          g_assert_true (json_object_has_member (e, "dur"));
+          g_assert_cmpfloat (json_object_get_double_member (e, "dur"), >=, 0.0);
         }
     }
 
@@ -90,6 +104,7 @@ test_trace_export_chrome_json (void)
   g_assert_cmpuint (g_hash_table_size (flow_starts), ==, 6);
   g_assert_cmpuint (n_flow_ends, ==, 6);
   g_assert_cmpuint (n_callbacks, ==, 6);
+  g_assert_cmpuint (n_ctx, >, 0);
 }
 
 static void

@@ -11,6 +11,7 @@
 #include "switchyard.h"
 #include "sw-application.h"
 #include "sw-bench-render.h"
+#include "sw-timeline-export.h"
 #include "sw-ui-private.h"
 #include "sw-window.h"
 
@@ -46,6 +47,10 @@ static const GOptionEntry option_entries[] = {
     N_("Show a recorded trace instead of running"), N_("TRACE.json") },
   { "bench-render", 0, 0, G_OPTION_ARG_FILENAME, NULL,
     N_("Time drawing a recorded trace (300 frames of zooming and panning) and exit"), N_("TRACE.json") },
+  { "export", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("With --replay: draw the trace into an image (.png, .svg or .pdf) and exit"), N_("FILE") },
+  { "size", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Size of the --export image (default 1920x1080)"), N_("WxH") },
   { "presentation", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Large type for projecting in a lecture hall"), NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
@@ -84,6 +89,34 @@ settings_new_if_installed (void)
   return g_settings_new_full (schema, NULL, NULL);
 }
 
+/* --replay T.json --export OUT.{png,svg,pdf} [--size WxH]: no window. */
+static int
+export_replay (SwApplication *self,
+               const char    *path,
+               const char    *size)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SwTimelineModel) model = NULL;
+  SwTimelineExportFormat format;
+  int width = SW_TIMELINE_EXPORT_DEFAULT_WIDTH, height = SW_TIMELINE_EXPORT_DEFAULT_HEIGHT;
+
+  if ((size != NULL && !sw_timeline_export_parse_size (size, &width, &height, &error)) ||
+      !sw_timeline_export_format_for_path (path, &format, &error) ||
+      !g_application_register (G_APPLICATION (self), NULL, &error))  /* runs startup: GTK, CSS */
+    {
+      g_printerr ("switchyard: %s\n", error->message);
+      return 2;
+    }
+  model = sw_timeline_model_new (self->replay);
+  sw_timeline_model_drain_all (model);
+  if (!sw_timeline_export (model, NULL, path, width, height, &error))
+    {
+      g_printerr ("switchyard: %s\n", error->message);
+      return 2;
+    }
+  return 0;
+}
+
 static int
 sw_application_handle_local_options (GApplication *application,
                                      GVariantDict *options)
@@ -91,11 +124,23 @@ sw_application_handle_local_options (GApplication *application,
   SwApplication *self = SW_APPLICATION (application);
   const char *name = NULL;
   const char *replay = NULL;
+  const char *export_path = NULL;
+  const char *size = NULL;
 
   if (g_variant_dict_contains (options, "version"))
     {
       g_print ("switchyard %s\n", PACKAGE_VERSION);
       return 0;
+    }
+
+  if (!g_variant_dict_lookup (options, "export", "^&ay", &export_path))
+    export_path = NULL;
+  if (!g_variant_dict_lookup (options, "size", "&s", &size))
+    size = NULL;
+  if ((export_path != NULL || size != NULL) && !g_variant_dict_contains (options, "replay"))
+    {
+      g_printerr ("switchyard: %s\n", _("--export and --size need --replay TRACE.json"));
+      return 2;
     }
 
   if (g_variant_dict_lookup (options, "bench-render", "^&ay", &replay))
@@ -121,6 +166,8 @@ sw_application_handle_local_options (GApplication *application,
       self->replay_title = g_filename_display_name (base);
       g_application_set_flags (application,
                                g_application_get_flags (application) | G_APPLICATION_NON_UNIQUE);
+      if (export_path != NULL || size != NULL)
+        return export_replay (self, export_path ? export_path : "", size);
     }
 
   if (g_variant_dict_lookup (options, "scenario", "&s", &name))
@@ -216,10 +263,22 @@ open_trace_activated (GSimpleAction *action,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
+static void
+export_image_activated (GSimpleAction *action,
+                        GVariant      *parameter,
+                        gpointer       user_data)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+
+  if (SW_IS_WINDOW (window))
+    sw_timeline_export_show_dialog (window, sw_window_get_timeline (SW_WINDOW (window)));
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_activated },
   { "about", about_activated },
   { "open-trace", open_trace_activated },
+  { "export-image", export_image_activated },
 };
 
 static void
@@ -231,6 +290,7 @@ sw_application_startup (GApplication *application)
   static const char *stop_accels[] = { "Escape", "<Control>period", NULL };
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *open_accels[] = { "<Control>o", NULL };
+  static const char *export_accels[] = { "<Control><Shift>e", NULL };
   static const char *fit_accels[] = { "<Control>0", NULL };
   static const char *presentation_accels[] = { "F11", NULL };
 
@@ -245,6 +305,7 @@ sw_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (gtk_app, "win.stop", stop_accels);
   gtk_application_set_accels_for_action (gtk_app, "app.quit", quit_accels);
   gtk_application_set_accels_for_action (gtk_app, "app.open-trace", open_accels);
+  gtk_application_set_accels_for_action (gtk_app, "app.export-image", export_accels);
   gtk_application_set_accels_for_action (gtk_app, "win.fit", fit_accels);
   gtk_application_set_accels_for_action (gtk_app, "win.presentation", presentation_accels);
 
