@@ -6,6 +6,7 @@
 #include "switchyard.h"
 #include "sw-timeline.h"
 #include "sw-timeline-model.h"
+#include "sw-connect-dialog.h"
 
 G_BEGIN_DECLS
 
@@ -43,5 +44,14 @@ void              sw_window_show_trace       (SwWindow         *self,
                                               const char       *title);
 void              sw_window_open_trace       (SwWindow         *self,
                                               GFile            *file);
+
+/* Watching an engine elsewhere (switchyard-cli run NAME --listen HOST:PORT) */
+gboolean          sw_window_connect          (SwWindow         *self,
+                                              const char       *address,
+                                              const char       *token,
+                                              GError          **error);
+void              sw_window_disconnect       (SwWindow         *self);
+SwStreamClient   *sw_window_get_stream_client (SwWindow        *self);
+SwConnectDialog  *sw_window_show_connect_dialog (SwWindow      *self);
 
 G_END_DECLS

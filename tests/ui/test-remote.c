@@ -1,0 +1,562 @@
+/* test-remote.c — the window watching a real engine in another process (Xvfb)
+ *
+ * Each test starts `switchyard-cli run thread-pool --listen 127.0.0.1:0`,
+ * learns the port it bound from its first line on stderr, and points a
+ * real window at it: through the Connect dialog, through sw_window_connect
+ * after the run began (a late joiner), with a wrong token, and with the
+ * engine killed under it.
+ */
+
+#include "config.h"
+
+#include <gtk/gtk.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "switchyard.h"
+#include "sw-application.h"
+#include "sw-connect-dialog.h"
+#include "sw-window.h"
+
+#include "ui-test-log.h"
+
+static SwApplication *app;
+static gboolean have_display;
+
+/* ---- the engine ------------------------------------------------------- */
+
+typedef struct {
+  GPid        pid;
+  GIOChannel *out;
+  GIOChannel *err;
+  char       *address;   /* HOST:PORT it bound */
+  gboolean    reaped;
+} Engine;
+
+#define STREAMING_ON "switchyard-cli: streaming on "
+
+static const char *
+cli_path (void)
+{
+  const char *path = g_getenv ("SW_CLI");
+
+  g_assert_nonnull (path);
+  return path;
+}
+
+/* extra: more arguments after "run thread-pool", NULL-terminated */
+static void
+engine_start (Engine             *engine,
+              const char * const *extra)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  int out_fd, err_fd;
+
+  memset (engine, 0, sizeof *engine);
+  g_ptr_array_add (argv, (char *) cli_path ());
+  g_ptr_array_add (argv, (char *) "run");
+  g_ptr_array_add (argv, (char *) "thread-pool");
+  g_ptr_array_add (argv, (char *) "--listen");
+  g_ptr_array_add (argv, (char *) "127.0.0.1:0");
+  for (guint i = 0; extra[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) extra[i]);
+  g_ptr_array_add (argv, NULL);
+
+  g_assert_true (g_spawn_async_with_pipes (NULL, (char **) argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                                           NULL, NULL, &engine->pid, NULL, &out_fd, &err_fd, &error));
+  g_assert_no_error (error);
+  engine->out = g_io_channel_unix_new (out_fd);
+  g_io_channel_set_close_on_unref (engine->out, TRUE);
+  engine->err = g_io_channel_unix_new (err_fd);
+  g_io_channel_set_close_on_unref (engine->err, TRUE);
+
+  /* "switchyard-cli: streaming on 127.0.0.1:PORT (…)" comes first. */
+  g_assert_cmpint (g_io_channel_read_line (engine->err, &line, NULL, NULL, NULL), ==, G_IO_STATUS_NORMAL);
+  g_test_message ("engine: %s", line);
+  g_assert_true (g_str_has_prefix (line, STREAMING_ON "127.0.0.1:"));
+  engine->address = g_strndup (line + strlen (STREAMING_ON), strcspn (line + strlen (STREAMING_ON), " \n"));
+}
+
+/* Waits for the engine to exit by itself; returns its stdout.  (Not
+ * inlined: GCC 12 then mistakes the returned text for a local.) */
+G_GNUC_NO_INLINE static char *
+engine_finish (Engine *engine)
+{
+  char *out = NULL;
+  int status;
+
+  g_assert_cmpint (g_io_channel_read_to_end (engine->out, &out, NULL, NULL), ==, G_IO_STATUS_NORMAL);
+  g_assert_cmpint (waitpid (engine->pid, &status, 0), ==, engine->pid);
+  engine->reaped = TRUE;
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+
+  return out;
+}
+
+static void
+engine_clear (Engine *engine)
+{
+  if (!engine->reaped)
+    {
+      int status;
+
+      kill (engine->pid, SIGKILL);
+      g_assert_cmpint (waitpid (engine->pid, &status, 0), ==, engine->pid);
+    }
+  g_spawn_close_pid (engine->pid);
+  g_clear_pointer (&engine->out, g_io_channel_unref);
+  g_clear_pointer (&engine->err, g_io_channel_unref);
+  g_clear_pointer (&engine->address, g_free);
+}
+
+/* ---- the window ------------------------------------------------------- */
+
+static gboolean
+wake_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Spins the main loop until cond (win) holds or timeout_s pass; never
+ * blocks longer than 50 ms at a time. */
+static gboolean
+spin_until (gpointer   win,
+            gboolean (*cond) (gpointer win),
+            double     timeout_s)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC);
+  guint wake = g_timeout_add (50, wake_cb, NULL);
+  gboolean ok;
+
+  while (!(ok = cond (win)) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_source_remove (wake);
+  return ok;
+}
+
+static gboolean
+is_mapped (gpointer win)
+{
+  return gtk_widget_get_mapped (GTK_WIDGET (win)) &&
+         gtk_widget_get_width (GTK_WIDGET (sw_window_get_timeline (win))) > 0;
+}
+
+static SwStreamState
+link_state (gpointer win)
+{
+  SwStreamClient *client = sw_window_get_stream_client (win);
+
+  g_assert_nonnull (client);
+  return sw_stream_client_get_state (client);
+}
+
+static gboolean
+is_live_with_tasks (gpointer win)
+{
+  SwTimelineModel *model = sw_window_get_model (win);
+
+  return link_state (win) == SW_STREAM_STATE_LIVE && model != NULL &&
+         sw_timeline_model_get_n_spans (model) >= 8 && sw_timeline_model_get_n_callbacks (model) >= 4;
+}
+
+/* The status bar has counted the tasks and the console has lines. */
+static gboolean
+is_shown (gpointer win)
+{
+  g_autofree char *console = sw_window_dup_console_text (win);
+
+  return g_str_has_prefix (sw_window_get_status_text (win), "Live from ") &&
+         strstr (sw_window_get_status_text (win), " · 0 done") == NULL &&
+         strstr (console, "is running in process") != NULL;
+}
+
+static gboolean
+is_reconnecting (gpointer win)
+{
+  return g_str_has_prefix (sw_window_get_status_text (win), "Reconnecting");
+}
+
+static gboolean
+is_disconnected (gpointer win)
+{
+  return link_state (win) == SW_STREAM_STATE_DISCONNECTED;
+}
+
+/* What the status bar said while the link was live, and what the model
+ * held then, seen frame by frame until the engine ended. */
+typedef struct {
+  gboolean said_live;
+  guint    live_lanes;
+  guint    live_spans;
+  guint    live_callbacks;
+  gboolean run_enabled_while_live;
+  gboolean stop_enabled_while_live;
+} LiveSeen;
+
+static LiveSeen live_seen;
+
+static GtkWidget *
+find_button_for (GtkWidget  *root,
+                 const char *action)
+{
+  if (GTK_IS_BUTTON (root) &&
+      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (root)), action) == 0)
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_button_for (child, action);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* Whether the titlebar button of a window action can be pressed. */
+static gboolean
+button_enabled (SwWindow   *win,
+                const char *action)
+{
+  GtkWidget *button = find_button_for (gtk_window_get_titlebar (GTK_WINDOW (win)), action);
+
+  g_assert_nonnull (button);
+  return gtk_widget_is_sensitive (button);
+}
+
+static gboolean
+watch_until_ended (gpointer win)
+{
+  SwTimelineModel *model = sw_window_get_model (win);
+
+  if (link_state (win) == SW_STREAM_STATE_LIVE && model != NULL)
+    {
+      if (g_str_has_prefix (sw_window_get_status_text (win), "Live from "))
+        live_seen.said_live = TRUE;
+      live_seen.live_lanes = MAX (live_seen.live_lanes, sw_timeline_model_get_n_lanes (model));
+      live_seen.live_spans = MAX (live_seen.live_spans, sw_timeline_model_get_n_spans (model));
+      live_seen.live_callbacks = MAX (live_seen.live_callbacks, sw_timeline_model_get_n_callbacks (model));
+      live_seen.run_enabled_while_live |= button_enabled (win, "win.run");
+      live_seen.stop_enabled_while_live |= button_enabled (win, "win.stop");
+    }
+
+  return link_state (win) == SW_STREAM_STATE_ENDED;
+}
+
+static SwWindow *
+open_window (void)
+{
+  SwWindow *win = sw_window_new (GTK_APPLICATION (app), sw_scenario_lookup ("thread-pool", NULL));
+
+  gtk_window_set_default_size (GTK_WINDOW (win), 1400, 860);
+  gtk_window_present (GTK_WINDOW (win));
+  g_assert_true (spin_until (win, is_mapped, 10.0));
+
+  return win;
+}
+
+static guint drawn_frames;
+
+static gboolean
+count_frames_cb (GtkWidget     *widget,
+                 GdkFrameClock *clock,
+                 gpointer       data)
+{
+  drawn_frames++;
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+drew_twice (gpointer win)
+{
+  return drawn_frames >= 2;
+}
+
+/* After two frames more, so what is saved is what the window drew. */
+static void
+save_screenshot (GtkWidget  *widget,
+                 const char *name)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = NULL;
+  GtkSnapshot *snapshot;
+  GskRenderer *renderer;
+  const char *root = g_getenv ("SW_BUILD_ROOT");
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+  guint tick;
+
+  drawn_frames = 0;
+  tick = gtk_widget_add_tick_callback (widget, count_frames_cb, NULL, NULL);
+  gtk_widget_queue_draw (widget);
+  g_assert_true (spin_until (widget, drew_twice, 10.0));
+  gtk_widget_remove_tick_callback (widget, tick);
+
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+
+  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_nonnull (texture);
+
+  path = g_build_filename (root != NULL ? root : ".", name, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+}
+
+static SwConnectDialog *
+find_connect_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (SW_IS_CONNECT_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return SW_CONNECT_DIALOG (window);
+    }
+
+  return NULL;
+}
+
+/* ---- tests ------------------------------------------------------------ */
+
+/* Connect… (the dialog), a run from its start to its end: the window
+ * shows the engine's lanes, tasks and callbacks while live, says "Live
+ * from", then "Ended" with the engine's own task count, and the console
+ * holds the engine's lines. */
+static void
+test_connect_dialog_live_then_ended (void)
+{
+  const char * const extra[] = { "--set", "scale=0.05", "--set", "tasks=40", "--wait-viewer", NULL };
+  Engine engine;
+  SwWindow *win;
+  SwConnectDialog *dialog;
+  SwTimelineModel *model;
+  SwStreamClient *client;
+  g_autofree char *engine_out = NULL;
+  g_autofree char *console = NULL;
+  const char *summary;
+  guint finished = 0;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+
+  engine_start (&engine, extra);
+  win = open_window ();
+
+  /* The dialog refuses what the client could not dial, then connects. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.connect", NULL));
+  dialog = find_connect_dialog ();
+  g_assert_nonnull (dialog);
+  sw_connect_dialog_set_address (dialog, "no-port-here");
+  g_assert_nonnull (sw_connect_dialog_get_error (dialog));
+  g_assert_null (sw_window_get_stream_client (win));
+  sw_connect_dialog_set_address (dialog, engine.address);
+  g_assert_null (sw_connect_dialog_get_error (dialog));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "dialog.connect", NULL));
+  g_assert_null (find_connect_dialog ());
+  g_assert_nonnull (sw_window_get_stream_client (win));
+  g_assert_cmpstr (sw_stream_client_get_address (sw_window_get_stream_client (win)), ==, engine.address);
+
+  memset (&live_seen, 0, sizeof live_seen);
+  g_assert_true (spin_until (win, watch_until_ended, 60.0));
+
+  /* Seen live: "main" and the four workers, tasks and done-callbacks. */
+  g_assert_true (live_seen.said_live);
+  g_assert_cmpuint (live_seen.live_lanes, >=, 5);
+  g_assert_cmpuint (live_seen.live_spans, >, 0);
+  g_assert_cmpuint (live_seen.live_callbacks, >, 0);
+  /* The engine runs elsewhere: nothing to run or stop here meanwhile. */
+  g_assert_false (live_seen.run_enabled_while_live);
+  g_assert_false (live_seen.stop_enabled_while_live);
+
+  engine_out = engine_finish (&engine);
+  summary = strstr (engine_out, "summary: ");
+  g_assert_nonnull (summary);
+  g_assert_nonnull (strstr (summary, " finished, "));
+  g_assert_cmpint (sscanf (strrchr (summary, '(') + 1, "%u finished", &finished), ==, 1);
+  g_assert_cmpuint (finished, ==, 40);
+
+  /* Ended: the final picture is the engine's whole run. */
+  g_test_message ("status: %s", sw_window_get_status_text (win));
+  g_assert_true (g_str_has_prefix (sw_window_get_status_text (win), "Ended · "));
+  g_assert_nonnull (strstr (sw_window_get_status_text (win), "40 of 40 tasks done"));
+  g_assert_cmpint (sw_window_get_run_state (win), ==, SW_RUN_STATE_FINISHED);
+  model = sw_window_get_model (win);
+  client = sw_window_get_stream_client (win);
+  g_assert_false (sw_timeline_model_get_running (model));
+  g_assert_cmpuint (sw_timeline_model_get_n_spans (model), ==, finished);
+  g_assert_cmpuint (sw_timeline_model_get_n_open_spans (model), ==, 0);
+  g_assert_cmpuint (sw_timeline_model_get_n_submits (model), ==, finished);
+  g_assert_nonnull (sw_timeline_model_find_lane_by_name (model, "worker 4"));
+  g_assert_cmpuint (sw_stream_client_get_dropped (client), ==, 0);
+  g_assert_cmpuint (sw_stream_client_get_received (client), ==, sw_stream_client_get_engine_recorded (client));
+  console = sw_window_dup_console_text (win);
+  g_assert_nonnull (strstr (console, "task 40 result: 40"));
+  g_assert_nonnull (strstr (console, "summary: wall "));
+  /* Run is back: the window may run its own now. */
+  g_assert_true (button_enabled (win, "win.run"));
+
+  gtk_window_destroy (GTK_WINDOW (win));
+  engine_clear (&engine);
+}
+
+/* Joining a run under way: the backlog lands at the times it happened on
+ * the engine's timeline (from 0, not before it), and killing the engine
+ * turns the link to "Reconnecting" with the last picture kept. */
+static void
+test_late_join_then_engine_killed (void)
+{
+  const char * const extra[] = { "--set", "scale=0.05", "--set", "tasks=200", NULL };
+  g_autoptr(GError) error = NULL;
+  Engine engine;
+  SwWindow *win;
+  SwTimelineModel *model;
+  const SwTimelineLane *main_lane;
+  const SwTimelineMark *first_submit;
+  gint64 joined_ns;
+  guint n_spans;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+
+  engine_start (&engine, extra);
+  win = open_window ();
+
+  /* Wait until the engine has done something worth a backlog. */
+  for (;;)
+    {
+      g_autofree char *line = NULL;
+
+      g_assert_cmpint (g_io_channel_read_line (engine.out, &line, NULL, NULL, NULL), ==, G_IO_STATUS_NORMAL);
+      if (g_str_has_prefix (line, "done-callback of task 4 "))
+        break;
+    }
+
+  g_assert_true (sw_window_connect (win, engine.address, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (spin_until (win, is_live_with_tasks, 60.0));
+  model = sw_window_get_model (win);
+  joined_ns = sw_clock_monotonic_ns () -
+              sw_stream_client_get_remote_origin_ns (sw_window_get_stream_client (win));
+
+  /* The first submit happened after the engine began and before we came;
+   * timed from the local copy's start it would lie before 0. */
+  main_lane = sw_timeline_model_find_lane_by_name (model, "main");
+  g_assert_nonnull (main_lane);
+  g_assert_cmpuint (main_lane->submits->len, >, 0);
+  first_submit = &g_array_index (main_lane->submits, SwTimelineMark, 0);
+  g_assert_cmpint (sw_timeline_model_get_begin_ns (model), ==, 0);
+  g_assert_cmpint (first_submit->time_ns, >=, 0);
+  g_assert_cmpint (first_submit->time_ns, <, joined_ns);
+  g_assert_nonnull (sw_timeline_model_find_lane_by_name (model, "worker 1"));
+
+  g_assert_true (spin_until (win, is_shown, 30.0));
+  g_assert_true (g_str_has_prefix (sw_window_get_status_text (win), "Live from 127.0.0.1:"));
+  save_screenshot (GTK_WIDGET (win), "screenshot-remote.png");
+
+  /* The engine dies mid-run: the link retries, the picture stays. */
+  n_spans = sw_timeline_model_get_n_spans (model);
+  kill (engine.pid, SIGKILL);
+  g_assert_true (spin_until (win, is_reconnecting, 30.0));
+  g_test_message ("status: %s", sw_window_get_status_text (win));
+  g_assert_true (sw_window_get_model (win) == model);
+  g_assert_cmpuint (sw_timeline_model_get_n_spans (model), >=, n_spans);
+  g_assert_false (sw_timeline_model_get_running (model));
+  g_assert_false (button_enabled (win, "win.run"));
+
+  /* Disconnect ends the retrying and gives Run back. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.disconnect", NULL));
+  g_assert_null (sw_window_get_stream_client (win));
+  g_assert_true (g_str_has_prefix (sw_window_get_status_text (win), "Disconnected from 127.0.0.1:"));
+  g_assert_true (sw_window_get_model (win) == model);
+  g_assert_true (button_enabled (win, "win.run"));
+
+  gtk_window_destroy (GTK_WINDOW (win));
+  engine_clear (&engine);
+}
+
+/* A wrong token is refused by the engine, and the window says why
+ * instead of retrying. */
+static void
+test_wrong_token_refused (void)
+{
+  const char * const extra[] = { "--set", "scale=0.05", "--token", "right-token", "--wait-viewer", NULL };
+  g_autoptr(GError) error = NULL;
+  Engine engine;
+  SwWindow *win;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+
+  engine_start (&engine, extra);
+  win = open_window ();
+
+  g_assert_true (sw_window_connect (win, engine.address, "wrong-token", &error));
+  g_assert_no_error (error);
+  g_assert_true (spin_until (win, is_disconnected, 30.0));
+  g_test_message ("status: %s", sw_window_get_status_text (win));
+  g_assert_true (g_str_has_prefix (sw_window_get_status_text (win), "Cannot watch · 127.0.0.1:"));
+  g_assert_nonnull (strstr (sw_window_get_status_text (win), "refused this viewer: wrong token"));
+  g_assert_cmpint (sw_window_get_run_state (win), ==, SW_RUN_STATE_FAILED);
+  g_assert_null (sw_window_get_model (win));
+  g_assert_true (button_enabled (win, "win.run"));
+
+  gtk_window_destroy (GTK_WINDOW (win));
+  engine_clear (&engine);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  int ret;
+
+  g_setenv ("GTK_A11Y", "none", FALSE);
+  /* The engine's token must come from the test, not the environment. */
+  g_unsetenv (SW_STREAM_TOKEN_ENV);
+  have_display = gtk_init_check ();
+  if (have_display)
+    {
+      app = sw_application_new ();
+      g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+      if (!g_application_register (G_APPLICATION (app), NULL, &error))
+        g_error ("cannot register the application: %s", error->message);
+    }
+
+  g_test_init (&argc, &argv, NULL);
+  ui_test_allow_gtk_allocation_warnings ();
+
+  g_test_add_func ("/Sw/Remote/connect-dialog-live-then-ended", test_connect_dialog_live_then_ended);
+  g_test_add_func ("/Sw/Remote/late-join-then-engine-killed", test_late_join_then_engine_killed);
+  g_test_add_func ("/Sw/Remote/wrong-token-refused", test_wrong_token_refused);
+
+  ret = g_test_run ();
+  g_clear_object (&app);
+
+  return ret;
+}
