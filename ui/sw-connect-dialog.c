@@ -131,7 +131,10 @@ sw_connect_dialog_new (GtkWindow  *parent,
 
   g_return_val_if_fail (parent == NULL || GTK_IS_WINDOW (parent), NULL);
 
-  self = g_object_new (SW_TYPE_CONNECT_DIALOG, "transient-for", parent, NULL);
+  self = g_object_new (SW_TYPE_CONNECT_DIALOG,
+                       "transient-for", parent,
+                       "destroy-with-parent", TRUE,
+                       NULL);
   if (address != NULL)
     sw_connect_dialog_set_address (self, address);
   if (token != NULL)
