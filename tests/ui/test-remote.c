@@ -176,6 +176,12 @@ is_shown (gpointer win)
 }
 
 static gboolean
+is_live (gpointer win)
+{
+  return link_state (win) == SW_STREAM_STATE_LIVE;
+}
+
+static gboolean
 is_reconnecting (gpointer win)
 {
   return g_str_has_prefix (sw_window_get_status_text (win), "Reconnecting");
@@ -529,6 +535,86 @@ test_wrong_token_refused (void)
   engine_clear (&engine);
 }
 
+/* ---- a viewer too slow for its engine --------------------------------- */
+
+typedef struct {
+  SwTrace *trace;
+  guint    n;
+} Producer;
+
+static gpointer
+producer_thread (gpointer data)
+{
+  Producer *p = data;
+  guint64 name = sw_trace_intern (p->trace, "value");
+
+  sw_trace_name_thread (p->trace, "producer");
+  for (guint i = 0; i < p->n; i++)
+    sw_trace_record (p->trace, SW_EVENT_COUNTER, 0, name, i);
+
+  return NULL;
+}
+
+static gboolean
+says_dropped (gpointer win)
+{
+  SwStreamClient *client = sw_window_get_stream_client (win);
+  g_autofree char *expected = NULL;
+
+  if (sw_stream_client_get_dropped (client) == 0)
+    return FALSE;
+  expected = g_strdup_printf (" · %" G_GUINT64_FORMAT " events dropped for this viewer",
+                              sw_stream_client_get_dropped (client));
+  return strstr (sw_window_get_status_text (win), expected) != NULL;
+}
+
+/* An engine in this process (a real server on a real trace) records far
+ * more than the window reads while its main loop is busy: the server
+ * drops for this viewer, and the status bar says how many. */
+static void
+test_slow_viewer_drops_shown (void)
+{
+  g_autoptr(SwTrace) trace = sw_trace_new (3000000);
+  g_autoptr(SwStreamServer) server = sw_stream_server_new (trace, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address = NULL;
+  Producer producer = { trace, 1000000 };
+  gint64 deadline;
+  SwWindow *win;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+
+  sw_stream_server_set_max_lag (server, 50000);
+  sw_stream_server_set_send_buffer (server, 256 * 1024);
+  g_assert_true (sw_stream_server_listen (server, "127.0.0.1:0", &error));
+  g_assert_no_error (error);
+  address = sw_stream_server_dup_address (server);
+
+  win = open_window ();
+  g_assert_true (sw_window_connect (win, address, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (spin_until (win, is_live, 30.0));
+  g_assert_null (strstr (sw_window_get_status_text (win), "dropped"));
+
+  /* The window reads nothing meanwhile: its main loop is here. */
+  g_thread_join (g_thread_new ("producer", producer_thread, &producer));
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (sw_stream_server_get_dropped (server) == 0 && g_get_monotonic_time () < deadline)
+    g_usleep (2000);
+  g_assert_cmpuint (sw_stream_server_get_dropped (server), >, 0);
+
+  g_assert_true (spin_until (win, says_dropped, 30.0));
+  g_test_message ("status: %s", sw_window_get_status_text (win));
+  g_assert_cmpint (link_state (win), ==, SW_STREAM_STATE_LIVE);
+
+  sw_window_disconnect (win);
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -554,6 +640,7 @@ main (int   argc,
   g_test_add_func ("/Sw/Remote/connect-dialog-live-then-ended", test_connect_dialog_live_then_ended);
   g_test_add_func ("/Sw/Remote/late-join-then-engine-killed", test_late_join_then_engine_killed);
   g_test_add_func ("/Sw/Remote/wrong-token-refused", test_wrong_token_refused);
+  g_test_add_func ("/Sw/Remote/slow-viewer-drops-shown", test_slow_viewer_drops_shown);
 
   ret = g_test_run ();
   g_clear_object (&app);
