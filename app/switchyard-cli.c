@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <glib-unix.h>
 #include <locale.h>
 #include <signal.h>
@@ -22,7 +24,7 @@
 
 static GMutex output_lock;
 
-static const char usage_text[] =
+static const char *const usage_text = N_(
   "usage: switchyard-cli COMMAND [ARGS]\n"
   "\n"
   "  list                                          list the scenarios, one a line\n"
@@ -37,7 +39,7 @@ static const char usage_text[] =
   "run, serve and flood also take --listen HOST:PORT [--token T] to stream the trace live\n"
   "to viewers (switchyard --connect, switchyard-cli watch); run takes --wait-viewer to start\n"
   "only once a viewer is there.  The token may come from SWITCHYARD_TOKEN instead; without\n"
-  "one only viewers on this machine (loopback) may connect.\n";
+  "one only viewers on this machine (loopback) may connect.\n");
 
 static int
 fail (const char *format,
@@ -76,11 +78,11 @@ cmd_list (int    argc,
   guint n;
 
   if (argc > 1)
-    return fail ("list takes no arguments");
+    return fail (_("list takes no arguments"));
 
   scenarios = sw_scenario_list (&n);
   for (guint i = 0; i < n; i++)
-    printf ("%s\t%s\n", scenarios[i]->name, scenarios[i]->title);
+    printf ("%s\t%s\n", scenarios[i]->name, _(scenarios[i]->title));
   return EXIT_SUCCESS;
 }
 
@@ -158,8 +160,8 @@ stream_finish (SwStreamServer *server)
 }
 
 #define STREAM_OPTION_ENTRIES(options) \
-  { "listen", 'l', 0, G_OPTION_ARG_STRING, &(options).listen, "Stream the trace live to viewers", "HOST:PORT" }, \
-  { "token", 0, 0, G_OPTION_ARG_STRING, &(options).token, "Token viewers must give (or SWITCHYARD_TOKEN)", "T" }
+  { "listen", 'l', 0, G_OPTION_ARG_STRING, &(options).listen, N_("Stream the trace live to viewers"), "HOST:PORT" }, \
+  { "token", 0, 0, G_OPTION_ARG_STRING, &(options).token, N_("Token viewers must give (or SWITCHYARD_TOKEN)"), "T" }
 
 typedef struct
 {
@@ -201,10 +203,10 @@ cmd_run (int    argc,
   g_autofree char *trace_path = NULL;
   g_auto(StreamOptions) stream = { 0 };
   GOptionEntry entries[] = {
-    { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets, "Set a parameter", "KEY=VALUE" },
-    { "trace", 't', 0, G_OPTION_ARG_FILENAME, &trace_path, "Write Chrome trace JSON", "FILE.json" },
+    { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets, N_("Set a parameter"), "KEY=VALUE" },
+    { "trace", 't', 0, G_OPTION_ARG_FILENAME, &trace_path, N_("Write Chrome trace JSON"), "FILE.json" },
     STREAM_OPTION_ENTRIES (stream),
-    { "wait-viewer", 0, 0, G_OPTION_ARG_NONE, &stream.wait_viewer, "With --listen: start once a viewer is connected", NULL },
+    { "wait-viewer", 0, 0, G_OPTION_ARG_NONE, &stream.wait_viewer, N_("With --listen: start once a viewer is connected"), NULL },
     { NULL }
   };
   g_autoptr(SwStreamServer) server = NULL;
@@ -220,14 +222,14 @@ cmd_run (int    argc,
   guint sigint, sigterm;
   int status;
 
-  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_help_enabled (context, TRUE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    return fail ("run: %s", error->message);
+    return fail (_("run: %s"), error->message);
   if (argc < 2)
-    return fail ("run: which scenario? (try 'switchyard-cli list')");
+    return fail (_("run: which scenario? (try 'switchyard-cli list')"));
   if (argc > 2)
-    return fail ("run: unexpected argument '%s'", argv[2]);
+    return fail (_("run: unexpected argument '%s'"), argv[2]);
 
   scenario = sw_scenario_lookup (argv[1], &error);
   if (scenario == NULL)
@@ -270,7 +272,7 @@ cmd_run (int    argc,
     status = EXIT_SUCCESS;
   else if (g_error_matches (state.error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      fprintf (stderr, "switchyard-cli: run stopped\n");
+      fprintf (stderr, _("switchyard-cli: run stopped\n"));
       status = EXIT_STOPPED;
     }
   else
@@ -281,7 +283,7 @@ cmd_run (int    argc,
     {
       if (!sw_trace_save_chrome_json (trace, trace_path, &error))
         return fail ("%s", error->message);
-      fprintf (stderr, "trace written to %s\n", trace_path);
+      fprintf (stderr, _("trace written to %s\n"), trace_path);
     }
 
   return status;
@@ -294,7 +296,7 @@ cmd_bench (int    argc,
   g_autoptr(GError) error = NULL;
 
   if (argc > 2)
-    return fail ("bench: unexpected argument '%s'", argv[2]);
+    return fail (_("bench: unexpected argument '%s'"), argv[2]);
   if (!sw_bench_run (argc > 1 ? argv[1] : NULL, print_line_cb, NULL, &error))
     return fail ("%s", error->message);
   return EXIT_SUCCESS;
@@ -322,10 +324,10 @@ cmd_serve (int    argc,
   gint port = SERVE_DEFAULT_PORT;
   double duration = -1;
   GOptionEntry entries[] = {
-    { "host", 'H', 0, G_OPTION_ARG_STRING, &host, "Address to listen on (127.0.0.1)", "H" },
-    { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port (8080, as in the lesson; 0: any free port)", "P" },
-    { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &duration, "Stop after S seconds (default: at SIGINT/SIGTERM)", "S" },
-    { "trace", 't', 0, G_OPTION_ARG_FILENAME, &trace_path, "Write Chrome trace JSON", "FILE.json" },
+    { "host", 'H', 0, G_OPTION_ARG_STRING, &host, N_("Address to listen on (127.0.0.1)"), "H" },
+    { "port", 'p', 0, G_OPTION_ARG_INT, &port, N_("Port (8080, as in the lesson; 0: any free port)"), "P" },
+    { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &duration, N_("Stop after S seconds (default: at SIGINT/SIGTERM)"), "S" },
+    { "trace", 't', 0, G_OPTION_ARG_FILENAME, &trace_path, N_("Write Chrome trace JSON"), "FILE.json" },
     STREAM_OPTION_ENTRIES (stream),
     { NULL }
   };
@@ -338,15 +340,15 @@ cmd_serve (int    argc,
   const char *bound_host;
   guint sigint, sigterm;
 
-  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    return fail ("serve: %s", error->message);
+    return fail (_("serve: %s"), error->message);
   if (argc > 1)
-    return fail ("serve: unexpected argument '%s'", argv[1]);
+    return fail (_("serve: unexpected argument '%s'"), argv[1]);
   if (port < 0 || port > 65535)
-    return fail ("serve: --port must be 0–65535, not %d", port);
+    return fail (_("serve: --port must be 0–65535, not %d"), port);
   if (duration != -1 && !(duration >= 0 && duration < (double) G_MAXINT64 / G_USEC_PER_SEC))
-    return fail ("serve: --duration must be a number of seconds >= 0");
+    return fail (_("serve: --duration must be a number of seconds >= 0"));
 
   if (trace_path != NULL || stream.listen != NULL)
     {
@@ -389,7 +391,7 @@ cmd_serve (int    argc,
     {
       if (!sw_trace_save_chrome_json (trace, trace_path, &error))
         return fail ("%s", error->message);
-      fprintf (stderr, "trace written to %s\n", trace_path);
+      fprintf (stderr, _("trace written to %s\n"), trace_path);
     }
   return EXIT_SUCCESS;
 }
@@ -459,13 +461,13 @@ cmd_flood (int    argc,
   g_autoptr(SwTrace) trace = NULL;
   g_autoptr(SwStreamServer) stream_server = NULL;
   GOptionEntry entries[] = {
-    { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Server port", "P" },
-    { "host", 'H', 0, G_OPTION_ARG_STRING, &host, "Server host (127.0.0.1)", "H" },
-    { "clients", 'c', 0, G_OPTION_ARG_INT, &clients, "Clients (500)", "N" },
+    { "port", 'p', 0, G_OPTION_ARG_INT, &port, N_("Server port"), "P" },
+    { "host", 'H', 0, G_OPTION_ARG_STRING, &host, N_("Server host (127.0.0.1)"), "H" },
+    { "clients", 'c', 0, G_OPTION_ARG_INT, &clients, N_("Clients (500)"), "N" },
     { "messages", 'm', 0, G_OPTION_ARG_INT64, &messages,
-      "Messages per client (20, or no limit with --duration; 0: no limit)", "M" },
-    { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &duration, "Seconds of messages (0: no limit)", "S" },
-    { "mode", 0, 0, G_OPTION_ARG_STRING, &mode, "coroutines (one thread) or threads (one each)",
+      N_("Messages per client (20, or no limit with --duration; 0: no limit)"), "M" },
+    { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &duration, N_("Seconds of messages (0: no limit)"), "S" },
+    { "mode", 0, 0, G_OPTION_ARG_STRING, &mode, N_("coroutines (one thread) or threads (one each)"),
       "coroutines|threads" },
     STREAM_OPTION_ENTRIES (stream),
     { NULL }
@@ -479,23 +481,23 @@ cmd_flood (int    argc,
   guint sigint, sigterm;
   int status;
 
-  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    return fail ("flood: %s", error->message);
+    return fail (_("flood: %s"), error->message);
   if (argc > 1)
-    return fail ("flood: unexpected argument '%s'", argv[1]);
+    return fail (_("flood: unexpected argument '%s'"), argv[1]);
   if (port < 1 || port > 65535)
-    return fail ("flood: --port P is required (1-65535)");
+    return fail (_("flood: --port P is required (1-65535)"));
   if (clients < 1)
-    return fail ("flood: --clients must be at least 1");
+    return fail (_("flood: --clients must be at least 1"));
   if (messages < -1)
-    return fail ("flood: --messages cannot be negative");
+    return fail (_("flood: --messages cannot be negative"));
   if (duration < 0)
-    return fail ("flood: --duration cannot be negative");
+    return fail (_("flood: --duration cannot be negative"));
 
   sw_flood_options_init (&state.options);
   if (mode != NULL && !sw_flood_mode_from_string (mode, &state.options.mode))
-    return fail ("flood: --mode is coroutines or threads, not '%s'", mode);
+    return fail (_("flood: --mode is coroutines or threads, not '%s'"), mode);
   if (host != NULL)
     state.options.host = host;
   state.options.port = (guint16) port;
@@ -541,7 +543,7 @@ cmd_flood (int    argc,
   summary = sw_flood_result_format (&state.result);
   g_mutex_lock (&output_lock);
   if (state.result.cancelled)
-    fputs ("flood: stopped\n", stderr);
+    fputs (_("flood: stopped\n"), stderr);
   if (state.result.errors > 0)
     fprintf (stderr, "flood: %" G_GUINT64_FORMAT " errors; the first: %s\n",
              state.result.errors, state.result.first_error);
@@ -746,19 +748,19 @@ main (int    argc,
 {
   const char *command;
 
-  setlocale (LC_ALL, "");
+  sw_i18n_init ();
   g_set_prgname ("switchyard-cli");
 
   if (argc < 2)
     {
-      fputs (usage_text, stderr);
+      fputs (_(usage_text), stderr);
       return EXIT_USAGE;
     }
 
   command = argv[1];
   if (g_str_equal (command, "--help") || g_str_equal (command, "-h") || g_str_equal (command, "help"))
     {
-      fputs (usage_text, stdout);
+      fputs (_(usage_text), stdout);
       return EXIT_SUCCESS;
     }
   if (g_str_equal (command, "list"))
@@ -774,7 +776,7 @@ main (int    argc,
   if (g_str_equal (command, "watch"))
     return cmd_watch (argc - 1, argv + 1);
   if (g_str_equal (command, "serve") || g_str_equal (command, "flood"))
-    return fail ("'%s' is not available in this version yet", command);
+    return fail (_("'%s' is not available in this version yet"), command);
 
-  return fail ("unknown command '%s' (try 'switchyard-cli --help')", command);
+  return fail (_("unknown command '%s' (try 'switchyard-cli --help')"), command);
 }

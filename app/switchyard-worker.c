@@ -29,6 +29,9 @@ main (int    argc,
     { NULL }
   };
 
+  /* The lines a task prints are written here, in the user's language. */
+  sw_i18n_init ();
+
   context = g_option_context_new ("- a Switchyard process-pool worker");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))

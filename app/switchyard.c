@@ -3,7 +3,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <locale.h>
+#include <gtk/gtk.h>
 
 #include "switchyard.h"
 #include "sw-application.h"
@@ -14,10 +14,9 @@ main (int   argc,
 {
   g_autoptr(SwApplication) app = NULL;
 
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  sw_i18n_init ();
+  /* Done above, with the C.UTF-8 fallback that gtk_init's own call would undo. */
+  gtk_disable_setlocale ();
 
   g_set_application_name (_("Switchyard"));
 

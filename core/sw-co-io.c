@@ -14,6 +14,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "sw-co-io.h"
 #include "sw-co-io-private.h"
 #include "sw-coro-private.h"
@@ -115,7 +117,7 @@ socket_fd_ok (GSocket  *socket,
 
   if (G_UNLIKELY (fd < 0 || g_socket_is_closed (socket)))
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "Socket is already closed");
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, _("Socket is already closed"));
       return FALSE;
     }
   *out_fd = fd;
@@ -376,7 +378,7 @@ sw_co_accept (GSocket  *listener,
           continue;
         case ENFILE:
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES,
-                       "Error accepting connection: %s", g_strerror (ENFILE));
+                       _("Error accepting connection: %s"), g_strerror (ENFILE));
           return NULL;
         default:
           set_errno_error (error, errno, "Error accepting connection");
@@ -401,7 +403,7 @@ sw_co_connect (GSocketAddress  *address,
   if (native_len < 0 || (gsize) native_len > sizeof native)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                           "Unsupported socket address");
+                           _("Unsupported socket address"));
       return NULL;
     }
   if (!g_socket_address_to_native (address, &native, sizeof native, error))

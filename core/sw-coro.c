@@ -25,6 +25,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "sw-coro.h"
 #include "sw-coro-private.h"
 
@@ -606,11 +608,11 @@ wake_result_to_error (WakeResult   result,
     case WAKE_OK:
       return TRUE;
     case WAKE_TIMED_OUT:
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "Timed out");
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, _("Timed out"));
       return FALSE;
     case WAKE_CANCELLED:
     default:
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Coroutine cancelled");
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Coroutine cancelled"));
       return FALSE;
     }
 }
@@ -865,7 +867,7 @@ coroutine_entry (gpointer data)
   /* Cancelled before it ever ran: like gevent's kill of a greenlet that
    * has not started, the body does not run. */
   if (co->cancelled)
-    g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Coroutine cancelled");
+    g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Coroutine cancelled"));
   else
     co->result = co->func (co->arg, &error);
 
@@ -1123,7 +1125,7 @@ wait_fd_common (int              fd,
   if (*slot != NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
-                   "fd %d: another coroutine is already waiting for it to become %s",
+                   _("fd %d: another coroutine is already waiting for it to become %s"),
                    fd, events == G_IO_IN ? "readable" : "writable");
       return FALSE;
     }
@@ -1168,7 +1170,7 @@ wait_fd_common (int              fd,
       if (err == EPERM)
         return TRUE;
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
-                   "Cannot wait on fd %d: %s", fd, g_strerror (err));
+                   _("Cannot wait on fd %d: %s"), fd, g_strerror (err));
       return FALSE;
     }
 
@@ -1220,7 +1222,7 @@ _sw_co_wait_socket (GSocket         *socket,
 
   if (G_UNLIKELY (fd < 0 || g_socket_is_closed (socket)))
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "Socket is already closed");
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, _("Socket is already closed"));
       return FALSE;
     }
   return wait_fd_common (fd, events, timeout_us, reason, socket_serial (socket), error);

@@ -14,6 +14,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "sw-echo-server.h"
 
 #include <errno.h>
@@ -483,7 +485,7 @@ listen_on (const char  *host,
   if (inet == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "cannot listen on %s: %s", where, local_error->message);
+                   _("cannot listen on %s: %s"), where, local_error->message);
       return NULL;
     }
   address = g_inet_socket_address_new (inet, port);
@@ -492,7 +494,7 @@ listen_on (const char  *host,
   if (socket == NULL)
     {
       g_set_error (error, G_IO_ERROR, local_error->code,
-                   "cannot listen on %s: %s", where, local_error->message);
+                   _("cannot listen on %s: %s"), where, local_error->message);
       return NULL;
     }
 
@@ -507,7 +509,7 @@ listen_on (const char  *host,
       int err = errno;
 
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
-                   "cannot listen on %s: %s", where, g_strerror (err));
+                   _("cannot listen on %s: %s"), where, g_strerror (err));
       return NULL;
     }
 
@@ -515,7 +517,7 @@ listen_on (const char  *host,
   if (!g_socket_listen (socket, &local_error))
     {
       g_set_error (error, G_IO_ERROR, local_error->code,
-                   "cannot listen on %s: %s", where, local_error->message);
+                   _("cannot listen on %s: %s"), where, local_error->message);
       return NULL;
     }
   return g_steal_pointer (&socket);
@@ -554,7 +556,7 @@ sw_echo_server_new (SwTrace     *trace,
       int err = errno;
 
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
-                   "cannot start the echo server: eventfd: %s", g_strerror (err));
+                   _("cannot start the echo server: eventfd: %s"), g_strerror (err));
       return NULL;
     }
 
@@ -640,7 +642,7 @@ sw_echo_server_serve (SwEchoServer  *self,
 
   if (sw_echo_server_is_stopped (self))
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "The echo server is stopped");
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, _("The echo server is stopped"));
       return FALSE;
     }
 

@@ -1,6 +1,8 @@
 /* sw-executor.c — the interface of thread and process pools */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "sw-executor.h"
 
 #include "sw-error.h"
@@ -97,6 +99,6 @@ sw_executor_new_pool (const char  *kind,
     return SW_EXECUTOR (sw_process_pool_new (trace, max_workers, error));
 
   g_set_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
-               "unknown kind of pool '%s' (thread or process)", kind ? kind : "");
+               _("unknown kind of pool '%s' (thread or process)"), kind ? kind : "");
   return NULL;
 }

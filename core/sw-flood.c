@@ -17,6 +17,9 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+#include <inttypes.h>
+
 #include "sw-flood.h"
 
 #include <errno.h>
@@ -252,7 +255,7 @@ set_wrong_reply (GError     **error,
   g_autofree char *got_esc = g_strescape (got_str, NULL);
 
   g_set_error (error, SW_ERROR, SW_ERROR_IO,
-               "wrong reply to \"%s\": \"%s\"", sent_esc, got_esc);
+               _("wrong reply to \"%s\": \"%s\""), sent_esc, got_esc);
 }
 
 /* Sends "<name> say hello <n>" until the messages or the time are up,
@@ -296,8 +299,8 @@ client_exchange (Client          *client,
           if (r == 0)
             {
               g_set_error (error, SW_ERROR, SW_ERROR_IO,
-                           "the server closed the connection after %" G_GUINT64_FORMAT
-                           " of %" G_GSIZE_FORMAT " bytes of reply %" G_GUINT64_FORMAT,
+                           _("the server closed the connection after %" PRIu64
+                           " of %zu bytes of reply %" PRIu64),
                            (guint64) got, size, n);
               return FALSE;
             }
@@ -552,7 +555,7 @@ thread_connect_retrying (Flood   *flood,
       g_error_free (local);
       if (!thread_backoff (flood, backoff))
         {
-          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "stopped");
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("stopped"));
           return NULL;
         }
       backoff *= 2;
@@ -636,7 +639,7 @@ run_threads (Flood   *flood,
       for (guint i = 0; i < n_started; i++)
         g_thread_join (g_steal_pointer (&flood->clients[i].thread));
       g_set_error (error, SW_ERROR, SW_ERROR_FAILED,
-                   "flood: cannot start thread %u of %u: %s",
+                   _("flood: cannot start thread %u of %u: %s"),
                    n_started + 1, flood->n_clients, local->message);
       g_error_free (local);
       return FALSE;
@@ -676,7 +679,7 @@ resolve (const char  *host,
   addresses = g_resolver_lookup_by_name (resolver, host, NULL, error);
   if (addresses == NULL)
     {
-      g_prefix_error (error, "flood: %s: ", host);
+      g_prefix_error (error, _("flood: %s: "), host);
       return NULL;
     }
   /* IPv4 first, as the server binds it (localhost → 127.0.0.1). */
@@ -743,7 +746,7 @@ sw_flood_ensure_fds (guint     clients,
       int saved = errno;
 
       g_set_error (error, SW_ERROR, SW_ERROR_FAILED,
-                   "flood: getrlimit(RLIMIT_NOFILE): %s", g_strerror (saved));
+                   _("flood: getrlimit(RLIMIT_NOFILE): %s"), g_strerror (saved));
       return FALSE;
     }
   if (before.rlim_cur == RLIM_INFINITY || before.rlim_cur >= needed)
@@ -765,7 +768,7 @@ sw_flood_ensure_fds (guint     clients,
   soft_str = limit_to_string (before.rlim_cur);
   hard_str = limit_to_string (before.rlim_max);
   g_set_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
-               "flood: %u clients need ~%u descriptors; the limit is %s (hard %s)",
+               _("flood: %u clients need ~%u descriptors; the limit is %s (hard %s)"),
                clients, needed, soft_str, hard_str);
   return FALSE;
 }
@@ -779,30 +782,30 @@ check_options (const SwFloodOptions  *options,
   if (options->port == 0)
     {
       g_set_error_literal (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
-                           "flood: which port? (--port P, 1-65535)");
+                           _("flood: which port? (--port P, 1-65535)"));
       return FALSE;
     }
   if (options->clients == 0)
     {
       g_set_error_literal (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
-                           "flood: at least one client");
+                           _("flood: at least one client"));
       return FALSE;
     }
   if (options->clients > max)
     {
       if (options->mode == SW_FLOOD_MODE_THREADS)
         g_set_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
-                     "flood: --mode threads runs at most %u clients (one OS thread each), "
-                     "not %u; try --mode coroutines", max, options->clients);
+                     _("flood: --mode threads runs at most %u clients (one OS thread each), "
+                     "not %u; try --mode coroutines"), max, options->clients);
       else
         g_set_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
-                     "flood: at most %u clients, not %u", max, options->clients);
+                     _("flood: at most %u clients, not %u"), max, options->clients);
       return FALSE;
     }
   if (options->duration_s < 0 || options->io_timeout_us < 0)
     {
       g_set_error_literal (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
-                           "flood: durations cannot be negative");
+                           _("flood: durations cannot be negative"));
       return FALSE;
     }
   return TRUE;
@@ -928,7 +931,7 @@ sw_flood_run (const SwFloodOptions  *options,
 
       if (result->cancelled)
         {
-          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "flood stopped");
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("flood stopped"));
           ok = FALSE;
         }
     }

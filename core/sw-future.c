@@ -18,6 +18,9 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+#include <inttypes.h>
+
 #include "sw-future-private.h"
 
 #include "sw-error.h"
@@ -499,11 +502,11 @@ sw_future_set_not_done_error_locked (SwFuture  *self,
 {
   if (self->state == SW_FUTURE_CANCELLED)
     g_set_error (error, SW_ERROR, SW_ERROR_CANCELLED,
-                 "Task %" G_GUINT64_FORMAT " (%s) was cancelled",
+                 _("Task %" PRIu64 " (%s) was cancelled"),
                  self->id, sw_trace_lookup_string (self->trace, self->label_id));
   else
     g_set_error (error, SW_ERROR, SW_ERROR_TIMED_OUT,
-                 "Task %" G_GUINT64_FORMAT " (%s) is still %s",
+                 _("Task %" PRIu64 " (%s) is still %s"),
                  self->id, sw_trace_lookup_string (self->trace, self->label_id),
                  sw_future_state_to_string (self->state));
 }
@@ -946,7 +949,7 @@ sw_as_completed_next (SwAsCompleted  *iter,
       if (next == NULL)
         {
           g_set_error (error, SW_ERROR, SW_ERROR_TIMED_OUT,
-                       "%u (of %u) futures unfinished", n_total - iter->n_yielded, n_total);
+                       _("%u (of %u) futures unfinished"), n_total - iter->n_yielded, n_total);
           return NULL;
         }
     }

@@ -41,6 +41,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "sw-process-pool.h"
 
 #include <errno.h>
@@ -231,11 +233,11 @@ describe_exit (GPid pid,
                int  status)
 {
   if (WIFSIGNALED (status))
-    return g_strdup_printf ("worker %d was killed by signal %d (%s)",
+    return g_strdup_printf (_("worker %d was killed by signal %d (%s)"),
                             pid, WTERMSIG (status), g_strsignal (WTERMSIG (status)));
   if (WIFEXITED (status))
-    return g_strdup_printf ("worker %d exited with status %d", pid, WEXITSTATUS (status));
-  return g_strdup_printf ("worker %d stopped (wait status 0x%x)", pid, status);
+    return g_strdup_printf (_("worker %d exited with status %d"), pid, WEXITSTATUS (status));
+  return g_strdup_printf (_("worker %d stopped (wait status 0x%x)"), pid, status);
 }
 
 /* Waits for @worker to be gone.  It has been told to go (EOF) or is dying;
@@ -310,7 +312,7 @@ sw_proc_worker_spawn (SwProcCore    *core,
     {
       int saved_errno = errno;
 
-      g_set_error (error, SW_ERROR, SW_ERROR_IO, "cannot create a socketpair: %s",
+      g_set_error (error, SW_ERROR, SW_ERROR_IO, _("cannot create a socketpair: %s"),
                    g_strerror (saved_errno));
       return FALSE;
     }
@@ -328,7 +330,7 @@ sw_proc_worker_spawn (SwProcCore    *core,
   if (!ok)
     {
       close (fds[0]);
-      g_prefix_error (error, "cannot start %s: ", core->worker_path);
+      g_prefix_error (error, _("cannot start %s: "), core->worker_path);
       return FALSE;
     }
 
@@ -530,7 +532,7 @@ sw_proc_fail_item (SwProcItem *item,
   if (sw_future_get_state (item->future) == SW_FUTURE_RUNNING
       || _sw_future_set_running (item->future))
     _sw_future_set_error (item->future, g_error_new (SW_ERROR, SW_ERROR_BROKEN,
-                                                     "the process pool is broken: %s", reason));
+                                                     _("the process pool is broken: %s"), reason));
   sw_proc_item_free (item);
 }
 
@@ -846,7 +848,7 @@ sw_proc_core_wait_ready (SwProcCore  *core,
       if (left <= 0)
         {
           g_set_error (error, SW_ERROR, SW_ERROR_BROKEN,
-                       "%u of %u workers did not start within %d s", n_waiting, n,
+                       _("%u of %u workers did not start within %d s"), n_waiting, n,
                        (int) (START_TIMEOUT_US / G_USEC_PER_SEC));
           return FALSE;
         }
@@ -861,7 +863,7 @@ sw_proc_core_wait_ready (SwProcCore  *core,
 
             if (!sw_proc_core_read (core, &core->workers[i], &reason))
               {
-                g_set_error (error, SW_ERROR, SW_ERROR_BROKEN, "%s as it started", reason);
+                g_set_error (error, SW_ERROR, SW_ERROR_BROKEN, _("%s as it started"), reason);
                 return FALSE;
               }
           }
@@ -1061,7 +1063,7 @@ sw_process_pool_find_worker (GError **error)
       if (g_file_test (env, G_FILE_TEST_IS_EXECUTABLE) && !g_file_test (env, G_FILE_TEST_IS_DIR))
         return g_strdup (env);
       g_set_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
-                   "SW_WORKER is %s, which is not an executable file", env);
+                   _("SW_WORKER is %s, which is not an executable file"), env);
       return NULL;
     }
 
@@ -1080,7 +1082,7 @@ sw_process_pool_find_worker (GError **error)
     return g_steal_pointer (&installed);
 
   g_set_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
-               "cannot find the worker executable %s (not in $SW_WORKER, %s or %s)",
+               _("cannot find the worker executable %s (not in $SW_WORKER, %s or %s)"),
                WORKER_NAME, beside ? beside : "beside this program", installed);
   return NULL;
 }
@@ -1114,7 +1116,7 @@ sw_process_pool_new (SwTrace  *trace,
   if (max_workers == 0 || max_workers > 1024)
     {
       g_set_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
-                   "max_workers must be between 1 and 1024, not %u", max_workers);
+                   _("max_workers must be between 1 and 1024, not %u"), max_workers);
       return NULL;
     }
 
@@ -1128,7 +1130,7 @@ sw_process_pool_new (SwTrace  *trace,
       int saved_errno = errno;
 
       g_free (worker_path);
-      g_set_error (error, SW_ERROR, SW_ERROR_IO, "cannot create an eventfd: %s",
+      g_set_error (error, SW_ERROR, SW_ERROR_IO, _("cannot create an eventfd: %s"),
                    g_strerror (saved_errno));
       return NULL;
     }
@@ -1267,7 +1269,7 @@ sw_process_pool_submit (SwProcessPool  *self,
   if (!g_variant_is_of_type (owned_args, G_VARIANT_TYPE (info->args_type)))
     {
       g_set_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
-                   "task '%s' takes %s, not %s", info->name, info->args_type,
+                   _("task '%s' takes %s, not %s"), info->name, info->args_type,
                    g_variant_get_type_string (owned_args));
       return NULL;
     }
@@ -1287,10 +1289,10 @@ sw_process_pool_submit (SwProcessPool  *self,
   if (core->broken != NULL || core->shutdown)
     {
       if (core->broken != NULL)
-        g_set_error (error, SW_ERROR, SW_ERROR_BROKEN, "the process pool is broken: %s", core->broken);
+        g_set_error (error, SW_ERROR, SW_ERROR_BROKEN, _("the process pool is broken: %s"), core->broken);
       else
         g_set_error_literal (error, SW_ERROR, SW_ERROR_SHUTDOWN,
-                             "cannot schedule new tasks after shutdown");
+                             _("cannot schedule new tasks after shutdown"));
       g_mutex_unlock (&core->mutex);
       g_object_unref (future);
       sw_proc_item_free (item);

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <glib/gi18n-lib.h>
+#include <inttypes.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -23,20 +24,20 @@
 #include "sw-scenario.h"
 
 #define SCALE_PARAM \
-  { "scale", SW_PARAM_DOUBLE, "1", 0.01, 10, NULL, N_("Multiplies every duration (0.1: ten times faster)") }
+  { NC_("parameter name", "scale"), SW_PARAM_DOUBLE, "1", 0.01, 10, NULL, N_("Multiplies every duration (0.1: ten times faster)") }
 
 static const SwParamSpec spawn_joinall_params[] = {
-  { "play",  SW_PARAM_DOUBLE, "5", 0, 60, NULL, N_("How long each play() sleeps, in seconds") },
-  { "eat",   SW_PARAM_DOUBLE, "3", 0, 60, NULL, N_("How long eat() sleeps, in seconds") },
+  { NC_("parameter name", "play"),  SW_PARAM_DOUBLE, "5", 0, 60, NULL, N_("How long each play() sleeps, in seconds") },
+  { NC_("parameter name", "eat"),   SW_PARAM_DOUBLE, "3", 0, 60, NULL, N_("How long eat() sleeps, in seconds") },
   SCALE_PARAM,
 };
 
 static const SwParamSpec io_vs_cpu_params[] = {
-  { "coroutines", SW_PARAM_INT,    "4",    1, 64,     NULL, N_("Coroutines in each run") },
-  { "rounds",     SW_PARAM_INT,    "4",    1, 1000,   NULL, N_("I/O run: messages each coroutine waits for") },
-  { "io_wait",    SW_PARAM_DOUBLE, "0.5",  0, 60,     NULL, N_("I/O run: seconds until each message arrives") },
-  { "cpu_work",   SW_PARAM_DOUBLE, "0.25", 0, 60,     NULL, N_("CPU run: seconds of computing per coroutine") },
-  { "slices",     SW_PARAM_INT,    "5000", 1, 100000, NULL, N_("CPU run: slices of that work, with a forced switch after each") },
+  { NC_("parameter name", "coroutines"), SW_PARAM_INT,    "4",    1, 64,     NULL, N_("Coroutines in each run") },
+  { NC_("parameter name", "rounds"),     SW_PARAM_INT,    "4",    1, 1000,   NULL, N_("I/O run: messages each coroutine waits for") },
+  { NC_("parameter name", "io_wait"),    SW_PARAM_DOUBLE, "0.5",  0, 60,     NULL, N_("I/O run: seconds until each message arrives") },
+  { NC_("parameter name", "cpu_work"),   SW_PARAM_DOUBLE, "0.25", 0, 60,     NULL, N_("CPU run: seconds of computing per coroutine") },
+  { NC_("parameter name", "slices"),     SW_PARAM_INT,    "5000", 1, 100000, NULL, N_("CPU run: slices of that work, with a forced switch after each") },
   SCALE_PARAM,
 };
 
@@ -247,8 +248,8 @@ spawn_joinall_body (SwScenarioRun  *run,
       double wall = (g_get_monotonic_time () - start) / 1e6;
 
       sw_scenario_run_print (run, "主 %.4f", wall);
-      sw_scenario_run_print (run, "main done in %.2f s — the sleeps add up to %.2f s, "
-                             "but they waited together", wall, 2 * play + eat);
+      sw_scenario_run_print (run, _("main done in %.2f s — the sleeps add up to %.2f s, "
+                             "but they waited together"), wall, 2 * play + eat);
     }
 
   co_run_end (&cr);
@@ -292,11 +293,11 @@ io_reader_co (gpointer   arg,
           int saved = errno;
 
           g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                       "io-%u: read: %s", r->index, n == 0 ? "end of stream" : g_strerror (saved));
+                       _("io-%u: read: %s"), r->index, n == 0 ? _("end of stream") : g_strerror (saved));
           return NULL;
         }
       if (round == 1 || round == r->rounds)
-        sw_scenario_run_print (r->run, "io-%u got message %u of %u", r->index, round, r->rounds);
+        sw_scenario_run_print (r->run, _("io-%u got message %u of %u"), r->index, round, r->rounds);
     }
   return NULL;
 }
@@ -318,7 +319,7 @@ io_writer_co (gpointer   arg,
             int saved = errno;
 
             g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                         "network: write: %s", g_strerror (saved));
+                         _("network: write: %s"), g_strerror (saved));
             return NULL;
           }
     }
@@ -352,7 +353,7 @@ io_run (CoRun    *cr,
           int saved = errno;
 
           g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                       "socketpair: %s", g_strerror (saved));
+                       _("socketpair: %s"), g_strerror (saved));
           ok = FALSE;
           break;
         }
@@ -495,12 +496,12 @@ io_vs_cpu_body (SwScenarioRun  *run,
 
   co_run_begin (&cr, run);
 
-  sw_scenario_run_print (run, "io: %u coroutines, each waiting for %u messages %.2f s apart",
+  sw_scenario_run_print (run, _("io: %u coroutines, each waiting for %u messages %.2f s apart"),
                          n_cos, rounds, io_wait);
   ok = io_run (&cr, n_cos, rounds, io_wait, &io_wall, &io_switches, error);
   if (ok)
-    sw_scenario_run_print (run, "io total %.3f s with %" G_GUINT64_FORMAT " switches "
-                           "(waiting one after another: %.2f s) — switching on I/O saves time",
+    sw_scenario_run_print (run, _("io total %.3f s with %" PRIu64 " switches "
+                           "(waiting one after another: %.2f s) — switching on I/O saves time"),
                            io_wall, io_switches, n_cos * rounds * io_wait);
 
   if (ok)
@@ -509,8 +510,8 @@ io_vs_cpu_body (SwScenarioRun  *run,
       job.slices = slices;
       job.slice_iterations = (guint64) (calibrate_burn () * cpu_work / slices);
       job.yield = TRUE;
-      sw_scenario_run_print (run, "cpu: %u coroutines, each computing %.2f s in %u slices, "
-                             "switching after each", n_cos, cpu_work, slices);
+      sw_scenario_run_print (run, _("cpu: %u coroutines, each computing %.2f s in %u slices, "
+                             "switching after each"), n_cos, cpu_work, slices);
       ok = cpu_run (&cr, "cpu", n_cos, &job, &cpu_wall, &cpu_switches, error);
     }
   if (ok)
@@ -523,13 +524,13 @@ io_vs_cpu_body (SwScenarioRun  *run,
     {
       double extra = cpu_wall - serial_wall;
 
-      sw_scenario_run_print (run, "cpu total %.3f s with %" G_GUINT64_FORMAT " switches; "
-                             "%.3f s with %" G_GUINT64_FORMAT " switches, one after another",
+      sw_scenario_run_print (run, _("cpu total %.3f s with %" PRIu64 " switches; "
+                             "%.3f s with %" PRIu64 " switches, one after another"),
                              cpu_wall, cpu_switches, serial_wall, serial_switches);
       /* Not divided per switch: on a busy machine the difference is
        * mostly noise, the switch itself costs nanoseconds. */
-      sw_scenario_run_print (run, "cpu: switching saved nothing (%+.1f ms) — "
-                             "with nothing to wait for, a switch only costs", extra * 1e3);
+      sw_scenario_run_print (run, _("cpu: switching saved nothing (%+.1f ms) — "
+                             "with nothing to wait for, a switch only costs"), extra * 1e3);
     }
 
   co_run_end (&cr);

@@ -14,19 +14,20 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <inttypes.h>
 
 #include "sw-echo-server.h"
 #include "sw-error.h"
 #include "sw-flood.h"
 #include "sw-scenario.h"
 
-static const char * const mode_choices[] = { "coroutines", "threads", NULL };
+static const char * const mode_choices[] = { NC_("parameter choice", "coroutines"), NC_("parameter choice", "threads"), NULL };
 
 static const SwParamSpec echo_flood_params[] = {
-  { "clients",  SW_PARAM_INT,    "500",        1, SW_FLOOD_MAX_COROUTINES, NULL,
+  { NC_("parameter name", "clients"),  SW_PARAM_INT,    "500",        1, SW_FLOOD_MAX_COROUTINES, NULL,
     N_("Clients connected at once (threads: at most 1000)") },
-  { "messages", SW_PARAM_INT,    "20",         1, 1000000, NULL, N_("Messages each client sends") },
-  { "mode",     SW_PARAM_CHOICE, "coroutines", 0, 0,       mode_choices,
+  { NC_("parameter name", "messages"), SW_PARAM_INT,    "20",         1, 1000000, NULL, N_("Messages each client sends") },
+  { NC_("parameter name", "mode"),     SW_PARAM_CHOICE, "coroutines", 0, 0,       mode_choices,
     N_("Clients as coroutines on one thread, or one OS thread each") },
 };
 
@@ -88,7 +89,7 @@ check_echo_flood (const SwParams  *params,
   if (mode == SW_FLOOD_MODE_THREADS && clients > SW_FLOOD_MAX_THREADS)
     {
       g_set_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
-                   "mode=threads runs at most %u clients (one OS thread each), not %" G_GINT64_FORMAT,
+                   _("mode=threads runs at most %u clients (one OS thread each), not %" PRId64),
                    SW_FLOOD_MAX_THREADS, clients);
       return FALSE;
     }
@@ -141,12 +142,12 @@ echo_flood_body (SwScenarioRun  *run,
     }
 
   options.port = sw_echo_server_get_port (st.server);
-  sw_scenario_run_print (run, "echo server on one thread, listening on %s:%u",
+  sw_scenario_run_print (run, _("echo server on one thread, listening on %s:%u"),
                          sw_echo_server_get_host (st.server), options.port);
-  sw_scenario_run_print (run, "flood: %u clients × %" G_GUINT64_FORMAT " messages, as %s",
+  sw_scenario_run_print (run, _("flood: %u clients × %" PRIu64 " messages, as %s"),
                          options.clients, options.messages,
-                         options.mode == SW_FLOOD_MODE_THREADS ? "one OS thread each"
-                                                               : "coroutines on this thread");
+                         options.mode == SW_FLOOD_MODE_THREADS ? _("one OS thread each")
+                                                               : _("coroutines on this thread"));
 
   /* The flood's coroutines need this thread's own context (a GUI run
    * thread must not lend them the GUI's). */
@@ -163,8 +164,8 @@ echo_flood_body (SwScenarioRun  *run,
     }
   if (ok && result.errors > 0)
     {
-      g_set_error (error, SW_ERROR, SW_ERROR_FAILED, "flood: %" G_GUINT64_FORMAT
-                   " errors; the first: %s", result.errors, result.first_error);
+      g_set_error (error, SW_ERROR, SW_ERROR_FAILED, _("flood: %" PRIu64
+                   " errors; the first: %s"), result.errors, result.first_error);
       ok = FALSE;
     }
 
@@ -172,8 +173,8 @@ out:
   g_cancellable_cancel (st.cancellable);
   g_thread_join (thread);
   if (st.server != NULL)
-    sw_scenario_run_print (run, "server: accepted %" G_GUINT64_FORMAT " messages %" G_GUINT64_FORMAT
-                           " errors %" G_GUINT64_FORMAT,
+    sw_scenario_run_print (run, _("server: accepted %" PRIu64 " messages %" PRIu64
+                           " errors %" PRIu64),
                            sw_echo_server_get_n_accepted (st.server),
                            sw_echo_server_get_n_messages (st.server),
                            sw_echo_server_get_n_errors (st.server));

@@ -18,21 +18,21 @@
 #include "sw-executor.h"
 #include "sw-scenario.h"
 
-static const char * const modes[] = { "async", "sync", NULL };
-static const char * const on_off[] = { "on", "off", NULL };
-static const char * const pool_kinds[] = { "process", "thread", NULL };
-static const char * const couplings[] = { "decoupled", "coupled", NULL };
+static const char * const modes[] = { NC_("parameter choice", "async"), NC_("parameter choice", "sync"), NULL };
+static const char * const on_off[] = { NC_("parameter choice", "on"), NC_("parameter choice", "off"), NULL };
+static const char * const pool_kinds[] = { NC_("parameter choice", "process"), NC_("parameter choice", "thread"), NULL };
+static const char * const couplings[] = { NC_("parameter choice", "decoupled"), NC_("parameter choice", "coupled"), NULL };
 
 #define SCALE_PARAM \
-  { "scale", SW_PARAM_DOUBLE, "1", 0.01, 10, NULL, N_("Multiplies every duration (0.1: ten times faster)") }
+  { NC_("parameter name", "scale"), SW_PARAM_DOUBLE, "1", 0.01, 10, NULL, N_("Multiplies every duration (0.1: ten times faster)") }
 
 #define LESSON1_PARAMS \
-  { "workers",   SW_PARAM_INT,    "4",     1, 64,    NULL,   N_("Workers in the pool") }, \
-  { "tasks",     SW_PARAM_INT,    "10",    1, 10000, NULL,   N_("Tasks to submit") }, \
-  { "min_sleep", SW_PARAM_DOUBLE, "1",     0, 60,    NULL,   N_("Shortest task sleep, in seconds") }, \
-  { "max_sleep", SW_PARAM_DOUBLE, "3",     0, 60,    NULL,   N_("Longest task sleep, in seconds") }, \
-  { "mode",      SW_PARAM_CHOICE, "async", 0, 0,     modes,  N_("async: submit all, then collect; sync: wait for each result at once") }, \
-  { "callbacks", SW_PARAM_CHOICE, "on",    0, 0,     on_off, N_("Attach a done-callback to each future") }, \
+  { NC_("parameter name", "workers"),   SW_PARAM_INT,    "4",     1, 64,    NULL,   N_("Workers in the pool") }, \
+  { NC_("parameter name", "tasks"),     SW_PARAM_INT,    "10",    1, 10000, NULL,   N_("Tasks to submit") }, \
+  { NC_("parameter name", "min_sleep"), SW_PARAM_DOUBLE, "1",     0, 60,    NULL,   N_("Shortest task sleep, in seconds") }, \
+  { NC_("parameter name", "max_sleep"), SW_PARAM_DOUBLE, "3",     0, 60,    NULL,   N_("Longest task sleep, in seconds") }, \
+  { NC_("parameter name", "mode"),      SW_PARAM_CHOICE, "async", 0, 0,     modes,  N_("async: submit all, then collect; sync: wait for each result at once") }, \
+  { NC_("parameter name", "callbacks"), SW_PARAM_CHOICE, "on",    0, 0,     on_off, N_("Attach a done-callback to each future") }, \
   SCALE_PARAM
 
 static const SwParamSpec thread_pool_params[] = {
@@ -41,17 +41,17 @@ static const SwParamSpec thread_pool_params[] = {
 
 static const SwParamSpec process_pool_params[] = {
   LESSON1_PARAMS,
-  { "crash_task", SW_PARAM_INT, "0", 0, 10000, NULL, N_("Make task K crash its worker process (0 = none): a broken pool") },
+  { NC_("parameter name", "crash_task"), SW_PARAM_INT, "0", 0, 10000, NULL, N_("Make task K crash its worker process (0 = none): a broken pool") },
 };
 
 static const SwParamSpec callbacks_params[] = {
-  { "pool",         SW_PARAM_CHOICE, "process",   0, 0,   pool_kinds, N_("Where downloads run: worker processes or threads") },
-  { "coupling",     SW_PARAM_CHOICE, "decoupled", 0, 0,   couplings,  N_("decoupled: parse in a done-callback; coupled: parse inside the task") },
-  { "pages",        SW_PARAM_INT,    "9",         1, 1000, NULL,      N_("Pages to download") },
-  { "workers",      SW_PARAM_INT,    "9",         1, 64,  NULL,       N_("Workers in the pool") },
-  { "min_download", SW_PARAM_DOUBLE, "1",         0, 60,  NULL,       N_("Shortest download, in seconds") },
-  { "max_download", SW_PARAM_DOUBLE, "3",         0, 60,  NULL,       N_("Longest download, in seconds") },
-  { "parse",        SW_PARAM_DOUBLE, "1",         0, 60,  NULL,       N_("Time to parse one page, in seconds") },
+  { NC_("parameter name", "pool"),         SW_PARAM_CHOICE, "process",   0, 0,   pool_kinds, N_("Where downloads run: worker processes or threads") },
+  { NC_("parameter name", "coupling"),     SW_PARAM_CHOICE, "decoupled", 0, 0,   couplings,  N_("decoupled: parse in a done-callback; coupled: parse inside the task") },
+  { NC_("parameter name", "pages"),        SW_PARAM_INT,    "9",         1, 1000, NULL,      N_("Pages to download") },
+  { NC_("parameter name", "workers"),      SW_PARAM_INT,    "9",         1, 64,  NULL,       N_("Workers in the pool") },
+  { NC_("parameter name", "min_download"), SW_PARAM_DOUBLE, "1",         0, 60,  NULL,       N_("Shortest download, in seconds") },
+  { NC_("parameter name", "max_download"), SW_PARAM_DOUBLE, "3",         0, 60,  NULL,       N_("Longest download, in seconds") },
+  { NC_("parameter name", "parse"),        SW_PARAM_DOUBLE, "1",         0, 60,  NULL,       N_("Time to parse one page, in seconds") },
   SCALE_PARAM,
 };
 
@@ -104,7 +104,7 @@ check_range (const SwParams  *p,
   if (sw_params_get_double (p, min_key) > sw_params_get_double (p, max_key))
     {
       g_set_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
-                   "%s (%g) is greater than %s (%g)",
+                   _("%s (%g) is greater than %s (%g)"),
                    min_key, sw_params_get_double (p, min_key),
                    max_key, sw_params_get_double (p, max_key));
       return FALSE;
@@ -127,7 +127,7 @@ static void
 lesson1_done_cb (SwFuture *future,
                  gpointer  user_data)
 {
-  sw_scenario_run_print (user_data, "done-callback of %s runs in process %d on thread %ld",
+  sw_scenario_run_print (user_data, _("done-callback of %s runs in process %d on thread %ld"),
                          sw_future_get_label (future), getpid (), current_tid ());
 }
 
@@ -139,11 +139,12 @@ print_outcome (SwScenarioRun *run,
   g_autoptr(GVariant) value = sw_future_result (future, -1, &error);
 
   if (value != NULL)
-    sw_scenario_run_print (run, "%s result: %u", sw_future_get_label (future),
+    sw_scenario_run_print (run, _("%s result: %u"), sw_future_get_label (future),
                            g_variant_get_uint32 (value));
   else
-    sw_scenario_run_print (run, "%s %s: %s", sw_future_get_label (future),
-                           sw_future_state_to_string (sw_future_get_state (future)),
+    sw_scenario_run_print (run, _("%s %s: %s"), sw_future_get_label (future),
+                           /* "failed" or "cancelled", translated as in the inspector */
+                           _(sw_future_state_to_string (sw_future_get_state (future))),
                            error->message);
 }
 
@@ -173,9 +174,9 @@ lesson1_body (SwScenarioRun  *run,
   sw_executor_set_print_func (pool, show_task_line_cb, run);
   stop_handler = stop_pool_on_stop (run, pool);
 
-  sw_scenario_run_print (run, "main: %u tasks on a pool of %u %s, %s submission (main is process %d)",
-                         n_tasks, workers, g_str_equal (kind, "process") ? "processes" : "threads",
-                         sync ? "synchronous" : "asynchronous", getpid ());
+  sw_scenario_run_print (run, _("main: %u tasks on a pool of %u %s, %s submission (main is process %d)"),
+                         n_tasks, workers, g_str_equal (kind, "process") ? _("processes") : _("threads"),
+                         sync ? _("synchronous") : _("asynchronous"), getpid ());
 
   for (guint i = 1; i <= n_tasks && !sw_scenario_run_is_cancelled (run); i++)
     {
@@ -192,7 +193,7 @@ lesson1_body (SwScenarioRun  *run,
       if (future == NULL)
         {
           /* A broken pool refuses at once: say so and stop submitting. */
-          sw_scenario_run_print (run, "submit of %s failed: %s", label, submit_error->message);
+          sw_scenario_run_print (run, _("submit of %s failed: %s"), label, submit_error->message);
           break;
         }
       g_ptr_array_add (futures, future);
@@ -214,7 +215,7 @@ lesson1_body (SwScenarioRun  *run,
     for (guint i = 0; i < futures->len; i++)
       print_outcome (run, g_ptr_array_index (futures, i));
 
-  sw_scenario_run_print (run, "main done in %.2f s", (g_get_monotonic_time () - start) / 1e6);
+  sw_scenario_run_print (run, _("main done in %.2f s"), (g_get_monotonic_time () - start) / 1e6);
   return TRUE;
 }
 
@@ -290,9 +291,9 @@ callbacks_body (SwScenarioRun  *run,
   sw_executor_set_print_func (pool, show_task_line_cb, run);
   stop_handler = stop_pool_on_stop (run, pool);
 
-  sw_scenario_run_print (run, "main: %u pages on a pool of %s, parse %s (main is process %d)",
-                         pages, g_str_equal (kind, "process") ? "processes" : "threads",
-                         coupled ? "inside each task" : "in a done-callback", getpid ());
+  sw_scenario_run_print (run, _("main: %u pages on a pool of %s, parse %s (main is process %d)"),
+                         pages, g_str_equal (kind, "process") ? _("processes") : _("threads"),
+                         coupled ? _("inside each task") : _("in a done-callback"), getpid ());
 
   for (guint i = 1; i <= pages && !sw_scenario_run_is_cancelled (run); i++)
     {
@@ -319,7 +320,7 @@ callbacks_body (SwScenarioRun  *run,
 
   sw_executor_shutdown (pool, TRUE, sw_scenario_run_is_cancelled (run));
   release_pool_on_stop (run, stop_handler);
-  sw_scenario_run_print (run, "main done in %.2f s", (g_get_monotonic_time () - start) / 1e6);
+  sw_scenario_run_print (run, _("main done in %.2f s"), (g_get_monotonic_time () - start) / 1e6);
   return TRUE;
 }
 

@@ -4,6 +4,7 @@
 #include "sw-scenario.h"
 
 #include <glib/gi18n-lib.h>
+#include <inttypes.h>
 #include <math.h>
 
 #include "sw-ctx-switches.h"
@@ -55,7 +56,7 @@ sw_scenario_lookup (const char  *name,
       return scenarios[i];
 
   g_set_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
-               "unknown scenario '%s' (try 'switchyard-cli list')", name ? name : "");
+               _("unknown scenario '%s' (try 'switchyard-cli list')"), name ? name : "");
   return NULL;
 }
 
@@ -132,7 +133,7 @@ parse_number (const SwParamSpec  *spec,
       if (!g_ascii_string_to_signed (value, 10, G_MININT64, G_MAXINT64, &i, NULL))
         {
           g_set_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
-                       "%s: '%s' is not a whole number", spec->key, value);
+                       _("%s: '%s' is not a whole number"), spec->key, value);
           return FALSE;
         }
       number = (double) i;
@@ -143,7 +144,7 @@ parse_number (const SwParamSpec  *spec,
       if (end == value || *end != '\0' || !isfinite (number))
         {
           g_set_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
-                       "%s: '%s' is not a number", spec->key, value);
+                       _("%s: '%s' is not a number"), spec->key, value);
           return FALSE;
         }
     }
@@ -151,7 +152,7 @@ parse_number (const SwParamSpec  *spec,
   if (number < spec->minimum || number > spec->maximum)
     {
       g_set_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
-                   "%s: %s is out of range (%g to %g)", spec->key, value,
+                   _("%s: %s is out of range (%g to %g)"), spec->key, value,
                    spec->minimum, spec->maximum);
       return FALSE;
     }
@@ -181,7 +182,7 @@ sw_params_set (SwParams    *params,
       for (guint i = 0; i < params->scenario->n_params; i++)
         g_string_append_printf (keys, "%s%s", i ? ", " : "", params->scenario->params[i].key);
       g_set_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
-                   "scenario '%s' has no parameter '%s' (it has: %s)",
+                   _("scenario '%s' has no parameter '%s' (it has: %s)"),
                    params->scenario->name, key, keys->str);
       return FALSE;
     }
@@ -200,7 +201,7 @@ sw_params_set (SwParams    *params,
           g_autofree char *choices = g_strjoinv ("|", (char **) spec->choices);
 
           g_set_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
-                       "%s: '%s' is not one of %s", key, value, choices);
+                       _("%s: '%s' is not one of %s"), key, value, choices);
           return FALSE;
         }
       break;
@@ -229,7 +230,7 @@ sw_params_set_assignment (SwParams    *params,
   if (eq == NULL || eq == key_equals_value)
     {
       g_set_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
-                   "'%s' is not KEY=VALUE", key_equals_value);
+                   _("'%s' is not KEY=VALUE"), key_equals_value);
       return FALSE;
     }
   key = g_strndup (key_equals_value, eq - key_equals_value);
@@ -430,18 +431,18 @@ print_summary (SwScenarioRun *run)
 
   /* A run of coroutines only has no task times to sum: count what it did. */
   if (stats.n_finished + stats.n_failed + stats.n_cancelled == 0 && n_coroutines > 0)
-    sw_scenario_run_print (run, "summary: wall %.3f s, %u coroutines, %u switches",
+    sw_scenario_run_print (run, _("summary: wall %.3f s, %u coroutines, %u switches"),
                            (g_array_index (events, SwEvent, events->len - 1).time -
                             g_array_index (events, SwEvent, 0).time) / 1e9,
                            n_coroutines, n_switches);
   else
     sw_scenario_run_print (run,
-                           "summary: wall %.3f s, sum of task times %.3f s, speedup %.2fx "
-                           "(%u finished, %u failed, %u cancelled)",
+                           _("summary: wall %.3f s, sum of task times %.3f s, speedup %.2fx "
+                           "(%u finished, %u failed, %u cancelled)"),
                            stats.wall_ns / 1e9, stats.task_ns_sum / 1e9, stats.speedup,
                            stats.n_finished, stats.n_failed, stats.n_cancelled);
   if (dropped > 0)
-    sw_scenario_run_print (run, "warning: %" G_GUINT64_FORMAT " events dropped (trace full)", dropped);
+    sw_scenario_run_print (run, _("warning: %" PRIu64 " events dropped (trace full)"), dropped);
 }
 
 /**

@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "sw-tasks.h"
 
 #include <stdlib.h>
@@ -32,11 +34,11 @@ sleep_random_task (SwTaskContext  *context,
 
   g_variant_get (args, "(udd)", &index, &min_s, &max_s);
   seconds = max_s > min_s ? g_random_double_range (min_s, max_s) : min_s;
-  sw_task_print (context, "task %u is running in process %d on thread %ld, sleeping %.2f s",
+  sw_task_print (context, _("task %u is running in process %d on thread %ld, sleeping %.2f s"),
                  index, getpid (), current_tid (), seconds);
   if (!sw_sleep_cancellable ((gint64) (seconds * G_USEC_PER_SEC), context->cancellable))
     {
-      g_set_error (error, SW_ERROR, SW_ERROR_CANCELLED, "task %u stopped", index);
+      g_set_error (error, SW_ERROR, SW_ERROR_CANCELLED, _("task %u stopped"), index);
       return NULL;
     }
   return g_variant_new_uint32 (index);
@@ -53,7 +55,7 @@ sleep_task (SwTaskContext  *context,
   g_variant_get (args, "(d)", &seconds);
   if (!sw_sleep_cancellable ((gint64) (seconds * G_USEC_PER_SEC), context->cancellable))
     {
-      g_set_error_literal (error, SW_ERROR, SW_ERROR_CANCELLED, "sleep stopped");
+      g_set_error_literal (error, SW_ERROR, SW_ERROR_CANCELLED, _("sleep stopped"));
       return NULL;
     }
   return g_variant_new_boolean (TRUE);
@@ -104,11 +106,11 @@ download_task (SwTaskContext  *context,
   double seconds;
 
   g_variant_get (args, "(ud)", &i, &seconds);
-  sw_task_print (context, "process %d thread %ld downloads page %u (%.2f s)",
+  sw_task_print (context, _("process %d thread %ld downloads page %u (%.2f s)"),
                  getpid (), current_tid (), i, seconds);
   if (!sw_sleep_cancellable ((gint64) (seconds * G_USEC_PER_SEC), context->cancellable))
     {
-      g_set_error (error, SW_ERROR, SW_ERROR_CANCELLED, "download %u stopped", i);
+      g_set_error (error, SW_ERROR, SW_ERROR_CANCELLED, _("download %u stopped"), i);
       return NULL;
     }
   return g_variant_new_uint32 (i);
@@ -124,11 +126,11 @@ parse_task (SwTaskContext  *context,
   double seconds;
 
   g_variant_get (args, "(ud)", &i, &seconds);
-  sw_task_print (context, "process %d thread %ld parses page %u (%.2f s)",
+  sw_task_print (context, _("process %d thread %ld parses page %u (%.2f s)"),
                  getpid (), current_tid (), i, seconds);
   if (!sw_sleep_cancellable ((gint64) (seconds * G_USEC_PER_SEC), context->cancellable))
     {
-      g_set_error (error, SW_ERROR, SW_ERROR_CANCELLED, "parse %u stopped", i);
+      g_set_error (error, SW_ERROR, SW_ERROR_CANCELLED, _("parse %u stopped"), i);
       return NULL;
     }
   return g_variant_new_uint32 (i);
@@ -178,10 +180,10 @@ crash_task (SwTaskContext  *context,
   if (!context->in_worker)
     {
       g_set_error_literal (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
-                           "the crash task only runs in a worker process");
+                           _("the crash task only runs in a worker process"));
       return NULL;
     }
-  sw_task_print (context, "process %d crashes on purpose", getpid ());
+  sw_task_print (context, _("process %d crashes on purpose"), getpid ());
   abort ();
 }
 
@@ -213,7 +215,7 @@ sw_tasks_lookup (const char  *name,
     if (g_strcmp0 (tasks[i].name, name) == 0)
       return &tasks[i];
 
-  g_set_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT, "unknown task '%s'", name ? name : "");
+  g_set_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT, _("unknown task '%s'"), name ? name : "");
   return NULL;
 }
 
@@ -240,14 +242,14 @@ sw_tasks_run (SwTaskContext  *context,
   if (!g_variant_is_of_type (owned_args, G_VARIANT_TYPE (info->args_type)))
     {
       g_set_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
-                   "task '%s' takes %s, not %s", name, info->args_type,
+                   _("task '%s' takes %s, not %s"), name, info->args_type,
                    g_variant_get_type_string (owned_args));
       return NULL;
     }
 
   result = info->func (context, owned_args, error);
   if (result == NULL && error != NULL && *error == NULL)
-    g_set_error (error, SW_ERROR, SW_ERROR_FAILED, "task '%s' returned nothing", name);
+    g_set_error (error, SW_ERROR, SW_ERROR_FAILED, _("task '%s' returned nothing"), name);
   /* Tasks return a new or a floating reference: own it either way. */
   return result ? sw_variant_take_ref (result) : NULL;
 }

@@ -27,6 +27,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "sw-thread-pool.h"
 
 #include "sw-ctx-switches.h"
@@ -195,7 +197,7 @@ sw_pool_core_run_item (SwPoolCore *core,
     _sw_future_set_error (future, g_steal_pointer (&error));
   else
     _sw_future_set_error (future, g_error_new (SW_ERROR, SW_ERROR_FAILED,
-                                               "Task %s returned neither a result nor an error",
+                                               _("Task %s returned neither a result nor an error"),
                                                sw_future_get_label (future)));
 
   sw_work_item_free (item);
@@ -507,7 +509,7 @@ sw_thread_pool_new (SwTrace  *trace,
   if (max_workers == 0 || max_workers > G_MAXINT)
     {
       g_set_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
-                   "max_workers must be between 1 and %d, not %u", G_MAXINT, max_workers);
+                   _("max_workers must be between 1 and %d, not %u"), G_MAXINT, max_workers);
       return NULL;
     }
 
@@ -591,7 +593,7 @@ sw_thread_pool_submit (SwThreadPool    *self,
       g_object_unref (future);
       sw_work_item_free (item);
       g_set_error_literal (error, SW_ERROR, SW_ERROR_SHUTDOWN,
-                           "cannot schedule new tasks after shutdown");
+                           _("cannot schedule new tasks after shutdown"));
       return NULL;
     }
   queued = g_atomic_int_add (&core->n_queued, 1) + 1;

@@ -12,6 +12,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "sw-trace-export.h"
 
 #include "sw-error.h"
@@ -466,7 +468,7 @@ sw_trace_save_chrome_json (SwTrace     *trace,
   json = sw_trace_to_chrome_json (trace);
   if (!g_file_set_contents (path, g_bytes_get_data (json, NULL), g_bytes_get_size (json), &local_error))
     {
-      g_set_error (error, SW_ERROR, SW_ERROR_IO, "cannot write trace: %s", local_error->message);
+      g_set_error (error, SW_ERROR, SW_ERROR_IO, _("cannot write trace: %s"), local_error->message);
       return FALSE;
     }
   return TRUE;

@@ -16,6 +16,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "sw-trace-import.h"
 
 #include <string.h>
@@ -63,10 +65,10 @@ fail_at (Parser     *ps,
   if (ps->message == NULL)
     {
       if (where >= ps->end)
-        ps->message = g_strdup_printf ("truncated: the file ends at line %u, %s",
-                                       line_of (ps, ps->end), what);
+        ps->message = g_strdup_printf (_("truncated: the file ends at line %u, %s"),
+                                       line_of (ps, ps->end), _(what));
       else
-        ps->message = g_strdup_printf ("line %u: %s", line_of (ps, where), what);
+        ps->message = g_strdup_printf (_("line %u: %s"), line_of (ps, where), _(what));
     }
   return FALSE;
 }
@@ -135,10 +137,10 @@ parse_string (Parser *ps,
           p += 2;
           continue;
         }
-      return fail_at (ps, p, "control character inside a string");
+      return fail_at (ps, p, N_("control character inside a string"));
     }
   if (p >= ps->end)
-    return fail_at (ps, ps->end, "inside a string");
+    return fail_at (ps, ps->end, N_("inside a string"));
   out->len = (gsize) (p - out->s);
   ps->p = p + 1;
   return TRUE;
@@ -188,7 +190,7 @@ str_dup (Parser    *ps,
     {
       if (!g_utf8_validate (s, (gssize) str->len, NULL))
         {
-          fail_at (ps, s, "a string is not valid UTF-8");
+          fail_at (ps, s, N_("a string is not valid UTF-8"));
           return NULL;
         }
       return g_strndup (s, str->len);
@@ -242,14 +244,14 @@ str_dup (Parser    *ps,
   if (!g_utf8_validate (out->str, (gssize) out->len, NULL))
     {
       g_string_free (out, TRUE);
-      fail_at (ps, str->s, "a string is not valid UTF-8");
+      fail_at (ps, str->s, N_("a string is not valid UTF-8"));
       return NULL;
     }
   return g_string_free (out, FALSE);
 
 bad:
   g_string_free (out, TRUE);
-  fail_at (ps, str->s, "bad escape in a string");
+  fail_at (ps, str->s, N_("bad escape in a string"));
   return NULL;
 }
 
@@ -291,9 +293,9 @@ parse_number (Parser *ps,
       p++;
     }
   if (p >= end)
-    return fail_at (ps, p, "inside a number");
+    return fail_at (ps, p, N_("inside a number"));
   if (*p < '0' || *p > '9')
-    return fail_at (ps, p, "expected a number");
+    return fail_at (ps, p, N_("expected a number"));
   while (p < end && *p >= '0' && *p <= '9')
     {
       guint d = (guint) (*p - '0');
@@ -301,7 +303,7 @@ parse_number (Parser *ps,
       /* Only a 20th digit can overflow: no division per digit. */
       if (G_UNLIKELY (integer >= G_MAXUINT64 / 10) &&
           (integer > G_MAXUINT64 / 10 || d > G_MAXUINT64 % 10))
-        return fail_at (ps, p, "number out of range");
+        return fail_at (ps, p, N_("number out of range"));
       integer = integer * 10 + d;
       p++;
     }
@@ -312,7 +314,7 @@ parse_number (Parser *ps,
       p++;
       n->has_frac = TRUE;
       if (p >= end || *p < '0' || *p > '9')
-        return fail_at (ps, p, "expected digits after '.'");
+        return fail_at (ps, p, N_("expected digits after '.'"));
       while (p < end && *p >= '0' && *p <= '9')
         {
           if (digits < 3)
@@ -330,12 +332,12 @@ parse_number (Parser *ps,
       if (p < end && (*p == '+' || *p == '-'))
         p++;
       if (p >= end || *p < '0' || *p > '9')
-        return fail_at (ps, p, "expected digits in an exponent");
+        return fail_at (ps, p, N_("expected digits in an exponent"));
       while (p < end && *p >= '0' && *p <= '9')
         p++;
     }
   if (p >= end)
-    return fail_at (ps, p, "after a number");
+    return fail_at (ps, p, N_("after a number"));
   n->integer = integer;
   n->frac_ns = frac;
   ps->p = p;
@@ -356,10 +358,10 @@ parse_int (Parser *ps,
   if (!parse_number (ps, &n))
     return FALSE;
   if (n.has_frac || n.has_exp)
-    return fail_at (ps, at, "expected an integer");
+    return fail_at (ps, at, N_("expected an integer"));
   if (n.integer > (guint64) G_MAXINT64 ||
       (n.negative ? -(gint64) n.integer < min : (gint64) n.integer > max))
-    return fail_at (ps, at, "integer out of range");
+    return fail_at (ps, at, N_("integer out of range"));
   *out = n.negative ? -(gint64) n.integer : (gint64) n.integer;
   return TRUE;
 }
@@ -376,7 +378,7 @@ parse_uint64 (Parser  *ps,
   if (!parse_number (ps, &n))
     return FALSE;
   if (n.has_frac || n.has_exp || n.negative)
-    return fail_at (ps, at, "expected an unsigned integer");
+    return fail_at (ps, at, N_("expected an unsigned integer"));
   *out = n.integer;
   return TRUE;
 }
@@ -394,7 +396,7 @@ parse_time_us (Parser *ps,
   if (!parse_number (ps, &n))
     return FALSE;
   if (n.has_exp || n.negative || n.integer > (guint64) (G_MAXINT64 / 1000 - 1))
-    return fail_at (ps, at, "time out of range");
+    return fail_at (ps, at, N_("time out of range"));
   *out_ns = (gint64) n.integer * 1000 + n.frac_ns;
   return TRUE;
 }
@@ -406,9 +408,9 @@ skip_literal (Parser     *ps,
   gsize len = strlen (word);
 
   if ((gsize) (ps->end - ps->p) < len)
-    return fail_at (ps, ps->end, "inside a literal");
+    return fail_at (ps, ps->end, N_("inside a literal"));
   if (memcmp (ps->p, word, len) != 0)
-    return fail (ps, "unexpected character");
+    return fail (ps, N_("unexpected character"));
   ps->p += len;
   return TRUE;
 }
@@ -421,7 +423,7 @@ skip_value (Parser *ps,
   Number n;
 
   if (depth > MAX_DEPTH)
-    return fail (ps, "nested too deeply");
+    return fail (ps, N_("nested too deeply"));
 
   switch (peek (ps))
     {
@@ -468,7 +470,7 @@ skip_value (Parser *ps,
     case 'n':
       return skip_literal (ps, "null");
     case '\0':
-      return fail (ps, "expected a value");
+      return fail (ps, N_("expected a value"));
     default:
       return parse_number (ps, &n);
     }
@@ -581,7 +583,7 @@ parse_event (Parser   *ps,
           if (!parse_string (ps, &ph))
             return FALSE;
           if (ph.len != 1 || ph.escaped)
-            return fail_at (ps, ph.s, "unknown \"ph\"");
+            return fail_at (ps, ph.s, N_("unknown \"ph\""));
           ev->ph = ph.s[0];
           ev->has_ph = TRUE;
         }
@@ -880,7 +882,7 @@ need (Reader         *r,
 
   if (present)
     return TRUE;
-  message = g_strdup_printf ("an event without %s", what);
+  message = g_strdup_printf (_("an event without %s"), what);
   return fail_at (&r->ps, ev->at, message);
 }
 
@@ -1236,16 +1238,16 @@ read_document (Reader *r)
       break;
 
     case '\0':
-      return fail (ps, ps->p == ps->start ? "the file is empty" : "expected a trace");
+      return fail (ps, ps->p == ps->start ? N_("the file is empty") : N_("expected a trace"));
 
     default:
-      return fail (ps, "not a trace: expected '{' or '['");
+      return fail (ps, N_("not a trace: expected '{' or '['"));
     }
 
   if (peek (ps) != '\0')
-    return fail (ps, "unexpected data after the trace");
+    return fail (ps, N_("unexpected data after the trace"));
   if (!seen_events)
-    return fail (ps, "not a trace: no \"traceEvents\"");
+    return fail (ps, N_("not a trace: no \"traceEvents\""));
   return TRUE;
 }
 
@@ -1425,7 +1427,7 @@ sw_trace_load_chrome_json (const char  *path,
   file = g_mapped_file_new (path, FALSE, &local_error);
   if (file == NULL)
     {
-      g_set_error (error, SW_ERROR, SW_ERROR_IO, "cannot read trace: %s", local_error->message);
+      g_set_error (error, SW_ERROR, SW_ERROR_IO, _("cannot read trace: %s"), local_error->message);
       return NULL;
     }
 

@@ -11,6 +11,7 @@
 #include "sw-executor.h"
 #include "sw-flood.h"
 #include "sw-future.h"
+#include "sw-i18n.h"
 #include "sw-process-pool.h"
 #include "sw-scenario.h"
 #include "sw-stats.h"

@@ -325,7 +325,14 @@ create_param_widget (const SwParamSpec *spec)
       {
         guint selected = 0;
 
-        widget = gtk_drop_down_new_from_strings ((const char * const *) spec->choices);
+        g_autoptr(GStrvBuilder) labels = g_strv_builder_new ();
+        g_auto(GStrv) shown = NULL;
+
+        /* The choices' translated labels; the value stays the machine word. */
+        for (guint i = 0; spec->choices != NULL && spec->choices[i] != NULL; i++)
+          g_strv_builder_add (labels, g_dpgettext2 (GETTEXT_PACKAGE, "parameter choice", spec->choices[i]));
+        shown = g_strv_builder_end (labels);
+        widget = gtk_drop_down_new_from_strings ((const char * const *) shown);
         for (guint i = 0; spec->choices != NULL && spec->choices[i] != NULL; i++)
           if (g_strcmp0 (spec->choices[i], spec->default_value) == 0)
             selected = i;
@@ -376,7 +383,7 @@ rebuild_params (SwWindow *self)
       GtkWidget *label;
       GtkWidget *widget;
 
-      label = gtk_label_new (spec->key);
+      label = gtk_label_new (g_dpgettext2 (GETTEXT_PACKAGE, "parameter name", spec->key));
       gtk_label_set_xalign (GTK_LABEL (label), 0.0);
       gtk_widget_set_hexpand (label, TRUE);
       gtk_widget_add_css_class (label, "param-name");
@@ -727,7 +734,7 @@ status_tick_cb (gpointer user_data)
   dropped = sw_trace_get_dropped (sw_timeline_model_get_trace (self->model));
   if (dropped > 0)
     /* TRANSLATORS: shown while running when the trace buffer is full */
-    text = g_strdup_printf (_("Running… %s · %u submitted · %u running · %u done · %" G_GUINT64_FORMAT " events dropped"),
+    text = g_strdup_printf (_("Running… %s · %u submitted · %u running · %u done · %" PRIu64 " events dropped"),
                             elapsed, n_submits, n_open, n_spans - n_open, dropped);
   else
     text = g_strdup_printf (_("Running… %s · %u submitted · %u running · %u done"),
@@ -1336,7 +1343,7 @@ sw_window_show_trace (SwWindow   *self,
   console_sync (self);
 
   /* TRANSLATORS: %s is a trace's file name, %lu its number of events */
-  text = g_strdup_printf (_("Replay of %s · %" G_GUINT64_FORMAT " events"), title,
+  text = g_strdup_printf (_("Replay of %s · %" PRIu64 " events"), title,
                           sw_timeline_model_get_n_events (self->model));
   set_status (self, SW_RUN_STATE_FINISHED, text);
   update_actions (self);

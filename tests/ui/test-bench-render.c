@@ -13,9 +13,8 @@
 #include "switchyard.h"
 #include "sw-application.h"
 #include "sw-window.h"
+#include "ui-test-util.h"
 
-static SwApplication *app;
-static gboolean have_display;
 
 /* A real trace: a small echo flood (coroutines, switches, counters, log). */
 static char *
@@ -73,7 +72,7 @@ test_bench_render (void)
   const char *gui = g_getenv ("SW_GUI");
   double load_s, median, p95, bytes_per_event;
 
-  if (!have_display)
+  if (!ui_test_have_display ())
     {
       g_test_skip ("no display");
       return;
@@ -107,37 +106,6 @@ test_bench_render (void)
   g_rmdir (dir);
 }
 
-static gboolean
-wake_cb (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-static guint drawn_frames;
-
-static gboolean
-count_frames_cb (GtkWidget     *widget,
-                 GdkFrameClock *clock,
-                 gpointer       data)
-{
-  drawn_frames++;
-  return G_SOURCE_CONTINUE;
-}
-
-/* Spins the main loop until @n frames were drawn or @timeout_s passed. */
-static gboolean
-spin_frames (guint  n,
-             double timeout_s)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC);
-  guint wake = g_timeout_add (50, wake_cb, NULL);
-
-  while (drawn_frames < n && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (wake);
-  return drawn_frames >= n;
-}
-
 /* The replay shows the lanes, switches, counters and console lines the
  * live run's model had, and draws them. */
 static void
@@ -154,7 +122,7 @@ test_replay_shows_trace (void)
   SwTimeline *timeline;
   SwWindow *win;
 
-  if (!have_display)
+  if (!ui_test_have_display ())
     {
       g_test_skip ("no display");
       return;
@@ -166,14 +134,12 @@ test_replay_shows_trace (void)
   saved = sw_trace_load_chrome_json (path, &error);
   g_assert_no_error (error);
 
-  win = sw_window_new (GTK_APPLICATION (app), NULL);
+  win = sw_window_new (GTK_APPLICATION (ui_test_get_app ()), NULL);
   gtk_window_set_default_size (GTK_WINDOW (win), 1400, 860);
   sw_window_show_trace (win, saved, "flood.json");
   timeline = sw_window_get_timeline (win);
-  gtk_widget_add_tick_callback (GTK_WIDGET (timeline), count_frames_cb, NULL, NULL);
   gtk_window_present (GTK_WINDOW (win));
-  drawn_frames = 0;
-  g_assert_true (spin_frames (3, 10.0));
+  ui_test_draw_frames (timeline);
 
   model = sw_window_get_model (win);
   g_assert_nonnull (model);
@@ -199,24 +165,11 @@ test_replay_shows_trace (void)
 }
 
 static gboolean
-status_settled (SwWindow *win)
+status_settled (gpointer win)
 {
   SwRunState state = sw_window_get_run_state (win);
 
   return state == SW_RUN_STATE_FAILED || state == SW_RUN_STATE_FINISHED;
-}
-
-static gboolean
-spin_until_settled (SwWindow *win,
-                    double    timeout_s)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC);
-  guint wake = g_timeout_add (50, wake_cb, NULL);
-
-  while (!status_settled (win) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (wake);
-  return status_settled (win);
 }
 
 /* Open Trace… (Ctrl+O) reads on a thread; a bad file is said so in the
@@ -233,7 +186,7 @@ test_open_trace (void)
   SwTimelineModel *model;
   SwWindow *win;
 
-  if (!have_display)
+  if (!ui_test_have_display ())
     {
       g_test_skip ("no display");
       return;
@@ -243,11 +196,11 @@ test_open_trace (void)
   good_file = g_file_new_for_path (good);
   g_assert_true (g_file_set_contents (bad, "{\"traceEvents\":[\n{\"ph\":\"X\",\"pid\":1", -1, NULL));
 
-  win = sw_window_new (GTK_APPLICATION (app), NULL);
+  win = sw_window_new (GTK_APPLICATION (ui_test_get_app ()), NULL);
   gtk_window_present (GTK_WINDOW (win));
 
   sw_window_open_trace (win, good_file);
-  g_assert_true (spin_until_settled (win, 20.0));
+  g_assert_true (ui_test_spin_until (win, status_settled, 20.0));
   g_assert_cmpint (sw_window_get_run_state (win), ==, SW_RUN_STATE_FINISHED);
   model = sw_window_get_model (win);
   g_assert_nonnull (model);
@@ -255,7 +208,7 @@ test_open_trace (void)
   g_assert_nonnull (strstr (sw_window_get_status_text (win), "flood.json"));
 
   sw_window_open_trace (win, bad_file);
-  g_assert_true (spin_until_settled (win, 20.0));
+  g_assert_true (ui_test_spin_until (win, status_settled, 20.0));
   g_assert_cmpint (sw_window_get_run_state (win), ==, SW_RUN_STATE_FAILED);
   g_assert_nonnull (strstr (sw_window_get_status_text (win), "cut.json"));
   g_assert_nonnull (strstr (sw_window_get_status_text (win), "truncated"));
@@ -272,28 +225,11 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
-  int ret;
-
-  /* As in test-window.c: before g_test_init makes warnings fatal. */
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  have_display = gtk_init_check ();
-  if (have_display)
-    {
-      app = sw_application_new ();
-      g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-      if (!g_application_register (G_APPLICATION (app), NULL, &error))
-        g_error ("cannot register the application: %s", error->message);
-    }
-
-  g_test_init (&argc, &argv, NULL);
+  ui_test_init (&argc, &argv);
 
   g_test_add_func ("/Sw/BenchRender/prints-four-numbers", test_bench_render);
   g_test_add_func ("/Sw/Replay/shows-the-saved-trace", test_replay_shows_trace);
   g_test_add_func ("/Sw/Replay/open-trace-reports-bad-file", test_open_trace);
 
-  ret = g_test_run ();
-  g_clear_object (&app);
-
-  return ret;
+  return ui_test_run ();
 }

@@ -11,34 +11,7 @@
 #include "sw-application.h"
 #include "sw-stats-panel.h"
 #include "sw-window.h"
-#include "ui-test-log.h"
-
-static SwApplication *app;
-static gboolean have_display;
-
-static gboolean
-wake_cb (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Spins the main loop until cond (data) holds or timeout_s pass; never
- * blocks longer than 50 ms at a time. */
-static gboolean
-spin_until (gpointer   data,
-            gboolean (*cond) (gpointer data),
-            double     timeout_s)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC);
-  guint wake = g_timeout_add (50, wake_cb, NULL);
-  gboolean ok;
-
-  while (!(ok = cond (data)) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-
-  g_source_remove (wake);
-  return ok;
-}
+#include "ui-test-util.h"
 
 /* Dispatches what is ready now (the idle that shows a run's end), a
  * bounded number of times: a live window always has a frame to draw. */
@@ -47,19 +20,6 @@ drain_pending (void)
 {
   for (guint i = 0; i < 100 && g_main_context_iteration (NULL, FALSE); i++)
     ;
-}
-
-static gboolean
-not_running (gpointer win)
-{
-  return sw_window_get_run_state (win) != SW_RUN_STATE_RUNNING;
-}
-
-static gboolean
-is_mapped (gpointer win)
-{
-  return gtk_widget_get_mapped (GTK_WIDGET (win)) &&
-         gtk_widget_get_width (GTK_WIDGET (sw_window_get_timeline (win))) > 0;
 }
 
 /* The first widget of type under root (depth first) that has css_class,
@@ -127,38 +87,6 @@ show_stats_page (SwWindow *win)
   gtk_stack_set_visible_child (GTK_STACK (stack), panel);
 }
 
-static void
-set_params (SwWindow           *win,
-            const char * const *assignments)
-{
-  for (guint i = 0; assignments[i] != NULL; i += 2)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autofree char *value = NULL;
-
-      g_assert_true (sw_window_set_param (win, assignments[i], assignments[i + 1], &error));
-      g_assert_no_error (error);
-      value = sw_window_dup_param (win, assignments[i]);
-      g_assert_nonnull (value);
-    }
-}
-
-static SwWindow *
-open_window (void)
-{
-  const SwScenario *scenario = sw_scenario_lookup ("thread-pool", NULL);
-  SwWindow *win;
-
-  g_assert_nonnull (scenario);
-  win = sw_window_new (GTK_APPLICATION (app), scenario);
-  gtk_window_set_default_size (GTK_WINDOW (win), 1400, 860);
-  gtk_window_present (GTK_WINDOW (win));
-  g_assert_true (spin_until (win, is_mapped, 10.0));
-  g_assert_true (sw_window_get_scenario (win) == scenario);
-
-  return win;
-}
-
 static GtkWidget *
 find_button_for (GtkWidget  *root,
                  const char *action)
@@ -196,34 +124,6 @@ action_enabled (SwWindow   *win,
   return gtk_widget_is_sensitive (button);
 }
 
-static void
-save_screenshot (GtkWidget  *widget,
-                 const char *name)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  GtkSnapshot *snapshot;
-  GskRenderer *renderer;
-  const char *root = g_getenv ("SW_BUILD_ROOT");
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-
-  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_nonnull (texture);
-
-  path = g_build_filename (root != NULL ? root : ".", name, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-}
-
 /* ---- the form --------------------------------------------------------- */
 
 static int
@@ -249,13 +149,13 @@ test_form_matches_definitions (void)
   GtkListBox *list;
   SwWindow *win;
 
-  if (!have_display)
+  if (!ui_test_have_display ())
     {
       g_test_skip ("no display");
       return;
     }
 
-  win = open_window ();
+  win = ui_test_open_window ("thread-pool", 1400, 860);
   scenarios = sw_scenario_list (&n_scenarios);
   g_assert_cmpuint (n_scenarios, >=, 6);
 
@@ -374,13 +274,13 @@ test_reset_restores_defaults (void)
   GtkWidget *error_label;
   SwWindow *win;
 
-  if (!have_display)
+  if (!ui_test_have_display ())
     {
       g_test_skip ("no display");
       return;
     }
 
-  win = open_window ();
+  win = ui_test_open_window ("thread-pool", 1400, 860);
   error_label = find_widget (GTK_WIDGET (win), GTK_TYPE_LABEL, "param-error");
   g_assert_nonnull (error_label);
 
@@ -388,7 +288,7 @@ test_reset_restores_defaults (void)
   g_assert_false (action_enabled (win, "reset-params"));
   g_assert_false (gtk_widget_get_visible (error_label));
 
-  set_params (win, changed);
+  ui_test_set_params (win, changed);
   for (guint i = 0; changed[i] != NULL; i += 2)
     {
       g_autofree char *value = sw_window_dup_param (win, changed[i]);
@@ -399,7 +299,7 @@ test_reset_restores_defaults (void)
   g_assert_true (action_enabled (win, "reset-params"));
 
   /* Values fine one by one, wrong together: said at once, under the form. */
-  set_params (win, (const char * const[]) { "min_sleep", "2", "max_sleep", "0.5", NULL });
+  ui_test_set_params (win, (const char * const[]) { "min_sleep", "2", "max_sleep", "0.5", NULL });
   g_assert_true (gtk_widget_get_visible (error_label));
   g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (error_label)), "min_sleep"));
 
@@ -454,16 +354,16 @@ test_stats_live (void)
   gint64 t0;
   double waited_s;
 
-  if (!have_display)
+  if (!ui_test_have_display ())
     {
       g_test_skip ("no display");
       return;
     }
 
-  win = open_window ();
+  win = ui_test_open_window ("thread-pool", 1400, 860);
   panel = get_stats_panel (win);
   show_stats_page (win);
-  set_params (win, params);
+  ui_test_set_params (win, params);
 
   t0 = g_get_monotonic_time ();
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.run", NULL));
@@ -471,14 +371,14 @@ test_stats_live (void)
   /* Clear is not for a running run. */
   g_assert_false (action_enabled (win, "clear"));
 
-  g_assert_true (spin_until (win, stats_live, 10.0));
+  g_assert_true (ui_test_spin_until (win, stats_live, 10.0));
   wall0 = sw_stats_panel_get_wall_ns (panel);
   refreshes0 = sw_stats_panel_get_n_refreshes (panel);
   g_assert_cmpuint (sw_stats_panel_get_n_tasks_done (panel), ==, 0);
   g_assert_cmpuint (sw_stats_panel_get_n_lane_rows (panel), >=, 3);   /* main + 2 workers */
 
   refreshes_wanted = refreshes0 + 2;
-  g_assert_true (spin_until (panel, refreshed_enough, 10.0));
+  g_assert_true (ui_test_spin_until (panel, refreshed_enough, 10.0));
   g_assert_cmpint (sw_stats_panel_get_wall_ns (panel), >, wall0);
   /* Two tasks side by side, from the first moment: speedup near 2. */
   g_assert_cmpfloat (sw_stats_panel_get_speedup (panel), >, 1.5);
@@ -488,7 +388,7 @@ test_stats_live (void)
   g_assert_cmpuint (sw_stats_panel_get_n_refreshes (panel), <=, (guint) (waited_s * 4.0) + 4);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.stop", NULL));
-  g_assert_true (spin_until (win, not_running, 10.0));
+  g_assert_true (ui_test_spin_until (win, ui_test_not_running, 10.0));
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
@@ -505,9 +405,9 @@ run_and_check_stats (SwWindow           *win,
   gint64 elapsed;
   double peak = 0.0;
 
-  set_params (win, params);
+  ui_test_set_params (win, params);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.run", NULL));
-  g_assert_true (spin_until (win, not_running, 30.0));
+  g_assert_true (ui_test_spin_until (win, ui_test_not_running, 30.0));
   g_assert_cmpint (sw_window_get_run_state (win), ==, SW_RUN_STATE_FINISHED);
   /* The final numbers, without waiting on any timer. */
   drain_pending ();
@@ -557,23 +457,6 @@ run_and_check_stats (SwWindow           *win,
   return sw_stats_panel_get_speedup (panel);
 }
 
-static guint drawn_frames;
-
-static gboolean
-count_frames_cb (GtkWidget     *widget,
-                 GdkFrameClock *clock,
-                 gpointer       data)
-{
-  drawn_frames++;
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-drew_twice (gpointer win)
-{
-  return drawn_frames >= 2;
-}
-
 /* Four workers side by side beat one after another; the panel says by
  * how much, and says the same as the engine's statistics. */
 static void
@@ -587,15 +470,14 @@ test_stats_speedup (void)
   };
   SwWindow *win;
   double speedup;
-  guint tick;
 
-  if (!have_display)
+  if (!ui_test_have_display ())
     {
       g_test_skip ("no display");
       return;
     }
 
-  win = open_window ();
+  win = ui_test_open_window ("thread-pool", 1400, 860);
   show_stats_page (win);
 
   /* One at a time (sync): no speedup to speak of. */
@@ -607,12 +489,8 @@ test_stats_speedup (void)
   g_assert_cmpfloat (speedup, >, 1.5);
   g_assert_cmpfloat (speedup, <=, 4.0 + 1e-6);
 
-  drawn_frames = 0;
-  tick = gtk_widget_add_tick_callback (GTK_WIDGET (win), count_frames_cb, NULL, NULL);
-  gtk_widget_queue_draw (GTK_WIDGET (win));
-  g_assert_true (spin_until (win, drew_twice, 10.0));
-  gtk_widget_remove_tick_callback (GTK_WIDGET (win), tick);
-  save_screenshot (GTK_WIDGET (win), "screenshot-window-stats.png");
+  ui_test_draw_frames (win);
+  ui_test_save_screenshot (win, "screenshot-window-stats.png");
 
   gtk_window_destroy (GTK_WINDOW (win));
 }
@@ -630,19 +508,19 @@ test_clear_empties (void)
   g_autofree char *console = NULL;
   g_autofree char *text = NULL;
 
-  if (!have_display)
+  if (!ui_test_have_display ())
     {
       g_test_skip ("no display");
       return;
     }
 
-  win = open_window ();
+  win = ui_test_open_window ("thread-pool", 1400, 860);
   panel = get_stats_panel (win);
   g_assert_false (action_enabled (win, "clear"));
 
-  set_params (win, params);
+  ui_test_set_params (win, params);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.run", NULL));
-  g_assert_true (spin_until (win, not_running, 20.0));
+  g_assert_true (ui_test_spin_until (win, ui_test_not_running, 20.0));
   drain_pending ();
   console = sw_window_dup_console_text (win);
   g_assert_cmpstr (console, !=, "");
@@ -670,7 +548,7 @@ test_clear_empties (void)
     g_assert_cmpstr (tasks, ==, "3");
   }
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.run", NULL));
-  g_assert_true (spin_until (win, not_running, 20.0));
+  g_assert_true (ui_test_spin_until (win, ui_test_not_running, 20.0));
   g_assert_cmpint (sw_window_get_run_state (win), ==, SW_RUN_STATE_FINISHED);
 
   gtk_window_destroy (GTK_WINDOW (win));
@@ -680,23 +558,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
-  int ret;
-
-  /* Before g_test_init makes warnings fatal: no session bus nor
-   * accessibility bus under test. */
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  have_display = gtk_init_check ();
-  if (have_display)
-    {
-      app = sw_application_new ();
-      g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-      if (!g_application_register (G_APPLICATION (app), NULL, &error))
-        g_error ("cannot register the application: %s", error->message);
-    }
-
-  g_test_init (&argc, &argv, NULL);
-  ui_test_allow_gtk_allocation_warnings ();
+  ui_test_init (&argc, &argv);
 
   g_test_add_func ("/Sw/Window/form-matches-definitions", test_form_matches_definitions);
   g_test_add_func ("/Sw/Window/reset-restores-defaults", test_reset_restores_defaults);
@@ -704,8 +566,5 @@ main (int   argc,
   g_test_add_func ("/Sw/StatsPanel/live", test_stats_live);
   g_test_add_func ("/Sw/StatsPanel/speedup-matches-trace", test_stats_speedup);
 
-  ret = g_test_run ();
-  g_clear_object (&app);
-
-  return ret;
+  return ui_test_run ();
 }

@@ -15,14 +15,10 @@
 #include <sys/wait.h>
 
 #include "switchyard.h"
-#include "sw-application.h"
 #include "sw-connect-dialog.h"
 #include "sw-window.h"
 
-#include "ui-test-log.h"
-
-static SwApplication *app;
-static gboolean have_display;
+#include "ui-test-util.h"
 
 /* ---- the engine ------------------------------------------------------- */
 
@@ -114,37 +110,6 @@ engine_clear (Engine *engine)
 }
 
 /* ---- the window ------------------------------------------------------- */
-
-static gboolean
-wake_cb (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Spins the main loop until cond (win) holds or timeout_s pass; never
- * blocks longer than 50 ms at a time. */
-static gboolean
-spin_until (gpointer   win,
-            gboolean (*cond) (gpointer win),
-            double     timeout_s)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC);
-  guint wake = g_timeout_add (50, wake_cb, NULL);
-  gboolean ok;
-
-  while (!(ok = cond (win)) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-
-  g_source_remove (wake);
-  return ok;
-}
-
-static gboolean
-is_mapped (gpointer win)
-{
-  return gtk_widget_get_mapped (GTK_WIDGET (win)) &&
-         gtk_widget_get_width (GTK_WIDGET (sw_window_get_timeline (win))) > 0;
-}
 
 static SwStreamState
 link_state (gpointer win)
@@ -257,71 +222,6 @@ watch_until_ended (gpointer win)
   return link_state (win) == SW_STREAM_STATE_ENDED;
 }
 
-static SwWindow *
-open_window (void)
-{
-  SwWindow *win = sw_window_new (GTK_APPLICATION (app), sw_scenario_lookup ("thread-pool", NULL));
-
-  gtk_window_set_default_size (GTK_WINDOW (win), 1400, 860);
-  gtk_window_present (GTK_WINDOW (win));
-  g_assert_true (spin_until (win, is_mapped, 10.0));
-
-  return win;
-}
-
-static guint drawn_frames;
-
-static gboolean
-count_frames_cb (GtkWidget     *widget,
-                 GdkFrameClock *clock,
-                 gpointer       data)
-{
-  drawn_frames++;
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-drew_twice (gpointer win)
-{
-  return drawn_frames >= 2;
-}
-
-/* After two frames more, so what is saved is what the window drew. */
-static void
-save_screenshot (GtkWidget  *widget,
-                 const char *name)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  GtkSnapshot *snapshot;
-  GskRenderer *renderer;
-  const char *root = g_getenv ("SW_BUILD_ROOT");
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-  guint tick;
-
-  drawn_frames = 0;
-  tick = gtk_widget_add_tick_callback (widget, count_frames_cb, NULL, NULL);
-  gtk_widget_queue_draw (widget);
-  g_assert_true (spin_until (widget, drew_twice, 10.0));
-  gtk_widget_remove_tick_callback (widget, tick);
-
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-
-  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_nonnull (texture);
-
-  path = g_build_filename (root != NULL ? root : ".", name, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-}
-
 static SwConnectDialog *
 find_connect_dialog (void)
 {
@@ -358,14 +258,14 @@ test_connect_dialog_live_then_ended (void)
   const char *summary;
   guint finished = 0;
 
-  if (!have_display)
+  if (!ui_test_have_display ())
     {
       g_test_skip ("no display");
       return;
     }
 
   engine_start (&engine, extra);
-  win = open_window ();
+  win = ui_test_open_window ("thread-pool", 1400, 860);
 
   /* The dialog refuses what the client could not dial, then connects. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.connect", NULL));
@@ -382,7 +282,7 @@ test_connect_dialog_live_then_ended (void)
   g_assert_cmpstr (sw_stream_client_get_address (sw_window_get_stream_client (win)), ==, engine.address);
 
   memset (&live_seen, 0, sizeof live_seen);
-  g_assert_true (spin_until (win, watch_until_ended, 60.0));
+  g_assert_true (ui_test_spin_until (win, watch_until_ended, 60.0));
 
   /* Seen live: "main" and the four workers, tasks and done-callbacks. */
   g_assert_true (live_seen.said_live);
@@ -440,14 +340,14 @@ test_late_join_then_engine_killed (void)
   gint64 joined_ns;
   guint n_spans;
 
-  if (!have_display)
+  if (!ui_test_have_display ())
     {
       g_test_skip ("no display");
       return;
     }
 
   engine_start (&engine, extra);
-  win = open_window ();
+  win = ui_test_open_window ("thread-pool", 1400, 860);
 
   /* Wait until the engine has done something worth a backlog. */
   for (;;)
@@ -461,7 +361,7 @@ test_late_join_then_engine_killed (void)
 
   g_assert_true (sw_window_connect (win, engine.address, NULL, &error));
   g_assert_no_error (error);
-  g_assert_true (spin_until (win, is_live_with_tasks, 60.0));
+  g_assert_true (ui_test_spin_until (win, is_live_with_tasks, 60.0));
   model = sw_window_get_model (win);
   joined_ns = sw_clock_monotonic_ns () -
               sw_stream_client_get_remote_origin_ns (sw_window_get_stream_client (win));
@@ -477,14 +377,15 @@ test_late_join_then_engine_killed (void)
   g_assert_cmpint (first_submit->time_ns, <, joined_ns);
   g_assert_nonnull (sw_timeline_model_find_lane_by_name (model, "worker 1"));
 
-  g_assert_true (spin_until (win, is_shown, 30.0));
+  g_assert_true (ui_test_spin_until (win, is_shown, 30.0));
   g_assert_true (g_str_has_prefix (sw_window_get_status_text (win), "Live from 127.0.0.1:"));
-  save_screenshot (GTK_WIDGET (win), "screenshot-remote.png");
+  ui_test_draw_frames (win);
+  ui_test_save_screenshot (win, "screenshot-remote.png");
 
   /* The engine dies mid-run: the link retries, the picture stays. */
   n_spans = sw_timeline_model_get_n_spans (model);
   kill (engine.pid, SIGKILL);
-  g_assert_true (spin_until (win, is_reconnecting, 30.0));
+  g_assert_true (ui_test_spin_until (win, is_reconnecting, 30.0));
   g_test_message ("status: %s", sw_window_get_status_text (win));
   g_assert_true (sw_window_get_model (win) == model);
   g_assert_cmpuint (sw_timeline_model_get_n_spans (model), >=, n_spans);
@@ -512,18 +413,18 @@ test_wrong_token_refused (void)
   Engine engine;
   SwWindow *win;
 
-  if (!have_display)
+  if (!ui_test_have_display ())
     {
       g_test_skip ("no display");
       return;
     }
 
   engine_start (&engine, extra);
-  win = open_window ();
+  win = ui_test_open_window ("thread-pool", 1400, 860);
 
   g_assert_true (sw_window_connect (win, engine.address, "wrong-token", &error));
   g_assert_no_error (error);
-  g_assert_true (spin_until (win, is_disconnected, 30.0));
+  g_assert_true (ui_test_spin_until (win, is_disconnected, 30.0));
   g_test_message ("status: %s", sw_window_get_status_text (win));
   g_assert_true (g_str_has_prefix (sw_window_get_status_text (win), "Cannot watch · 127.0.0.1:"));
   g_assert_nonnull (strstr (sw_window_get_status_text (win), "refused this viewer: wrong token"));
@@ -582,7 +483,7 @@ test_slow_viewer_drops_shown (void)
   gint64 deadline;
   SwWindow *win;
 
-  if (!have_display)
+  if (!ui_test_have_display ())
     {
       g_test_skip ("no display");
       return;
@@ -594,10 +495,10 @@ test_slow_viewer_drops_shown (void)
   g_assert_no_error (error);
   address = sw_stream_server_dup_address (server);
 
-  win = open_window ();
+  win = ui_test_open_window ("thread-pool", 1400, 860);
   g_assert_true (sw_window_connect (win, address, NULL, &error));
   g_assert_no_error (error);
-  g_assert_true (spin_until (win, is_live, 30.0));
+  g_assert_true (ui_test_spin_until (win, is_live, 30.0));
   g_assert_null (strstr (sw_window_get_status_text (win), "dropped"));
 
   /* The window reads nothing meanwhile: its main loop is here. */
@@ -607,7 +508,7 @@ test_slow_viewer_drops_shown (void)
     g_usleep (2000);
   g_assert_cmpuint (sw_stream_server_get_dropped (server), >, 0);
 
-  g_assert_true (spin_until (win, says_dropped, 30.0));
+  g_assert_true (ui_test_spin_until (win, says_dropped, 30.0));
   g_test_message ("status: %s", sw_window_get_status_text (win));
   g_assert_cmpint (link_state (win), ==, SW_STREAM_STATE_LIVE);
 
@@ -619,31 +520,14 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
-  int ret;
-
-  g_setenv ("GTK_A11Y", "none", FALSE);
   /* The engine's token must come from the test, not the environment. */
   g_unsetenv (SW_STREAM_TOKEN_ENV);
-  have_display = gtk_init_check ();
-  if (have_display)
-    {
-      app = sw_application_new ();
-      g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-      if (!g_application_register (G_APPLICATION (app), NULL, &error))
-        g_error ("cannot register the application: %s", error->message);
-    }
-
-  g_test_init (&argc, &argv, NULL);
-  ui_test_allow_gtk_allocation_warnings ();
+  ui_test_init (&argc, &argv);
 
   g_test_add_func ("/Sw/Remote/connect-dialog-live-then-ended", test_connect_dialog_live_then_ended);
   g_test_add_func ("/Sw/Remote/late-join-then-engine-killed", test_late_join_then_engine_killed);
   g_test_add_func ("/Sw/Remote/wrong-token-refused", test_wrong_token_refused);
   g_test_add_func ("/Sw/Remote/slow-viewer-drops-shown", test_slow_viewer_drops_shown);
 
-  ret = g_test_run ();
-  g_clear_object (&app);
-
-  return ret;
+  return ui_test_run ();
 }

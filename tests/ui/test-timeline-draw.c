@@ -10,131 +10,24 @@
 #include "sw-window.h"
 
 #include <unistd.h>
-#include "ui-test-log.h"
+#include "ui-test-util.h"
 
-static SwApplication *app;
-static gboolean have_display;
-
-static gboolean
-wake_cb (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Spins the main loop until cond (win) holds or timeout_s pass; never
- * blocks longer than 50 ms at a time. */
-static gboolean
-spin_until (gpointer   win,
-            gboolean (*cond) (gpointer win),
-            double     timeout_s)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC);
-  guint wake = g_timeout_add (50, wake_cb, NULL);
-  gboolean ok;
-
-  while (!(ok = cond (win)) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-
-  g_source_remove (wake);
-  return ok;
-}
-
-static gboolean
-not_running (gpointer win)
-{
-  return sw_window_get_run_state (win) != SW_RUN_STATE_RUNNING;
-}
-
-static gboolean
-is_mapped (gpointer win)
-{
-  return gtk_widget_get_mapped (GTK_WIDGET (win)) &&
-         gtk_widget_get_width (GTK_WIDGET (sw_window_get_timeline (win))) > 0;
-}
-
-static guint drawn_frames;
-
-static gboolean
-count_frames_cb (GtkWidget     *widget,
-                 GdkFrameClock *clock,
-                 gpointer       data)
-{
-  drawn_frames++;
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-drew_twice (gpointer win)
-{
-  return drawn_frames >= 2;
-}
-
-/* Two frames drawn after the last change: the counters are this picture's. */
 static void
 redraw (SwWindow *win)
 {
-  GtkWidget *timeline = GTK_WIDGET (sw_window_get_timeline (win));
-  guint tick;
-
-  drawn_frames = 0;
-  tick = gtk_widget_add_tick_callback (timeline, count_frames_cb, NULL, NULL);
-  gtk_widget_queue_draw (timeline);
-  g_assert_true (spin_until (win, drew_twice, 10.0));
-  gtk_widget_remove_tick_callback (timeline, tick);
+  ui_test_draw_frames (sw_window_get_timeline (win));
 }
 
-static void
-save_screenshot (GtkWidget  *widget,
-                 const char *name)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  GtkSnapshot *snapshot;
-  GskRenderer *renderer;
-  const char *root = g_getenv ("SW_BUILD_ROOT");
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-
-  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_nonnull (texture);
-
-  path = g_build_filename (root != NULL ? root : ".", name, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-}
-
-/* Runs @scenario with @params to its end in a fresh window. */
 static SwWindow *
 run_scenario (const char         *name,
               const char * const *params)
 {
-  const SwScenario *scenario = sw_scenario_lookup (name, NULL);
-  SwWindow *win;
+  SwWindow *win = ui_test_open_window (name, 1400, 900);
 
-  g_assert_nonnull (scenario);
-  win = sw_window_new (GTK_APPLICATION (app), scenario);
-  gtk_window_set_default_size (GTK_WINDOW (win), 1400, 900);
-  gtk_window_present (GTK_WINDOW (win));
-  g_assert_true (spin_until (win, is_mapped, 10.0));
-
-  for (guint i = 0; params[i] != NULL; i += 2)
-    {
-      g_autoptr(GError) error = NULL;
-
-      g_assert_true (sw_window_set_param (win, params[i], params[i + 1], &error));
-      g_assert_no_error (error);
-    }
+  ui_test_set_params (win, params);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.run", NULL));
-  g_assert_true (spin_until (win, not_running, 60.0));
+  g_assert_true (ui_test_spin_until (win, ui_test_not_running, 60.0));
   g_assert_cmpint (sw_window_get_run_state (win), ==, SW_RUN_STATE_FINISHED);
   redraw (win);
 
@@ -151,7 +44,7 @@ test_callbacks_thread (void)
   SwTimeline *timeline;
   SwTimelineModel *model;
 
-  if (!have_display)
+  if (!ui_test_have_display ())
     {
       g_test_skip ("no display");
       return;
@@ -160,7 +53,7 @@ test_callbacks_thread (void)
   win = run_scenario ("callbacks", params);
   timeline = sw_window_get_timeline (win);
   model = sw_window_get_model (win);
-  save_screenshot (GTK_WIDGET (win), "screenshot-callbacks-thread.png");
+  ui_test_save_screenshot (win, "screenshot-callbacks-thread.png");
 
   g_assert_cmpuint (sw_timeline_model_get_n_callbacks (model), ==, 9);
   g_assert_cmpuint (sw_timeline_get_n_drawn (timeline, SW_TIMELINE_DRAWN_CALLBACK_ARROWS), ==, 0);
@@ -193,7 +86,7 @@ test_callbacks_process (void)
   const SwTimelineProcess *process;
   guint n_rows, arrows, lanes_drawn;
 
-  if (!have_display)
+  if (!ui_test_have_display ())
     {
       g_test_skip ("no display");
       return;
@@ -202,7 +95,7 @@ test_callbacks_process (void)
   win = run_scenario ("callbacks", params);
   timeline = sw_window_get_timeline (win);
   model = sw_window_get_model (win);
-  save_screenshot (GTK_WIDGET (win), "screenshot-callbacks-process.png");
+  ui_test_save_screenshot (win, "screenshot-callbacks-process.png");
 
   manager = sw_timeline_model_find_lane_by_name (model, "manager");
   main_lane = sw_timeline_model_find_lane_by_name (model, "main");
@@ -233,7 +126,7 @@ test_callbacks_process (void)
   g_assert_cmpuint (sw_timeline_model_get_n_rows (model), ==,
                     n_rows - (sw_timeline_model_get_n_processes (model) - 1));
   redraw (win);
-  save_screenshot (GTK_WIDGET (win), "screenshot-callbacks-process-folded.png");
+  ui_test_save_screenshot (win, "screenshot-callbacks-process-folded.png");
   g_assert_cmpuint (sw_timeline_get_n_drawn_rows (timeline, SW_TIMELINE_ROW_LANE), <, lanes_drawn);
   g_assert_cmpuint (sw_timeline_get_n_drawn (timeline, SW_TIMELINE_DRAWN_CALLBACK_ARROWS), >=, 5);
 
@@ -251,7 +144,7 @@ test_process_pool_crash (void)
   SwWindow *win;
   SwTimeline *timeline;
 
-  if (!have_display)
+  if (!ui_test_have_display ())
     {
       g_test_skip ("no display");
       return;
@@ -259,7 +152,7 @@ test_process_pool_crash (void)
 
   win = run_scenario ("process-pool", params);
   timeline = sw_window_get_timeline (win);
-  save_screenshot (GTK_WIDGET (win), "screenshot-process-pool-crash.png");
+  ui_test_save_screenshot (win, "screenshot-process-pool-crash.png");
 
   g_assert_cmpuint (sw_timeline_get_n_drawn (timeline, SW_TIMELINE_DRAWN_FAILED), >=, 1);
   g_assert_cmpuint (sw_timeline_get_n_drawn (timeline, SW_TIMELINE_DRAWN_RUNNING), ==, 0);
@@ -276,7 +169,7 @@ test_thread_pool (void)
   SwWindow *win;
   SwTimeline *timeline;
 
-  if (!have_display)
+  if (!ui_test_have_display ())
     {
       g_test_skip ("no display");
       return;
@@ -284,7 +177,7 @@ test_thread_pool (void)
 
   win = run_scenario ("thread-pool", params);
   timeline = sw_window_get_timeline (win);
-  save_screenshot (GTK_WIDGET (win), "screenshot-thread-pool.png");
+  ui_test_save_screenshot (win, "screenshot-thread-pool.png");
 
   /* Ten tasks, four workers: six waited in the queue, all get an arrow. */
   g_assert_cmpuint (sw_timeline_get_n_drawn (timeline, SW_TIMELINE_DRAWN_QUEUE_ARROWS), >=, 6);
@@ -307,10 +200,10 @@ test_flows_bounded_by_pixels (void)
   SwTimeline *timeline;
   guint32 main_lane, manager, workers[4];
   guint64 label;
-  guint tick, queue, callbacks;
+  guint queue, callbacks;
   int width;
 
-  if (!have_display)
+  if (!ui_test_have_display ())
     {
       g_test_skip ("no display");
       return;
@@ -339,16 +232,9 @@ test_flows_bounded_by_pixels (void)
   sw_timeline_model_drain_all (model);
   g_assert_cmpuint (sw_timeline_model_get_n_spans (model), ==, 40000);
 
-  window = gtk_window_new ();
-  gtk_window_set_default_size (GTK_WINDOW (window), 800, 600);
-  timeline = SW_TIMELINE (sw_timeline_new ());
-  sw_timeline_set_model (timeline, model);
-  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (timeline));
-  gtk_window_present (GTK_WINDOW (window));
+  window = ui_test_show_timeline (model, 800, 600, &timeline);
 
-  drawn_frames = 0;
-  tick = gtk_widget_add_tick_callback (GTK_WIDGET (timeline), count_frames_cb, NULL, NULL);
-  g_assert_true (spin_until (NULL, drew_twice, 10.0));
+  ui_test_draw_frames (timeline);
   width = gtk_widget_get_width (GTK_WIDGET (timeline));
   queue = sw_timeline_get_n_drawn (timeline, SW_TIMELINE_DRAWN_QUEUE_ARROWS);
   callbacks = sw_timeline_get_n_drawn (timeline, SW_TIMELINE_DRAWN_CALLBACK_ARROWS);
@@ -361,16 +247,13 @@ test_flows_bounded_by_pixels (void)
   /* Folded into its header, the process draws no more than before. */
   sw_timeline_model_set_process_expanded (model, getpid (), FALSE);
   g_assert_cmpuint (sw_timeline_model_get_n_rows (model), ==, 1);
-  drawn_frames = 0;
-  gtk_widget_queue_draw (GTK_WIDGET (timeline));
-  g_assert_true (spin_until (NULL, drew_twice, 10.0));
+  ui_test_draw_frames (timeline);
   g_assert_cmpuint (sw_timeline_get_n_drawn_rows (timeline, SW_TIMELINE_ROW_PROCESS), ==, 1);
   g_assert_cmpuint (sw_timeline_get_n_drawn_rows (timeline, SW_TIMELINE_ROW_LANE), ==, 0);
   g_assert_cmpuint (sw_timeline_get_n_drawn (timeline, SW_TIMELINE_DRAWN_QUEUE_ARROWS) +
                     sw_timeline_get_n_drawn (timeline, SW_TIMELINE_DRAWN_CALLBACK_ARROWS), <=, 2000);
   g_assert_cmpuint (sw_timeline_get_n_drawn_bars (timeline), >, 0);
 
-  gtk_widget_remove_tick_callback (GTK_WIDGET (timeline), tick);
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -384,9 +267,8 @@ test_states_drawn (void)
   GtkWidget *window;
   SwTimeline *timeline;
   guint32 main_lane, worker;
-  guint tick;
 
-  if (!have_display)
+  if (!ui_test_have_display ())
     {
       g_test_skip ("no display");
       return;
@@ -421,17 +303,10 @@ test_states_drawn (void)
   model = sw_timeline_model_new (trace);
   sw_timeline_model_drain_all (model);
 
-  window = gtk_window_new ();
-  gtk_window_set_default_size (GTK_WINDOW (window), 800, 400);
-  timeline = SW_TIMELINE (sw_timeline_new ());
-  sw_timeline_set_model (timeline, model);
-  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (timeline));
-  gtk_window_present (GTK_WINDOW (window));
+  window = ui_test_show_timeline (model, 800, 400, &timeline);
 
-  drawn_frames = 0;
-  tick = gtk_widget_add_tick_callback (GTK_WIDGET (timeline), count_frames_cb, NULL, NULL);
-  g_assert_true (spin_until (NULL, drew_twice, 10.0));
-  save_screenshot (window, "screenshot-task-states.png");
+  ui_test_draw_frames (timeline);
+  ui_test_save_screenshot (window, "screenshot-task-states.png");
   /* Failed: bar 1 and the marks of 5 and 6+7; cancelled: bar 2 and
    * the mark of 4 — fewer if this machine paused so long that others
    * were squeezed into a few pixels and merged, but a failed one always
@@ -444,7 +319,6 @@ test_states_drawn (void)
   /* Only bar 3 ended well: one hue at most (none if merged under 2). */
   g_assert_cmpuint (sw_timeline_get_n_drawn (timeline, SW_TIMELINE_DRAWN_HUES), <=, 1);
 
-  gtk_widget_remove_tick_callback (GTK_WIDGET (timeline), tick);
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -452,22 +326,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
-  int ret;
-
-  /* Before g_test_init makes warnings fatal (see test-window.c). */
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  have_display = gtk_init_check ();
-  if (have_display)
-    {
-      app = sw_application_new ();
-      g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-      if (!g_application_register (G_APPLICATION (app), NULL, &error))
-        g_error ("cannot register the application: %s", error->message);
-    }
-
-  g_test_init (&argc, &argv, NULL);
-  ui_test_allow_gtk_allocation_warnings ();
+  ui_test_init (&argc, &argv);
 
   g_test_add_func ("/Sw/Timeline/thread-pool-queue-waits", test_thread_pool);
   g_test_add_func ("/Sw/Timeline/callbacks-thread-no-link", test_callbacks_thread);
@@ -476,8 +335,5 @@ main (int   argc,
   g_test_add_func ("/Sw/Timeline/flows-bounded-by-pixels", test_flows_bounded_by_pixels);
   g_test_add_func ("/Sw/Timeline/task-states-drawn", test_states_drawn);
 
-  ret = g_test_run ();
-  g_clear_object (&app);
-
-  return ret;
+  return ui_test_run ();
 }

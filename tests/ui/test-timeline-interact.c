@@ -18,7 +18,7 @@
 #include "sw-ui-private.h"
 
 #include "known-trace.h"
-#include "ui-test-log.h"
+#include "ui-test-util.h"
 
 #define MS KNOWN_MS
 
@@ -34,29 +34,6 @@ typedef struct {
 static gboolean have_display;
 
 static gboolean
-wake_cb (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Spins the main loop until cond (f) holds or timeout_s pass. */
-static gboolean
-spin_until (Fixture   *f,
-            gboolean (*cond) (Fixture *f),
-            double     timeout_s)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC);
-  guint wake = g_timeout_add (20, wake_cb, NULL);
-  gboolean ok;
-
-  while (!(ok = cond (f)) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-
-  g_source_remove (wake);
-  return ok;
-}
-
-static gboolean
 count_frames_cb (GtkWidget     *widget,
                  GdkFrameClock *clock,
                  gpointer       data)
@@ -66,8 +43,10 @@ count_frames_cb (GtkWidget     *widget,
 }
 
 static gboolean
-is_drawn (Fixture *f)
+is_drawn (gpointer data)
 {
+  Fixture *f = data;
+
   return gtk_widget_get_mapped (GTK_WIDGET (f->timeline)) &&
          gtk_widget_get_width (GTK_WIDGET (f->timeline)) > 0 &&
          f->frames >= 2;
@@ -76,8 +55,10 @@ is_drawn (Fixture *f)
 static guint frames_wanted;
 
 static gboolean
-drew_again (Fixture *f)
+drew_again (gpointer data)
 {
+  Fixture *f = data;
+
   return f->frames >= frames_wanted;
 }
 
@@ -87,7 +68,7 @@ redraw (Fixture *f)
 {
   gtk_widget_queue_draw (GTK_WIDGET (f->timeline));
   frames_wanted = f->frames + 2;
-  g_assert_true (spin_until (f, drew_again, 10.0));
+  g_assert_true (ui_test_spin_until (f, drew_again, 10.0));
 }
 
 static void
@@ -118,7 +99,7 @@ fixture_set_up (Fixture       *f,
   sw_timeline_set_model (f->timeline, f->model);
   gtk_widget_add_tick_callback (GTK_WIDGET (f->timeline), count_frames_cb, f, NULL);
   gtk_window_present (GTK_WINDOW (f->window));
-  g_assert_true (spin_until (f, is_drawn, 10.0));
+  g_assert_true (ui_test_spin_until (f, is_drawn, 10.0));
   gtk_widget_grab_focus (GTK_WIDGET (f->timeline));
 }
 
@@ -194,31 +175,6 @@ time_at (Fixture *f,
   double label_w = _sw_timeline_time_to_x (f->timeline, 0) - sw_time_scale_ns_to_px (scale, 0);
 
   return sw_time_scale_px_to_ns (scale, x - label_w);
-}
-
-/* The window as drawn, into the build folder: to be looked at. */
-static void
-save_screenshot (Fixture    *f,
-                 const char *name)
-{
-  GtkWidget *widget = f->window;
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  const char *root = g_getenv ("SW_BUILD_ROOT");
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  path = g_build_filename (root != NULL ? root : ".", name, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
 }
 
 static char *
@@ -478,7 +434,7 @@ test_click_selects (Fixture       *f,
   assert_contains (text, "callback 0.4 s on main · TID 101, 20 ms after the end, took 10 ms");
   g_clear_pointer (&text, g_free);
   redraw (f);
-  save_screenshot (f, "timeline-selection.png");
+  ui_test_save_screenshot (f->window, "timeline-selection.png");
 
   /* The failed one says why. */
   g_assert_true (sw_timeline_select_at (f->timeline, _sw_timeline_time_to_x (f->timeline, 40 * MS), y));
@@ -549,7 +505,7 @@ test_click_tiny (Fixture       *f,
   g_assert_cmpint (hit->kind, ==, SW_TIMELINE_HIT_CALLBACK);
   g_assert_cmpuint (hit->span.object, ==, 3);
   redraw (f);
-  save_screenshot (f, "timeline-selection-tiny.png");
+  ui_test_save_screenshot (f->window, "timeline-selection-tiny.png");
 }
 
 static void
@@ -582,7 +538,7 @@ test_range_statistics (Fixture       *f,
   assert_contains (text, "worker-1 65 %");
   assert_contains (text, "worker-2 92 %");
   redraw (f);
-  save_screenshot (f, "timeline-range.png");
+  ui_test_save_screenshot (f->window, "timeline-range.png");
 
   /* Z fits the range. */
   press (f, GDK_KEY_z);
@@ -600,7 +556,7 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
-  ui_test_allow_gtk_allocation_warnings ();
+  ui_test_filter_gtk_warnings ();
 
   have_display = gtk_init_check ();
   if (have_display)

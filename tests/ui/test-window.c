@@ -10,40 +10,7 @@
 #include "sw-window.h"
 
 #include <unistd.h>
-#include "ui-test-log.h"
-
-static SwApplication *app;
-static gboolean have_display;
-
-static gboolean
-wake_cb (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Spins the main loop until cond (win) holds or timeout_s pass; never
- * blocks longer than 50 ms at a time. */
-static gboolean
-spin_until (gpointer   win,
-            gboolean (*cond) (gpointer win),
-            double     timeout_s)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC);
-  guint wake = g_timeout_add (50, wake_cb, NULL);
-  gboolean ok;
-
-  while (!(ok = cond (win)) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-
-  g_source_remove (wake);
-  return ok;
-}
-
-static gboolean
-not_running (gpointer win)
-{
-  return sw_window_get_run_state (win) != SW_RUN_STATE_RUNNING;
-}
+#include "ui-test-util.h"
 
 static gboolean
 has_open_span (gpointer win)
@@ -51,90 +18,6 @@ has_open_span (gpointer win)
   SwTimelineModel *model = sw_window_get_model (win);
 
   return model != NULL && sw_timeline_model_get_n_open_spans (model) > 0;
-}
-
-static gboolean
-is_mapped (gpointer win)
-{
-  return gtk_widget_get_mapped (GTK_WIDGET (win)) &&
-         gtk_widget_get_width (GTK_WIDGET (sw_window_get_timeline (win))) > 0;
-}
-
-static guint drawn_frames;
-
-static gboolean
-count_frames_cb (GtkWidget     *widget,
-                 GdkFrameClock *clock,
-                 gpointer       data)
-{
-  drawn_frames++;
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-drew_twice (gpointer win)
-{
-  return drawn_frames >= 2;
-}
-
-static void
-set_params (SwWindow          *win,
-            const char * const *assignments)
-{
-  for (guint i = 0; assignments[i] != NULL; i += 2)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autofree char *value = NULL;
-
-      g_assert_true (sw_window_set_param (win, assignments[i], assignments[i + 1], &error));
-      g_assert_no_error (error);
-      value = sw_window_dup_param (win, assignments[i]);
-      g_assert_nonnull (value);
-    }
-}
-
-static SwWindow *
-open_window (void)
-{
-  const SwScenario *scenario = sw_scenario_lookup ("thread-pool", NULL);
-  SwWindow *win;
-
-  g_assert_nonnull (scenario);
-  win = sw_window_new (GTK_APPLICATION (app), scenario);
-  gtk_window_set_default_size (GTK_WINDOW (win), 1400, 860);
-  gtk_window_present (GTK_WINDOW (win));
-  g_assert_true (spin_until (win, is_mapped, 10.0));
-  g_assert_true (sw_window_get_scenario (win) == scenario);
-
-  return win;
-}
-
-static void
-save_screenshot (GtkWidget  *widget,
-                 const char *name)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  GtkSnapshot *snapshot;
-  GskRenderer *renderer;
-  const char *root = g_getenv ("SW_BUILD_ROOT");
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-
-  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_nonnull (texture);
-
-  path = g_build_filename (root != NULL ? root : ".", name, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
 }
 
 static void
@@ -149,21 +32,20 @@ test_run_to_completion (void)
   g_autofree char *console = NULL;
   guint n_worker_lanes = 0;
   guint n_bars = 0;
-  guint tick;
 
-  if (!have_display)
+  if (!ui_test_have_display ())
     {
       g_test_skip ("no display");
       return;
     }
 
-  win = open_window ();
-  set_params (win, params);
+  win = ui_test_open_window ("thread-pool", 1400, 860);
+  ui_test_set_params (win, params);
 
   g_assert_cmpint (sw_window_get_run_state (win), ==, SW_RUN_STATE_IDLE);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.run", NULL));
   g_assert_cmpint (sw_window_get_run_state (win), ==, SW_RUN_STATE_RUNNING);
-  g_assert_true (spin_until (win, not_running, 20.0));
+  g_assert_true (ui_test_spin_until (win, ui_test_not_running, 20.0));
 
   g_assert_cmpint (sw_window_get_run_state (win), ==, SW_RUN_STATE_FINISHED);
   g_assert_true (g_str_has_prefix (sw_window_get_status_text (win), "Finished"));
@@ -205,14 +87,9 @@ test_run_to_completion (void)
   g_assert_cmpuint (sw_timeline_model_get_n_log_lines (model), >, 0);
 
   /* Let the timeline draw the finished run, then keep the picture. */
-  drawn_frames = 0;
-  tick = gtk_widget_add_tick_callback (GTK_WIDGET (sw_window_get_timeline (win)),
-                                       count_frames_cb, NULL, NULL);
-  gtk_widget_queue_draw (GTK_WIDGET (sw_window_get_timeline (win)));
-  g_assert_true (spin_until (win, drew_twice, 10.0));
-  gtk_widget_remove_tick_callback (GTK_WIDGET (sw_window_get_timeline (win)), tick);
+  ui_test_draw_frames (sw_window_get_timeline (win));
 
-  save_screenshot (GTK_WIDGET (win), "screenshot-window.png");
+  ui_test_save_screenshot (win, "screenshot-window.png");
   /* Eight task bars and eight callbacks at least (more if sub-pixel). */
   g_assert_cmpuint (sw_timeline_get_n_drawn_bars (sw_window_get_timeline (win)), >=, 16);
   /* Sleeping tasks block: their workers' OS switches are on their rows,
@@ -233,42 +110,37 @@ test_stop_ends_long_run (void)
     "workers", "2", "tasks", "3", "min_sleep", "0.01", "max_sleep", "0.05", NULL,
   };
   SwWindow *win;
-  guint tick;
 
-  if (!have_display)
+  if (!ui_test_have_display ())
     {
       g_test_skip ("no display");
       return;
     }
 
-  win = open_window ();
-  set_params (win, long_params);
+  win = ui_test_open_window ("thread-pool", 1400, 860);
+  ui_test_set_params (win, long_params);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.run", NULL));
-  g_assert_true (spin_until (win, has_open_span, 10.0));
+  g_assert_true (ui_test_spin_until (win, has_open_span, 10.0));
 
   /* A picture of a live run: open bars growing towards "now". */
-  drawn_frames = 0;
-  tick = gtk_widget_add_tick_callback (GTK_WIDGET (sw_window_get_timeline (win)),
-                                       count_frames_cb, NULL, NULL);
-  g_assert_true (spin_until (win, drew_twice, 10.0));
-  gtk_widget_remove_tick_callback (GTK_WIDGET (sw_window_get_timeline (win)), tick);
+  ui_test_draw_frames (sw_window_get_timeline (win));
   g_assert_cmpint (sw_window_get_run_state (win), ==, SW_RUN_STATE_RUNNING);
   g_assert_true (sw_timeline_get_follow (sw_window_get_timeline (win)));
-  save_screenshot (GTK_WIDGET (win), "screenshot-window-running.png");
+  ui_test_save_screenshot (win, "screenshot-window-running.png");
 
   /* Run is disabled while running; Stop is enabled. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.stop", NULL));
 
   /* Every task sleeps ≥ 20 s: ending within 10 s means Stop worked. */
-  g_assert_true (spin_until (win, not_running, 10.0));
+  g_assert_true (ui_test_spin_until (win, ui_test_not_running, 10.0));
   g_assert_cmpint (sw_window_get_run_state (win), ==, SW_RUN_STATE_STOPPED);
   g_assert_true (g_str_has_prefix (sw_window_get_status_text (win), "Stopped"));
 
   /* The window still works: a short run goes to the end. */
-  set_params (win, short_params);
+  ui_test_set_params (win, short_params);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.run", NULL));
-  g_assert_true (spin_until (win, not_running, 20.0));
+  g_assert_true (ui_test_spin_until (win, ui_test_not_running, 20.0));
   g_assert_cmpint (sw_window_get_run_state (win), ==, SW_RUN_STATE_FINISHED);
   g_assert_cmpuint (sw_timeline_model_get_n_spans (sw_window_get_model (win)), ==, 3);
 
@@ -281,13 +153,13 @@ test_bad_value_is_reported (void)
   g_autoptr(GError) error = NULL;
   SwWindow *win;
 
-  if (!have_display)
+  if (!ui_test_have_display ())
     {
       g_test_skip ("no display");
       return;
     }
 
-  win = open_window ();
+  win = ui_test_open_window ("thread-pool", 1400, 860);
 
   /* Out of range for the widget: refused with an error, nothing runs. */
   g_assert_false (sw_window_set_param (win, "workers", "100000", &error));
@@ -298,9 +170,9 @@ test_bad_value_is_reported (void)
 
   /* Valid one by one, invalid together: the scenario says why, and the
    * status line shows it. */
-  set_params (win, (const char * const[]) { "min_sleep", "2", "max_sleep", "0.5", NULL });
+  ui_test_set_params (win, (const char * const[]) { "min_sleep", "2", "max_sleep", "0.5", NULL });
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.run", NULL));
-  g_assert_true (spin_until (win, not_running, 20.0));
+  g_assert_true (ui_test_spin_until (win, ui_test_not_running, 20.0));
   g_assert_cmpint (sw_window_get_run_state (win), ==, SW_RUN_STATE_FAILED);
   g_assert_nonnull (strstr (sw_window_get_status_text (win), "min_sleep"));
 
@@ -318,20 +190,19 @@ test_sync_mode_waits_on_main (void)
   const SwTimelineLane *main_lane;
   SwTimelineModel *model;
   SwWindow *win;
-  guint tick;
 
-  if (!have_display)
+  if (!ui_test_have_display ())
     {
       g_test_skip ("no display");
       return;
     }
 
-  win = open_window ();
-  set_params (win, params);
+  win = ui_test_open_window ("thread-pool", 1400, 860);
+  ui_test_set_params (win, params);
   sw_window_set_presentation (win, TRUE);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.run", NULL));
-  g_assert_true (spin_until (win, not_running, 20.0));
+  g_assert_true (ui_test_spin_until (win, ui_test_not_running, 20.0));
   g_assert_cmpint (sw_window_get_run_state (win), ==, SW_RUN_STATE_FINISHED);
 
   model = sw_window_get_model (win);
@@ -357,13 +228,8 @@ test_sync_mode_waits_on_main (void)
     g_assert_cmpuint (sw_timeline_model_get_n_waits (model), ==, main_lane->waits->len);
   }
 
-  drawn_frames = 0;
-  tick = gtk_widget_add_tick_callback (GTK_WIDGET (sw_window_get_timeline (win)),
-                                       count_frames_cb, NULL, NULL);
-  gtk_widget_queue_draw (GTK_WIDGET (sw_window_get_timeline (win)));
-  g_assert_true (spin_until (win, drew_twice, 10.0));
-  gtk_widget_remove_tick_callback (GTK_WIDGET (sw_window_get_timeline (win)), tick);
-  save_screenshot (GTK_WIDGET (win), "screenshot-window-sync.png");
+  ui_test_draw_frames (sw_window_get_timeline (win));
+  ui_test_save_screenshot (win, "screenshot-window-sync.png");
 
   gtk_window_destroy (GTK_WINDOW (win));
 }
@@ -378,10 +244,9 @@ test_timeline_level_of_detail (void)
   GtkWidget *window;
   SwTimeline *timeline;
   guint32 lane;
-  guint tick;
   int width;
 
-  if (!have_display)
+  if (!ui_test_have_display ())
     {
       g_test_skip ("no display");
       return;
@@ -399,16 +264,9 @@ test_timeline_level_of_detail (void)
   sw_timeline_model_drain_all (model);
   g_assert_cmpuint (sw_timeline_model_get_n_spans (model), ==, 50000);
 
-  window = gtk_window_new ();
-  gtk_window_set_default_size (GTK_WINDOW (window), 800, 300);
-  timeline = SW_TIMELINE (sw_timeline_new ());
-  sw_timeline_set_model (timeline, model);
-  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (timeline));
-  gtk_window_present (GTK_WINDOW (window));
+  window = ui_test_show_timeline (model, 800, 300, &timeline);
 
-  drawn_frames = 0;
-  tick = gtk_widget_add_tick_callback (GTK_WIDGET (timeline), count_frames_cb, NULL, NULL);
-  g_assert_true (spin_until (NULL, drew_twice, 10.0));
+  ui_test_draw_frames (timeline);
   width = gtk_widget_get_width (GTK_WIDGET (timeline));
   g_assert_cmpint (width, >, 0);
   g_assert_cmpuint (sw_timeline_get_n_drawn_bars (timeline), >, 0);
@@ -426,9 +284,7 @@ test_timeline_level_of_detail (void)
 
     sw_timeline_show_range (timeline, middle->start_ns - 500, middle->start_ns + 500);
   }
-  drawn_frames = 0;
-  gtk_widget_queue_draw (GTK_WIDGET (timeline));
-  g_assert_true (spin_until (NULL, drew_twice, 10.0));
+  ui_test_draw_frames (timeline);
   g_assert_cmpuint (sw_timeline_get_n_drawn_bars (timeline), >, 0);
   g_assert_cmpuint (sw_timeline_get_n_drawn_bars (timeline), <=, (guint) width);
 
@@ -436,7 +292,6 @@ test_timeline_level_of_detail (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (timeline), "timeline.fit", NULL));
   g_assert_true (sw_timeline_get_follow (timeline));
 
-  gtk_widget_remove_tick_callback (GTK_WIDGET (timeline), tick);
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -612,36 +467,6 @@ make_server_trace (guint    n_conns,
   return trace;
 }
 
-static GtkWidget *
-show_timeline (SwTimelineModel *model,
-               int              width,
-               int              height,
-               SwTimeline     **out_timeline)
-{
-  GtkWidget *window = gtk_window_new ();
-  SwTimeline *timeline = SW_TIMELINE (sw_timeline_new ());
-
-  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
-  sw_timeline_set_model (timeline, model);
-  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (timeline));
-  gtk_window_present (GTK_WINDOW (window));
-  *out_timeline = timeline;
-
-  return window;
-}
-
-static void
-draw_frames (SwTimeline *timeline)
-{
-  guint tick;
-
-  drawn_frames = 0;
-  tick = gtk_widget_add_tick_callback (GTK_WIDGET (timeline), count_frames_cb, NULL, NULL);
-  gtk_widget_queue_draw (GTK_WIDGET (timeline));
-  g_assert_true (spin_until (NULL, drew_twice, 10.0));
-  gtk_widget_remove_tick_callback (GTK_WIDGET (timeline), tick);
-}
-
 /* 10,000 connection coroutines and 100,000 switches on one thread: the
  * lanes fold into one aggregate row and a frame draws a number of
  * primitives bounded by the width, not by the lanes or the switches;
@@ -659,7 +484,7 @@ test_timeline_aggregate_bounded (void)
   int width;
   gint64 start;
 
-  if (!have_display)
+  if (!ui_test_have_display ())
     {
       g_test_skip ("no display");
       return;
@@ -684,8 +509,8 @@ test_timeline_aggregate_bounded (void)
   g_assert_false (sw_timeline_model_get_expanded (model, server->id));
   g_assert_cmpuint (sw_timeline_model_find_lane_by_name (model, "conn 77")->row, ==, 3);
 
-  window = show_timeline (model, 1200, 500, &timeline);
-  draw_frames (timeline);
+  window = ui_test_show_timeline (model, 1200, 500, &timeline);
+  ui_test_draw_frames (timeline);
   /* For the record (not asserted: this machine is shared and noisy):
    * the widget's own snapshot, without the renderer. */
   start = g_get_monotonic_time ();
@@ -714,21 +539,21 @@ test_timeline_aggregate_bounded (void)
   g_assert_true (sw_timeline_model_get_expanded (model, server->id));
   g_assert_cmpuint (sw_timeline_model_get_n_rows (model), ==, n_rows_folded + 10000);
   g_assert_cmpuint (sw_timeline_model_find_lane_by_name (model, "conn 77")->row, >, 2);
-  draw_frames (timeline);
+  ui_test_draw_frames (timeline);
   g_assert_cmpuint (sw_timeline_get_n_drawn_rows (timeline, SW_TIMELINE_ROW_LANE), <, 20);
   g_assert_cmpuint (sw_timeline_get_n_drawn_bars (timeline), <=, 20 * (guint) width);
 
   /* Scrolled down the lanes, still bounded. */
   for (guint i = 0; i < 40; i++)
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (timeline), "timeline.focus-row", "i", 1));
-  draw_frames (timeline);
+  ui_test_draw_frames (timeline);
   g_assert_cmpuint (sw_timeline_get_n_drawn_rows (timeline, SW_TIMELINE_ROW_LANE), <, 20);
 
   /* Enter on a coroutine's row folds its aggregate again. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (timeline), "timeline.toggle-aggregate", NULL));
   g_assert_false (sw_timeline_model_get_expanded (model, server->id));
   g_assert_cmpuint (sw_timeline_model_get_n_rows (model), ==, n_rows_folded);
-  draw_frames (timeline);
+  ui_test_draw_frames (timeline);
   g_assert_cmpuint (sw_timeline_get_n_drawn_rows (timeline, SW_TIMELINE_ROW_AGGREGATE), ==, 1);
 
   gtk_window_destroy (GTK_WINDOW (window));
@@ -745,7 +570,7 @@ test_timeline_server_screenshot (void)
   GtkWidget *window;
   SwTimeline *timeline;
 
-  if (!have_display)
+  if (!ui_test_have_display ())
     {
       g_test_skip ("no display");
       return;
@@ -761,13 +586,13 @@ test_timeline_server_screenshot (void)
   g_assert_cmpfloat (connections->max, ==, 2000.0);
   g_assert_cmpfloat (connections->last, <, 2000.0);
 
-  window = show_timeline (model, 1400, 700, &timeline);
+  window = ui_test_show_timeline (model, 1400, 700, &timeline);
   gtk_widget_add_css_class (window, "presentation");
-  draw_frames (timeline);
+  ui_test_draw_frames (timeline);
 
   g_assert_cmpuint (sw_timeline_get_n_drawn_rows (timeline, SW_TIMELINE_ROW_AGGREGATE), ==, 1);
   g_assert_cmpuint (sw_timeline_get_n_drawn_rows (timeline, SW_TIMELINE_ROW_COUNTER), ==, 3);
-  save_screenshot (window, "screenshot-aggregate.png");
+  ui_test_save_screenshot (window, "screenshot-aggregate.png");
 
   /* Expanded by a click on its label: the connections one by one. */
   {
@@ -776,9 +601,9 @@ test_timeline_server_screenshot (void)
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (timeline), "timeline.toggle-aggregate", NULL));
     g_assert_true (sw_timeline_model_get_expanded (model, server->id));
     sw_timeline_show_range (timeline, G_GINT64_CONSTANT (1000000), G_GINT64_CONSTANT (41000000));
-    draw_frames (timeline);
+    ui_test_draw_frames (timeline);
     g_assert_cmpuint (sw_timeline_get_n_drawn_rows (timeline, SW_TIMELINE_ROW_LANE), >, 2);
-    save_screenshot (window, "screenshot-aggregate-expanded.png");
+    ui_test_save_screenshot (window, "screenshot-aggregate-expanded.png");
   }
 
   gtk_window_destroy (GTK_WINDOW (window));
@@ -794,13 +619,13 @@ test_every_scenario_screenshot (void)
   guint n_scenarios;
   SwWindow *win;
 
-  if (!have_display)
+  if (!ui_test_have_display ())
     {
       g_test_skip ("no display");
       return;
     }
 
-  win = open_window ();
+  win = ui_test_open_window ("thread-pool", 1400, 860);
   scenarios = sw_scenario_list (&n_scenarios);
   g_assert_cmpuint (n_scenarios, >=, 6);
   for (guint i = 0; i < n_scenarios; i++)
@@ -822,19 +647,19 @@ test_every_scenario_screenshot (void)
         g_assert_true (sw_window_set_param (win, "scale", "0.2", &error));
       g_assert_no_error (error);
       /* As a person would: the new form is laid out and shown before Run. */
-      draw_frames (timeline);
+      ui_test_draw_frames (timeline);
 
       g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.run", NULL));
-      g_assert_true (spin_until (win, not_running, 90.0));
+      g_assert_true (ui_test_spin_until (win, ui_test_not_running, 90.0));
       g_test_message ("%s: %s", scenario->name, sw_window_get_status_text (win));
       g_assert_cmpint (sw_window_get_run_state (win), ==, SW_RUN_STATE_FINISHED);
 
       sw_timeline_fit (timeline);
-      draw_frames (timeline);
+      ui_test_draw_frames (timeline);
       g_assert_cmpuint (sw_timeline_get_n_drawn_rows (timeline, SW_TIMELINE_ROW_LANE) +
                         sw_timeline_get_n_drawn_rows (timeline, SW_TIMELINE_ROW_AGGREGATE), >=, 2);
       g_assert_cmpuint (sw_timeline_get_n_drawn_bars (timeline), >, 0);
-      save_screenshot (GTK_WIDGET (win), name);
+      ui_test_save_screenshot (win, name);
     }
 
   gtk_window_destroy (GTK_WINDOW (win));
@@ -844,25 +669,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
-  int ret;
-
-  /* Before g_test_init makes warnings fatal: GtkApplication warns when
-   * there is no session bus (CI has none), which is not under test; so
-   * would the accessibility bridge, which has nothing to talk to. */
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  have_display = gtk_init_check ();
-  if (have_display)
-    {
-      app = sw_application_new ();
-      /* No D-Bus name needed (nor wanted) for a test instance. */
-      g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-      if (!g_application_register (G_APPLICATION (app), NULL, &error))
-        g_error ("cannot register the application: %s", error->message);
-    }
-
-  g_test_init (&argc, &argv, NULL);
-  ui_test_allow_gtk_allocation_warnings ();
+  ui_test_init (&argc, &argv);
 
   g_test_add_func ("/Sw/Window/run-to-completion", test_run_to_completion);
   g_test_add_func ("/Sw/Window/stop-ends-long-run", test_stop_ends_long_run);
@@ -873,8 +680,5 @@ main (int   argc,
   g_test_add_func ("/Sw/Timeline/server-aggregate-and-counters", test_timeline_server_screenshot);
   g_test_add_func ("/Sw/Window/every-scenario-screenshot", test_every_scenario_screenshot);
 
-  ret = g_test_run ();
-  g_clear_object (&app);
-
-  return ret;
+  return ui_test_run ();
 }
