@@ -13,6 +13,9 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include "switchyard.h"
 #include "sw-connect-dialog.h"
@@ -41,6 +44,16 @@ cli_path (void)
   return path;
 }
 
+/* An engine waiting for a viewer would wait for ever if a failed
+ * assertion ended the test before engine_clear: it dies with the test. */
+static void
+engine_child_setup (gpointer data)
+{
+#ifdef __linux__
+  (void) prctl (PR_SET_PDEATHSIG, SIGKILL);
+#endif
+}
+
 /* extra: more arguments after "run thread-pool", NULL-terminated */
 static void
 engine_start (Engine             *engine,
@@ -62,7 +75,7 @@ engine_start (Engine             *engine,
   g_ptr_array_add (argv, NULL);
 
   g_assert_true (g_spawn_async_with_pipes (NULL, (char **) argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-                                           NULL, NULL, &engine->pid, NULL, &out_fd, &err_fd, &error));
+                                           engine_child_setup, NULL, &engine->pid, NULL, &out_fd, &err_fd, &error));
   g_assert_no_error (error);
   engine->out = g_io_channel_unix_new (out_fd);
   g_io_channel_set_close_on_unref (engine->out, TRUE);
