@@ -34,6 +34,10 @@ struct _SwApplication
   char             *replay_title;
   double            replay_load_s;
 
+  /* owned: --connect HOST:PORT and --token, for the first window */
+  char             *connect_address;
+  char             *connect_token;
+
   guint             presentation : 1;
   guint             bench_render : 1;
 };
@@ -51,6 +55,10 @@ static const GOptionEntry option_entries[] = {
     N_("With --replay: draw the trace into an image (.png, .svg or .pdf) and exit"), N_("FILE") },
   { "size", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("Size of the --export image (default 1920x1080)"), N_("WxH") },
+  { "connect", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Watch an engine elsewhere live (switchyard-cli run NAME --listen HOST:PORT)"), N_("HOST:PORT") },
+  { "token", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With --connect: the engine's token (default: $SWITCHYARD_TOKEN)"), N_("TOKEN") },
   { "presentation", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Large type for projecting in a lecture hall"), NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
@@ -185,6 +193,28 @@ sw_application_handle_local_options (GApplication *application,
   if (g_variant_dict_contains (options, "presentation"))
     self->presentation = TRUE;
 
+  if (g_variant_dict_lookup (options, "connect", "s", &self->connect_address))
+    {
+      g_autoptr(GError) error = NULL;
+
+      /* A typo is one line on stderr and status 2, not a window that
+       * retries forever. */
+      if (!sw_stream_parse_address (self->connect_address, NULL, NULL, &error))
+        {
+          g_printerr ("switchyard: --connect: %s\n", error->message);
+          return 2;
+        }
+      g_variant_dict_lookup (options, "token", "s", &self->connect_token);
+      /* This process holds the link: not handed to a running instance. */
+      g_application_set_flags (application,
+                               g_application_get_flags (application) | G_APPLICATION_NON_UNIQUE);
+    }
+  else if (g_variant_dict_contains (options, "token"))
+    {
+      g_printerr ("switchyard: --token needs --connect HOST:PORT\n");
+      return 2;
+    }
+
   return -1;
 }
 
@@ -293,6 +323,7 @@ sw_application_startup (GApplication *application)
   static const char *export_accels[] = { "<Control><Shift>e", NULL };
   static const char *fit_accels[] = { "<Control>0", NULL };
   static const char *presentation_accels[] = { "F11", NULL };
+  static const char *connect_accels[] = { "<Control>k", NULL };
 
   _sw_ui_ensure_resources ();
 
@@ -308,6 +339,7 @@ sw_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (gtk_app, "app.export-image", export_accels);
   gtk_application_set_accels_for_action (gtk_app, "win.fit", fit_accels);
   gtk_application_set_accels_for_action (gtk_app, "win.presentation", presentation_accels);
+  gtk_application_set_accels_for_action (gtk_app, "win.connect", connect_accels);
 
   self->css = gtk_css_provider_new ();
   gtk_css_provider_load_from_resource (self->css, "/io/github/switchyard/Switchyard/style.css");
@@ -346,6 +378,15 @@ sw_application_activate (GApplication *application)
             }
           g_clear_object (&self->replay);
         }
+      if (self->connect_address != NULL)
+        {
+          g_autoptr(GError) error = NULL;
+
+          if (!sw_window_connect (SW_WINDOW (window), self->connect_address, self->connect_token, &error))
+            g_warning ("cannot connect to %s: %s", self->connect_address, error->message);
+          g_clear_pointer (&self->connect_address, g_free);
+          g_clear_pointer (&self->connect_token, g_free);
+        }
     }
 
   gtk_window_present (window);
@@ -360,6 +401,8 @@ sw_application_finalize (GObject *object)
   g_clear_object (&self->css);
   g_clear_object (&self->replay);
   g_free (self->replay_title);
+  g_free (self->connect_address);
+  g_free (self->connect_token);
 
   G_OBJECT_CLASS (sw_application_parent_class)->finalize (object);
 }

@@ -205,6 +205,7 @@ enum {
   PROP_0,
   PROP_TRACE,
   PROP_RUNNING,
+  PROP_ORIGIN_NS,
   N_PROPS
 };
 
@@ -1480,7 +1481,8 @@ sw_timeline_model_constructed (GObject *object)
   G_OBJECT_CLASS (sw_timeline_model_parent_class)->constructed (object);
 
   g_assert (self->trace != NULL);
-  self->origin_ns = sw_trace_get_origin_ns (self->trace);
+  if (self->origin_ns == G_MININT64)
+    self->origin_ns = sw_trace_get_origin_ns (self->trace);
   self->cursor = sw_trace_cursor_new (self->trace);
 }
 
@@ -1500,6 +1502,10 @@ sw_timeline_model_get_property (GObject    *object,
 
     case PROP_RUNNING:
       g_value_set_boolean (value, self->running);
+      break;
+
+    case PROP_ORIGIN_NS:
+      g_value_set_int64 (value, self->origin_ns);
       break;
 
     default:
@@ -1523,6 +1529,10 @@ sw_timeline_model_set_property (GObject      *object,
 
     case PROP_RUNNING:
       sw_timeline_model_set_running (self, g_value_get_boolean (value));
+      break;
+
+    case PROP_ORIGIN_NS:
+      self->origin_ns = g_value_get_int64 (value);
       break;
 
     default:
@@ -1550,6 +1560,13 @@ sw_timeline_model_class_init (SwTimelineModelClass *klass)
     g_param_spec_boolean ("running", NULL, NULL,
                           FALSE,
                           (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /* The timeline's zero, on the trace's clock; G_MININT64: the trace's
+   * own origin.  A remote engine's trace began before the local copy. */
+  properties[PROP_ORIGIN_NS] =
+    g_param_spec_int64 ("origin-ns", NULL, NULL,
+                        G_MININT64, G_MAXINT64, G_MININT64,
+                        (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -1587,6 +1604,22 @@ sw_timeline_model_new (SwTrace *trace)
   g_return_val_if_fail (SW_IS_TRACE (trace), NULL);
 
   return g_object_new (SW_TYPE_TIMELINE_MODEL, "trace", trace, NULL);
+}
+
+/**
+ * sw_timeline_model_new_with_origin:
+ * @origin_ns: the timeline's zero, on @trace's clock (CLOCK_MONOTONIC ns)
+ *
+ * For a trace that is a copy of one begun earlier elsewhere (a remote
+ * engine's): times count from when that one began, as they would there.
+ */
+SwTimelineModel *
+sw_timeline_model_new_with_origin (SwTrace *trace,
+                                   gint64   origin_ns)
+{
+  g_return_val_if_fail (SW_IS_TRACE (trace), NULL);
+
+  return g_object_new (SW_TYPE_TIMELINE_MODEL, "trace", trace, "origin-ns", origin_ns, NULL);
 }
 
 /**

@@ -165,6 +165,8 @@ typedef struct {
 G_DECLARE_FINAL_TYPE (SwTimelineModel, sw_timeline_model, SW, TIMELINE_MODEL, GObject)
 
 SwTimelineModel      *sw_timeline_model_new              (SwTrace         *trace) G_GNUC_WARN_UNUSED_RESULT;
+SwTimelineModel      *sw_timeline_model_new_with_origin  (SwTrace         *trace,
+                                                          gint64           origin_ns) G_GNUC_WARN_UNUSED_RESULT;
 SwTrace              *sw_timeline_model_get_trace        (SwTimelineModel *self);
 gboolean              sw_timeline_model_update           (SwTimelineModel *self);
 void                  sw_timeline_model_drain_all        (SwTimelineModel *self);

@@ -7,6 +7,7 @@
 #include "sw-timeline.h"
 #include "sw-timeline-model.h"
 #include "sw-transport-bar.h"
+#include "sw-connect-dialog.h"
 
 G_BEGIN_DECLS
 
@@ -49,5 +50,13 @@ void              sw_window_save_trace       (SwWindow         *self,
                                               GFile            *file);
 SwReplay         *sw_window_get_replay       (SwWindow         *self);
 SwTransportBar   *sw_window_get_transport_bar (SwWindow        *self);
+/* Watching an engine elsewhere (switchyard-cli run NAME --listen HOST:PORT) */
+gboolean          sw_window_connect          (SwWindow         *self,
+                                              const char       *address,
+                                              const char       *token,
+                                              GError          **error);
+void              sw_window_disconnect       (SwWindow         *self);
+SwStreamClient   *sw_window_get_stream_client (SwWindow        *self);
+SwConnectDialog  *sw_window_show_connect_dialog (SwWindow      *self);
 
 G_END_DECLS

@@ -113,6 +113,33 @@ test_replay_bad_file (void)
   g_rmdir (dir);
 }
 
+/* A mistyped engine address is one line and status 2, not a window that
+ * retries forever. */
+static void
+test_connect_bad_address (void)
+{
+  Result r = { 0, };
+
+  run_gui (&r, "--connect", "192.168.122.10", NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_cmpuint (count_lines (r.err), ==, 1);
+  g_assert_nonnull (strstr (r.err, "--connect"));
+  g_assert_nonnull (strstr (r.err, "192.168.122.10"));
+  g_assert_cmpstr (r.out, ==, "");
+  result_clear (&r);
+
+  run_gui (&r, "--connect", "localhost:99999", NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_cmpuint (count_lines (r.err), ==, 1);
+  result_clear (&r);
+
+  run_gui (&r, "--token", "s3cret", NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_cmpuint (count_lines (r.err), ==, 1);
+  g_assert_nonnull (strstr (r.err, "--connect"));
+  result_clear (&r);
+}
+
 static void
 test_version (void)
 {
@@ -144,6 +171,7 @@ main (int   argc,
   g_test_add_func ("/Sw/App/unknown-scenario-exits-2", test_unknown_scenario);
   g_test_add_func ("/Sw/App/replay-missing-file-exits-2", test_replay_missing_file);
   g_test_add_func ("/Sw/App/replay-bad-file-exits-2", test_replay_bad_file);
+  g_test_add_func ("/Sw/App/connect-bad-address-exits-2", test_connect_bad_address);
   g_test_add_func ("/Sw/App/version", test_version);
   g_test_add_func ("/Sw/App/bad-option-fails", test_bad_option);
 
