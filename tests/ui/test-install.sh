@@ -25,6 +25,7 @@ expect share/applications/$app_id.desktop
 expect share/metainfo/$app_id.metainfo.xml
 expect share/glib-2.0/schemas/$app_id.gschema.xml
 expect share/icons/hicolor/scalable/apps/$app_id.svg
+expect share/icons/hicolor/symbolic/apps/$app_id-symbolic.svg
 for lang in $(grep -v '^#' "$(dirname "$0")/../../po/LINGUAS" 2>/dev/null || true); do
   expect share/locale/$lang/LC_MESSAGES/switchyard.mo
 done
