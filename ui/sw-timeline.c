@@ -4023,13 +4023,14 @@ sw_timeline_get_label_height (SwTimeline *self,
   return small ? self->small_px : self->label_px;
 }
 
-/* The thinnest line (grid, tick, outline, arrow) of the last frame. */
+/* The thinnest line (grid, tick, outline, arrow) of the last frame; 0
+ * when it drew none. */
 double
 sw_timeline_get_min_line_width (SwTimeline *self)
 {
   g_return_val_if_fail (SW_IS_TIMELINE (self), 0.0);
 
-  return self->min_line_w;
+  return self->min_line_w == G_MAXDOUBLE ? 0.0 : self->min_line_w;
 }
 
 /* Where the last frame drew the summary plate; FALSE when it drew none. */

@@ -536,7 +536,11 @@ test_preferences_window (void)
 
   /* Dark, 200 %, not fullscreen: kept, and the window follows. */
   gtk_drop_down_set_selected (GTK_DROP_DOWN (palette), 2);
-  g_assert_cmpstr (g_settings_get_string (settings (), "presentation-palette"), ==, "dark");
+  {
+    g_autofree char *value = g_settings_get_string (settings (), "presentation-palette");
+
+    g_assert_cmpstr (value, ==, "dark");
+  }
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (win), "hc-dark"));
   g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (win), "hc-light"));
 
