@@ -1046,6 +1046,19 @@ apply_scale (SwWindow *self)
   gtk_widget_add_css_class (GTK_WIDGET (self), "sw-scaled");
 }
 
+/* Setting it restyles every widget of the app, even to the same value:
+ * only when it changes. */
+static void
+set_prefer_dark (GtkSettings *gtk_settings,
+                 gboolean     dark)
+{
+  gboolean now = FALSE;
+
+  g_object_get (gtk_settings, "gtk-application-prefer-dark-theme", &now, NULL);
+  if (!now != !dark)
+    g_object_set (gtk_settings, "gtk-application-prefer-dark-theme", dark, NULL);
+}
+
 static gboolean
 presentation_dark (SwWindow *self)
 {
@@ -1074,7 +1087,7 @@ apply_palette (SwWindow *self)
 
   gtk_widget_add_css_class (GTK_WIDGET (self), dark ? "hc-dark" : "hc-light");
   /* The theme's own widgets (buttons, entries) in the matching variant. */
-  g_object_set (gtk_settings, "gtk-application-prefer-dark-theme", dark, NULL);
+  set_prefer_dark (gtk_settings, dark);
 }
 
 static void
@@ -1168,8 +1181,7 @@ sw_window_dispose (GObject *object)
   if (self->presentation)
     {
       /* Give the desktop its dark-style preference back. */
-      g_object_set (gtk_widget_get_settings (GTK_WIDGET (self)),
-                    "gtk-application-prefer-dark-theme", self->saved_prefer_dark, NULL);
+      set_prefer_dark (gtk_widget_get_settings (GTK_WIDGET (self)), self->saved_prefer_dark);
       self->presentation = FALSE;
     }
   if (self->console_tick != 0)
@@ -1479,7 +1491,7 @@ sw_window_set_presentation (SwWindow *self,
   if (presentation)
     g_object_get (gtk_settings, "gtk-application-prefer-dark-theme", &self->saved_prefer_dark, NULL);
   else
-    g_object_set (gtk_settings, "gtk-application-prefer-dark-theme", self->saved_prefer_dark, NULL);
+    set_prefer_dark (gtk_settings, self->saved_prefer_dark);
 
   self->presentation = presentation;
   if (presentation)
