@@ -12,6 +12,7 @@
 #include "sw-application.h"
 #include "sw-bench-render.h"
 #include "sw-timeline-export.h"
+#include "sw-preferences.h"
 #include "sw-ui-private.h"
 #include "sw-window.h"
 
@@ -60,7 +61,7 @@ static const GOptionEntry option_entries[] = {
   { "token", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("With --connect: the engine's token (default: $SWITCHYARD_TOKEN)"), N_("TOKEN") },
   { "presentation", 0, 0, G_OPTION_ARG_NONE, NULL,
-    N_("Large type for projecting in a lecture hall"), NULL },
+    N_("Start in presentation mode: fullscreen, high contrast, large type (F5)"), NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Print the version and exit"), NULL },
   { NULL }
@@ -240,16 +241,46 @@ about_activated (GSimpleAction *action,
 {
   GtkApplication *app = GTK_APPLICATION (user_data);
   static const char *authors[] = { "The Switchyard authors", NULL };
+  static const char *palette_credits[] = {
+    "Paul Tol (colour-blind safe “muted” scheme) https://personal.sron.nl/~pault/", NULL,
+  };
+  GtkWidget *dialog;
 
-  gtk_show_about_dialog (gtk_application_get_active_window (app),
+  dialog = g_object_new (GTK_TYPE_ABOUT_DIALOG,
+                         "transient-for", gtk_application_get_active_window (app),
+                         "modal", TRUE,
+                         "destroy-with-parent", TRUE,
                          "program-name", "Switchyard",
                          "logo-icon-name", APPLICATION_ID,
                          "version", PACKAGE_VERSION,
                          "comments", _("Real concurrency, drawn live: thread pools, futures and done-callbacks on a timeline"),
+                         "website", "https://github.com/switchyard/switchyard",
+                         "website-label", _("Website"),
+                         "copyright", "© 2026 The Switchyard authors",
                          "license-type", GTK_LICENSE_GPL_3_0,
                          "authors", authors,
                          "translator-credits", _("translator-credits"),
                          NULL);
+  /* TRANSLATORS: a heading in the About dialog's credits */
+  gtk_about_dialog_add_credit_section (GTK_ABOUT_DIALOG (dialog), _("Task colours"), palette_credits);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+preferences_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  SwApplication *self = SW_APPLICATION (user_data);
+  SwPreferences *preferences;
+
+  /* Without the schema there is nothing to keep the choices in. */
+  if (self->settings == NULL)
+    return;
+
+  preferences = sw_preferences_new (gtk_application_get_active_window (GTK_APPLICATION (self)),
+                                    self->settings);
+  gtk_window_present (GTK_WINDOW (preferences));
 }
 
 static void
@@ -307,6 +338,7 @@ export_image_activated (GSimpleAction *action,
 static const GActionEntry app_actions[] = {
   { "quit", quit_activated },
   { "about", about_activated },
+  { "preferences", preferences_activated },
   { "open-trace", open_trace_activated },
   { "export-image", export_image_activated },
 };
@@ -316,14 +348,19 @@ sw_application_startup (GApplication *application)
 {
   SwApplication *self = SW_APPLICATION (application);
   GtkApplication *gtk_app = GTK_APPLICATION (application);
-  static const char *run_accels[] = { "<Control>r", "F5", NULL };
+  /* F5 is presentation (as in slide software), so Run is Ctrl+R only. */
+  static const char *run_accels[] = { "<Control>r", NULL };
   static const char *stop_accels[] = { "Escape", "<Control>period", NULL };
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *open_accels[] = { "<Control>o", NULL };
   static const char *export_accels[] = { "<Control><Shift>e", NULL };
-  static const char *fit_accels[] = { "<Control>0", NULL };
-  static const char *presentation_accels[] = { "F11", NULL };
   static const char *connect_accels[] = { "<Control>k", NULL };
+  static const char *presentation_accels[] = { "F5", NULL };
+  static const char *fullscreen_accels[] = { "F11", NULL };
+  static const char *scale_up_accels[] = { "<Control>plus", "<Control>equal", "<Control>KP_Add", NULL };
+  static const char *scale_down_accels[] = { "<Control>minus", "<Control>KP_Subtract", NULL };
+  static const char *scale_reset_accels[] = { "<Control>0", "<Control>KP_0", NULL };
+  static const char *preferences_accels[] = { "<Control>comma", NULL };
 
   _sw_ui_ensure_resources ();
 
@@ -337,9 +374,15 @@ sw_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (gtk_app, "app.quit", quit_accels);
   gtk_application_set_accels_for_action (gtk_app, "app.open-trace", open_accels);
   gtk_application_set_accels_for_action (gtk_app, "app.export-image", export_accels);
-  gtk_application_set_accels_for_action (gtk_app, "win.fit", fit_accels);
-  gtk_application_set_accels_for_action (gtk_app, "win.presentation", presentation_accels);
   gtk_application_set_accels_for_action (gtk_app, "win.connect", connect_accels);
+  /* Fitting the run stays on 0 and Home in the timeline; Ctrl+0 is the
+   * scale's, as in every GNOME app. */
+  gtk_application_set_accels_for_action (gtk_app, "win.presentation", presentation_accels);
+  gtk_application_set_accels_for_action (gtk_app, "win.fullscreen", fullscreen_accels);
+  gtk_application_set_accels_for_action (gtk_app, "win.scale(1)", scale_up_accels);
+  gtk_application_set_accels_for_action (gtk_app, "win.scale(-1)", scale_down_accels);
+  gtk_application_set_accels_for_action (gtk_app, "win.scale(0)", scale_reset_accels);
+  gtk_application_set_accels_for_action (gtk_app, "app.preferences", preferences_accels);
 
   self->css = gtk_css_provider_new ();
   gtk_css_provider_load_from_resource (self->css, "/io/github/switchyard/Switchyard/style.css");

@@ -13,5 +13,8 @@ double _sw_timeline_time_to_x   (SwTimeline *self,
                                  gint64      time_ns);
 double _sw_timeline_lane_y      (SwTimeline *self,
                                  guint32     lane_id);
+void   _sw_timeline_lookup_color (SwTimeline *self,
+                                  const char *css_class,
+                                  GdkRGBA    *color);
 
 G_END_DECLS

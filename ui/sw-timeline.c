@@ -25,6 +25,11 @@
 #define MIN_VISIBLE_NS   G_GINT64_CONSTANT (200000000)
 #define WHEEL_STEP_PX    64.0
 #define ZOOM_STEP        1.25
+/* Presentation type, in pixels (em): a lane's or bar's label and the
+ * smaller second line.  Their line boxes are then ≥ 24 px tall, what the
+ * back row of a hall reads on a 1920×1080 projector. */
+#define PRESENTATION_LABEL_PX 24.0
+#define PRESENTATION_SMALL_PX 21.0
 /* Past this many coroutine switches per 10 px, arrows would be a smear:
  * one translucent band says "switching hard here" instead. */
 #define DENSE_SWITCHES_PER_10PX 3
@@ -53,6 +58,10 @@ typedef struct {
   GdkRGBA log;
   GdkRGBA hues[SW_TIMELINE_N_HUES];
   GdkRGBA failed_edge;
+  GdkRGBA bar_edge;        /* transparent but in the high-contrast palettes */
+  GdkRGBA summary_bg;
+  GdkRGBA summary_fg;
+  GdkRGBA canvas;          /* painted under everything unless transparent */
 } Palette;
 
 typedef struct {
@@ -82,6 +91,18 @@ struct _SwTimeline
   guint            n_drawn_rows[4];   /* by SwTimelineRowKind, last frame */
   guint            n_drawn[SW_TIMELINE_N_DRAWN];   /* by SwTimelineDrawn, last frame */
   guint32          hues_drawn;    /* bit per hue drawn in the last frame */
+  double           min_line_w;    /* thinnest line of the last frame */
+  double           label_px;      /* line height of the labels, last frame */
+  double           small_px;      /* of the smaller second lines */
+  graphene_rect_t  summary_rect;  /* the summary plate, last frame */
+  /* Presentation: type and lines for the back row of a lecture hall,
+   * and the run's summary drawn on the timeline. */
+  double           ui_scale;      /* 1.0 … 3.0 */
+  gint64           summary_task_ns;
+  gint64           summary_wall_ns;
+  double           summary_speedup;
+  guint            presentation : 1;
+  guint            have_summary : 1;
   guint            focus_row;     /* keyboard focus among rows, or G_MAXUINT */
   /* Widest lane name so far: lane ids only grow, so only lanes above
    * names_max_id need measuring (thousands of coroutine lanes). */
@@ -165,6 +186,10 @@ load_palette (SwTimeline *self,
   lookup_color (w, "ctx-involuntary", &p->ctx_involuntary);
   lookup_color (w, "log", &p->log);
   lookup_color (w, "task-failed-edge", &p->failed_edge);
+  lookup_color (w, "bar-edge", &p->bar_edge);
+  lookup_color (w, "summary-bg", &p->summary_bg);
+  lookup_color (w, "summary-fg", &p->summary_fg);
+  lookup_color (w, "canvas", &p->canvas);
   for (guint h = 0; h < SW_TIMELINE_N_HUES; h++)
     {
       char name[32];
@@ -172,6 +197,45 @@ load_palette (SwTimeline *self,
       g_snprintf (name, sizeof name, "task-hue-%u", h);
       lookup_color (w, name, &p->hues[h]);
     }
+}
+
+/* The timeline's type: the stylesheet's size times the scale, or in
+ * presentation mode a size in pixels times the scale (so labels are as
+ * tall whatever the screen's DPI setting says). */
+static PangoLayout *
+create_layout (SwTimeline *self,
+               const char *text,
+               gboolean    small)
+{
+  PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), text);
+  PangoContext *context = pango_layout_get_context (layout);
+  PangoFontDescription *font = pango_font_description_copy (pango_context_get_font_description (context));
+  double factor = (small ? 0.8 : 1.0) * self->ui_scale;
+
+  if (self->presentation)
+    pango_font_description_set_absolute_size (font, (small ? PRESENTATION_SMALL_PX : PRESENTATION_LABEL_PX) *
+                                                    self->ui_scale * PANGO_SCALE);
+  else if (pango_font_description_get_size_is_absolute (font))
+    pango_font_description_set_absolute_size (font, pango_font_description_get_size (font) * factor);
+  else
+    pango_font_description_set_size (font, (int) (pango_font_description_get_size (font) * factor));
+  pango_layout_set_font_description (layout, font);
+  pango_font_description_free (font);
+
+  return layout;
+}
+
+/* A line @base px wide at 100 % outside presentation; twice that in
+ * presentation mode, and times the scale.  Remembers the thinnest line
+ * of the frame, for tests. */
+static double
+line_w (SwTimeline *self,
+        double      base)
+{
+  double w = base * self->ui_scale * (self->presentation ? 2.0 : 1.0);
+
+  self->min_line_w = MIN (self->min_line_w, w);
+  return w;
 }
 
 static void
@@ -182,13 +246,17 @@ update_metrics (SwTimeline *self)
   Metrics *m = &self->metrics;
   double label_w = 0.0;
 
-  layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), "Mg");
+  layout = create_layout (self, "Mg", FALSE);
   pango_layout_get_pixel_extents (layout, NULL, &logical);
   m->line_h = MAX (logical.height, 8);
   m->char_w = MAX (logical.width / 2.0, 4.0);
   m->ruler_h = ceil (m->line_h * 1.9);
   m->legend_h = ceil (m->line_h * 1.7);
   m->lane_h = ceil (m->line_h * 3.4);
+  /* The summary plate sits in the legend's band, bottom right, where it
+   * hides no bar: two lines, the first large. */
+  if (self->presentation)
+    m->legend_h = ceil (m->line_h * 3.2);
 
   if (self->names_model != self->model || self->names_char_w != m->char_w)
     {
@@ -377,10 +445,13 @@ draw_hatch (GtkSnapshot   *snapshot,
             double         x,
             double         y,
             double         w,
-            double         h)
+            double         h,
+            double         line)
 {
+  /* Thicker stripes further apart: the same pattern, larger. */
+  double t = MAX (10.0, round (line * 20.0 / 3.0));
   graphene_rect_t bounds = GRAPHENE_RECT_INIT (x, y, w, h);
-  graphene_rect_t tile = GRAPHENE_RECT_INIT (x, y, 10, 10);
+  graphene_rect_t tile = GRAPHENE_RECT_INIT (x, y, t, t);
   GdkRGBA fill = *color;
   cairo_t *cr;
 
@@ -391,13 +462,13 @@ draw_hatch (GtkSnapshot   *snapshot,
   gtk_snapshot_push_repeat (snapshot, &bounds, &tile);
   cr = gtk_snapshot_append_cairo (snapshot, &tile);
   gdk_cairo_set_source_rgba (cr, color);
-  cairo_set_line_width (cr, 1.5);
-  cairo_move_to (cr, x - 1, y + 11);
-  cairo_line_to (cr, x + 11, y - 1);
+  cairo_set_line_width (cr, line);
+  cairo_move_to (cr, x - 1, y + t + 1);
+  cairo_line_to (cr, x + t + 1, y - 1);
   cairo_move_to (cr, x - 1, y + 1);
   cairo_line_to (cr, x + 1, y - 1);
-  cairo_move_to (cr, x + 9, y + 11);
-  cairo_line_to (cr, x + 11, y + 9);
+  cairo_move_to (cr, x + t - 1, y + t + 1);
+  cairo_line_to (cr, x + t + 1, y + t - 1);
   cairo_stroke (cr);
   cairo_destroy (cr);
   gtk_snapshot_pop (snapshot);
@@ -559,20 +630,24 @@ draw_task_bar (DrawContext          *dc,
     case SW_TIMELINE_SPAN_FAILED:
       append_bar (dc->snapshot, &dc->palette->task_failed, x, y, w, h, 0.0);
       if (w >= 4.0)
-        append_outline (dc->snapshot, &dc->palette->failed_edge, x, y, w, h, 2.0);
+        append_outline (dc->snapshot, &dc->palette->failed_edge, x, y, w, h, line_w (self, 2.0));
       self->n_drawn[SW_TIMELINE_DRAWN_FAILED]++;
       return &dc->palette->task_failed;
 
     case SW_TIMELINE_SPAN_CANCELLED:
-      draw_hatch (dc->snapshot, &dc->palette->task_cancelled, x, y, w, h);
+      draw_hatch (dc->snapshot, &dc->palette->task_cancelled, x, y, w, h, line_w (self, 1.5));
       if (w >= 4.0)
-        append_outline (dc->snapshot, &dc->palette->task_cancelled, x, y, w, h, 1.5);
+        append_outline (dc->snapshot, &dc->palette->task_cancelled, x, y, w, h, line_w (self, 1.5));
       self->n_drawn[SW_TIMELINE_DRAWN_CANCELLED]++;
       return &dc->palette->label_bg;
 
     case SW_TIMELINE_SPAN_OK:
     default:
       append_bar (dc->snapshot, hue, x, y, w, h, 4.0);
+      /* The high-contrast palettes edge every bar: a pale hue on white
+       * or a dark one on black still has a clear outline. */
+      if (dc->palette->bar_edge.alpha > 0.0 && w >= 6.0)
+        append_outline (dc->snapshot, &dc->palette->bar_edge, x, y, w, h, line_w (self, 1.0));
       return hue;
     }
 }
@@ -633,7 +708,7 @@ draw_spans (DrawContext *dc,
       x1 = MIN (x1, dc->width + 4.0);
 
       if (style == SPANS_WAITS || style == SPANS_CO_WAITING)
-        draw_hatch (dc->snapshot, color, x0, y, x1 - x0, h);
+        draw_hatch (dc->snapshot, color, x0, y, x1 - x0, h, line_w (dc->self, 1.5));
       else if (style == SPANS_TASKS)
         color = draw_task_bar (dc, span, x0, y, x1 - x0, h);
       else
@@ -645,7 +720,7 @@ draw_spans (DrawContext *dc,
               GdkRGBA edge = dc->palette->fg;
 
               edge.alpha *= 0.55;
-              append_outline (dc->snapshot, &edge, x0, y, MAX (x1 - x0, min_w), h, 1.0);
+              append_outline (dc->snapshot, &edge, x0, y, MAX (x1 - x0, min_w), h, line_w (dc->self, 1.0));
             }
         }
       dc->self->n_drawn_bars++;
@@ -726,7 +801,7 @@ draw_co_waiting (DrawContext          *dc,
 
       x0 = MAX (x0, -4.0);
       x1 = MIN (x1, dc->width + 4.0);
-      draw_hatch (dc->snapshot, color, x0, y, x1 - x0, h);
+      draw_hatch (dc->snapshot, color, x0, y, x1 - x0, h, line_w (dc->self, 1.5));
       dc->self->n_drawn_bars++;
       draw_plate_label (dc, dc->layout, sw_switch_reason_to_string (span.reason),
                         &dc->palette->label_bg, &dc->palette->wait, x0, x1, y, h);
@@ -742,7 +817,8 @@ draw_submits (DrawContext *dc,
 {
   const SwTimeScale *scale = &dc->self->scale;
   guint i = first_mark_after (marks, 0, dc->t0 - (gint64) (8 * scale->ns_per_px));
-  double head = MIN (h * 0.55, 12.0);
+  double head = MIN (h * 0.55, 12.0 * dc->self->ui_scale * (dc->self->presentation ? 1.5 : 1.0));
+  double stem = line_w (dc->self, 2.0);
 
   while (i < marks->len)
     {
@@ -757,7 +833,7 @@ draw_submits (DrawContext *dc,
 
       /* A stem with a diamond head: "submitted here". */
       gtk_snapshot_append_color (dc->snapshot, &dc->palette->submit,
-                                 &GRAPHENE_RECT_INIT (x - 1.0, y + head / 2.0, 2.0, h - head / 2.0));
+                                 &GRAPHENE_RECT_INIT (x - stem / 2.0, y + head / 2.0, stem, h - head / 2.0));
       gtk_snapshot_save (dc->snapshot);
       gtk_snapshot_translate (dc->snapshot, &GRAPHENE_POINT_INIT (x, y + head / 2.0));
       gtk_snapshot_rotate (dc->snapshot, 45.0);
@@ -871,11 +947,12 @@ draw_arrow (DrawContext   *dc,
   double head_h = round (MAX (0.7 * dc->self->metrics.char_w, 6.0));
   double dir = tip_y > from_y ? 1.0 : -1.0;
   double base_y = tip_y - dir * head_h;
+  double stem = line_w (dc->self, 2.0);
 
   if (fabs (tip_y - from_y) > head_h)
     gtk_snapshot_append_color (dc->snapshot, color,
-                               &GRAPHENE_RECT_INIT (x - 1.0, MIN (from_y, base_y),
-                                                    2.0, fabs (base_y - from_y)));
+                               &GRAPHENE_RECT_INIT (x - stem / 2.0, MIN (from_y, base_y),
+                                                    stem, fabs (base_y - from_y)));
   for (double r = 0; r < head_h; r++)
     {
       double half = 0.5 + (r / head_h) * (head_h * 0.6);
@@ -1142,7 +1219,7 @@ stroke_flows (cairo_t       *cr,
               double         width,
               gboolean       dashed)
 {
-  double head = 7.0;
+  double head = MAX (7.0, 2.8 * width);
 
   if (flows->len == 0)
     return;
@@ -1150,7 +1227,7 @@ stroke_flows (cairo_t       *cr,
   gdk_cairo_set_source_rgba (cr, color);
   cairo_set_line_width (cr, width);
   if (dashed)
-    cairo_set_dash (cr, (double[]) { 5.0, 3.0 }, 2, 0.0);
+    cairo_set_dash (cr, (double[]) { MAX (5.0, 3.3 * width), MAX (3.0, 2.0 * width) }, 2, 0.0);
   else
     cairo_set_dash (cr, NULL, 0, 0.0);
 
@@ -1201,8 +1278,8 @@ draw_flows (DrawContext *dc,
   queue_color.alpha *= 0.75;
   cr = gtk_snapshot_append_cairo (dc->snapshot, &GRAPHENE_RECT_INIT (0, top, dc->width, bottom - top));
   cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
-  stroke_flows (cr, queue, &queue_color, 1.5, TRUE);
-  stroke_flows (cr, callbacks, &dc->palette->callback, 2.5, FALSE);
+  stroke_flows (cr, queue, &queue_color, line_w (self, 1.5), TRUE);
+  stroke_flows (cr, callbacks, &dc->palette->callback, line_w (self, 2.5), FALSE);
   cairo_destroy (cr);
 }
 
@@ -1231,7 +1308,7 @@ draw_grid (SwTimeline    *self,
       double x = m->label_w + round (sw_time_scale_ns_to_px (&self->scale, t));
 
       gtk_snapshot_append_color (snapshot, &palette->grid,
-                                 &GRAPHENE_RECT_INIT (x, m->ruler_h, 1, height - m->ruler_h));
+                                 &GRAPHENE_RECT_INIT (x, m->ruler_h, line_w (self, 1.0), height - m->ruler_h));
     }
 }
 
@@ -1251,7 +1328,7 @@ draw_ruler (SwTimeline    *self,
   gtk_snapshot_append_color (snapshot, &palette->ruler_bg,
                              &GRAPHENE_RECT_INIT (0, 0, width, m->ruler_h));
   gtk_snapshot_append_color (snapshot, &palette->grid,
-                             &GRAPHENE_RECT_INIT (0, m->ruler_h - 1, width, 1));
+                             &GRAPHENE_RECT_INIT (0, m->ruler_h - line_w (self, 1.0), width, line_w (self, 1.0)));
 
   interval = ruler_interval (self);
 
@@ -1267,7 +1344,7 @@ draw_ruler (SwTimeline    *self,
       g_autofree char *text = sw_time_scale_format_tick (t, interval);
 
       gtk_snapshot_append_color (snapshot, &palette->dim,
-                                 &GRAPHENE_RECT_INIT (x, m->ruler_h * 0.55, 1, m->ruler_h * 0.45));
+                                 &GRAPHENE_RECT_INIT (x, m->ruler_h * 0.55, line_w (self, 1.0), m->ruler_h * 0.45));
 
       pango_layout_set_text (layout, text, -1);
       pango_layout_get_pixel_extents (layout, NULL, &logical);
@@ -1304,7 +1381,8 @@ draw_legend (SwTimeline    *self,
              PangoLayout   *layout,
              const Palette *palette,
              double         width,
-             double         height)
+             double         height,
+             double         right)
 {
   const Metrics *m = &self->metrics;
   double y = height - m->legend_h;
@@ -1368,7 +1446,7 @@ draw_legend (SwTimeline    *self,
   gtk_snapshot_append_color (snapshot, &palette->ruler_bg,
                              &GRAPHENE_RECT_INIT (0, y, width, m->legend_h));
   gtk_snapshot_append_color (snapshot, &palette->grid,
-                             &GRAPHENE_RECT_INIT (0, y, width, 1));
+                             &GRAPHENE_RECT_INIT (0, y, width, line_w (self, 1.0)));
 
   for (guint i = 0; i < n_items; i++)
     {
@@ -1377,7 +1455,7 @@ draw_legend (SwTimeline    *self,
       pango_layout_set_text (layout, _(items[i].label), -1);
       pango_layout_get_pixel_extents (layout, NULL, &logical);
       /* Half an item says nothing: stop at the first that does not fit. */
-      if (x + sw + 0.6 * m->char_w + logical.width > width)
+      if (x + sw + 0.6 * m->char_w + logical.width > right)
         break;
 
       switch (items[i].style)
@@ -1387,13 +1465,13 @@ draw_legend (SwTimeline    *self,
           x += sw;
           break;
         case 1:
-          append_bar (snapshot, items[i].color, x, sy, 4.0, sh, 0.0);
-          x += 4.0;
+          append_bar (snapshot, items[i].color, x, sy, line_w (self, 4.0), sh, 0.0);
+          x += line_w (self, 4.0);
           break;
         case 2:
           gtk_snapshot_append_color (snapshot, items[i].color,
-                                     &GRAPHENE_RECT_INIT (x, sy, 2.0, sh));
-          x += 2.0;
+                                     &GRAPHENE_RECT_INIT (x, sy, line_w (self, 2.0), sh));
+          x += line_w (self, 2.0);
           break;
         case 6:
           /* Three hues: bars differ by their label. */
@@ -1412,14 +1490,14 @@ draw_legend (SwTimeline    *self,
             if (items[i].style == 7)
               color.alpha *= 0.75;
             cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (x - 2, y, 1.6 * sw + 4, m->legend_h));
-            stroke_flows (cr, flows, &color, items[i].style == 7 ? 1.5 : 2.5, items[i].style == 7);
+            stroke_flows (cr, flows, &color, line_w (self, items[i].style == 7 ? 1.5 : 2.5), items[i].style == 7);
             cairo_destroy (cr);
             x += 1.6 * sw;
           }
           break;
         case 5:
           gtk_snapshot_append_color (snapshot, items[i].color,
-                                     &GRAPHENE_RECT_INIT (x, sy + round (sh * 0.4), sw, MAX (round (sh * 0.2), 2.0)));
+                                     &GRAPHENE_RECT_INIT (x, sy + round (sh * 0.4), sw, MAX (round (sh * 0.2), line_w (self, 2.0))));
           x += sw;
           break;
         case 4:
@@ -1431,7 +1509,7 @@ draw_legend (SwTimeline    *self,
           }
           break;
         default:
-          draw_hatch (snapshot, items[i].color, x, sy, sw, sh);
+          draw_hatch (snapshot, items[i].color, x, sy, sw, sh, line_w (self, 1.5));
           x += sw;
           break;
         }
@@ -1490,7 +1568,7 @@ draw_process (DrawContext             *dc,
   double bar_h = round (m->lane_h * 0.52);
 
   gtk_snapshot_append_color (dc->snapshot, &dc->palette->grid,
-                             &GRAPHENE_RECT_INIT (0, y, dc->width, 1));
+                             &GRAPHENE_RECT_INIT (0, y, dc->width, line_w (self, 1.0)));
   if (process->expanded)
     return;
 
@@ -1596,7 +1674,7 @@ draw_log_marks (DrawContext          *dc,
              : dc->width - x;
 
       gtk_snapshot_append_color (dc->snapshot, &dc->palette->log,
-                                 &GRAPHENE_RECT_INIT (x, y + 1.0, 2.0, flag_h));
+                                 &GRAPHENE_RECT_INIT (x, y + 1.0, line_w (self, 2.0), flag_h));
       gtk_snapshot_append_color (dc->snapshot, &dc->palette->log,
                                  &GRAPHENE_RECT_INIT (x, y + 1.0, flag_h * 0.8, flag_h * 0.5));
       self->n_drawn[SW_TIMELINE_DRAWN_LOG_MARKS]++;
@@ -1613,6 +1691,10 @@ draw_log_marks (DrawContext          *dc,
           pango_layout_set_width (dc->small, (int) ((room - flag_h - 4.0) * PANGO_SCALE));
           pango_layout_set_ellipsize (dc->small, PANGO_ELLIPSIZE_END);
           pango_layout_get_pixel_extents (dc->small, NULL, &logical);
+          /* On a plate in presentation: readable over a hatched wait. */
+          if (self->presentation)
+            append_bar (dc->snapshot, &dc->palette->label_bg, x + flag_h - 2.0, y + 1.0,
+                        logical.width + 4.0, logical.height, 3.0);
           draw_text (dc->snapshot, dc->small, &dc->palette->log, x + flag_h, y + 1.0);
           pango_layout_set_width (dc->small, -1);
           pango_layout_set_ellipsize (dc->small, PANGO_ELLIPSIZE_NONE);
@@ -1798,7 +1880,7 @@ draw_counter (DrawContext             *dc,
           gtk_snapshot_append_color (dc->snapshot, &fill,
                                      &GRAPHENE_RECT_INIT (x0, y_line, x - x0, base - y_line));
           gtk_snapshot_append_color (dc->snapshot, &dc->palette->counter,
-                                     &GRAPHENE_RECT_INIT (x0, y_line - 1.0, x - x0, 2.5));
+                                     &GRAPHENE_RECT_INIT (x0, y_line - 1.0, x - x0, line_w (self, 2.5)));
           self->n_drawn_bars += 2;
         }
       if (x >= x_end)
@@ -1819,7 +1901,7 @@ draw_counter (DrawContext             *dc,
         gtk_snapshot_append_color (dc->snapshot, &fill,
                                    &GRAPHENE_RECT_INIT (x, y_after, 1.0, base - y_after));
         gtk_snapshot_append_color (dc->snapshot, &dc->palette->counter,
-                                   &GRAPHENE_RECT_INIT (x - 0.5, y_hi - 1.0, 2.5, y_lo - y_hi + 2.5));
+                                   &GRAPHENE_RECT_INIT (x - 0.5, y_hi - 1.0, line_w (self, 2.5), y_lo - y_hi + line_w (self, 2.5)));
         self->n_drawn_bars += 2;
         x += 1.0;
       }
@@ -1951,24 +2033,25 @@ draw_row_label (DrawContext         *dc,
       /* The tree's stem: down from the row above, then into this one. */
       double mid = round (top + name_rect.height / 2.0);
       double stem_x = round (thread_indent + m->char_w + 0.3 * m->char_w);
+      double stem = line_w (self, 2.0);
 
       gtk_snapshot_append_color (snapshot, &palette->dim,
-                                 &GRAPHENE_RECT_INIT (stem_x, y, 2.0, mid - y + 1.0));
+                                 &GRAPHENE_RECT_INIT (stem_x, y, stem, mid - y + 1.0));
       gtk_snapshot_append_color (snapshot, &palette->dim,
-                                 &GRAPHENE_RECT_INIT (stem_x, mid - 1.0, indent - thread_indent - 0.6 * m->char_w, 2.0));
+                                 &GRAPHENE_RECT_INIT (stem_x, mid - 1.0, indent - thread_indent - 0.6 * m->char_w, stem));
       if (index + 1 < n_rows)
         {
           const SwTimelineRow *next = sw_timeline_model_get_row (self->model, index + 1);
 
           if (next->kind == SW_TIMELINE_ROW_LANE && next->lane->kind == SW_LANE_COROUTINE)
             gtk_snapshot_append_color (snapshot, &palette->dim,
-                                       &GRAPHENE_RECT_INIT (stem_x, mid, 2.0, y + m->lane_h - mid));
+                                       &GRAPHENE_RECT_INIT (stem_x, mid, stem, y + m->lane_h - mid));
         }
     }
 
   if (index > 0 && indent <= thread_indent)
     gtk_snapshot_append_color (snapshot, &palette->grid,
-                               &GRAPHENE_RECT_INIT (indent, y, m->label_w - indent, 1));
+                               &GRAPHENE_RECT_INIT (indent, y, m->label_w - indent, line_w (self, 1.0)));
 }
 
 /* ---- selection: highlight ------------------------------------------- */
@@ -2005,6 +2088,7 @@ outline_span (SwTimeline    *self,
   GskRoundedRect outline;
   const double min_w = 8.0;
   double y, h, x0, x1;
+  float lw;
 
   if (!selection_row_rect (self, lane_id, &y, &h))
     return FALSE;
@@ -2025,8 +2109,9 @@ outline_span (SwTimeline    *self,
     return FALSE;
 
   gsk_rounded_rect_init_from_rect (&outline, &GRAPHENE_RECT_INIT (x0 - 3.0, y - 3.0, x1 - x0 + 6.0, h + 6.0), 5.0);
+  lw = line_w (self, 2.5);
   gtk_snapshot_append_border (snapshot, &outline,
-                              (float[4]) { 2.5, 2.5, 2.5, 2.5 },
+                              (float[4]) { lw, lw, lw, lw },
                               (GdkRGBA[4]) { *color, *color, *color, *color });
   *mid_y = y + h / 2.0;
   return TRUE;
@@ -2051,8 +2136,8 @@ draw_range_selection (SwTimeline    *self,
   x1 = CLAMP (x1, m->label_w, width);
   fill.alpha *= 0.16;
   gtk_snapshot_append_color (snapshot, &fill, &GRAPHENE_RECT_INIT (x0, 0, MAX (x1 - x0, 1.0), lanes_bottom));
-  gtk_snapshot_append_color (snapshot, color, &GRAPHENE_RECT_INIT (x0 - 1.0, 0, 2.0, lanes_bottom));
-  gtk_snapshot_append_color (snapshot, color, &GRAPHENE_RECT_INIT (x1 - 1.0, 0, 2.0, lanes_bottom));
+  gtk_snapshot_append_color (snapshot, color, &GRAPHENE_RECT_INIT (x0 - line_w (self, 1.0), 0, line_w (self, 2.0), lanes_bottom));
+  gtk_snapshot_append_color (snapshot, color, &GRAPHENE_RECT_INIT (x1 - line_w (self, 1.0), 0, line_w (self, 2.0), lanes_bottom));
 
   /* Its length on the ruler, where the eye measures time. */
   pango_layout_set_text (layout, text, -1);
@@ -2139,7 +2224,7 @@ draw_selection (SwTimeline  *self,
           cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (m->label_w, m->ruler_h, width - m->label_w,
                                                                          lanes_bottom - m->ruler_h));
           gdk_cairo_set_source_rgba (cr, &color);
-          cairo_set_line_width (cr, 2.0);
+          cairo_set_line_width (cr, line_w (self, 2.0));
           if (have_sub)
             {
               double sx = m->label_w + sw_time_scale_ns_to_px (&self->scale, chain->submit_ns);
@@ -2169,6 +2254,76 @@ draw_selection (SwTimeline  *self,
   gtk_snapshot_pop (snapshot);
 }
 
+/* ---- presentation: the run's summary on the timeline ------------------ */
+
+/* The two lines of the plate: the speedup, large, and what it is made
+ * of.  FALSE when there is nothing to say (no task has run). */
+static gboolean
+summary_layouts (SwTimeline  *self,
+                 PangoLayout *big,
+                 PangoLayout *small)
+{
+  g_autofree char *task = NULL;
+  g_autofree char *wall = NULL;
+  g_autofree char *line1 = NULL;
+  g_autofree char *line2 = NULL;
+  PangoFontDescription *font;
+  char speedup[32];
+
+  if (!self->presentation || !self->have_summary || self->summary_wall_ns <= 0)
+    return FALSE;
+
+  task = sw_time_scale_format_duration (self->summary_task_ns);
+  wall = sw_time_scale_format_duration (self->summary_wall_ns);
+  g_ascii_formatd (speedup, sizeof speedup, "%.2f", self->summary_speedup);
+  /* TRANSLATORS: on the timeline in presentation mode; %s is like "3.42" */
+  line1 = g_strdup_printf (_("speedup %s×"), speedup);
+  /* TRANSLATORS: the serial sum of the tasks' own times, then the wall time */
+  line2 = g_strdup_printf (_("%s of tasks in %s wall time"), task, wall);
+
+  font = pango_font_description_copy (pango_layout_get_font_description (big));
+  pango_font_description_set_weight (font, PANGO_WEIGHT_BOLD);
+  pango_font_description_set_absolute_size (font, pango_font_description_get_size (font) * 1.35);
+  pango_layout_set_font_description (big, font);
+  pango_font_description_free (font);
+  pango_layout_set_text (big, line1, -1);
+  pango_layout_set_text (small, line2, -1);
+
+  return TRUE;
+}
+
+/* The plate, right-aligned in the legend's band; its rectangle is kept
+ * for tests (it must not cover the lanes). */
+static void
+draw_summary (SwTimeline    *self,
+              GtkSnapshot   *snapshot,
+              PangoLayout   *big,
+              PangoLayout   *small,
+              const Palette *palette,
+              double         width,
+              double         height)
+{
+  const Metrics *m = &self->metrics;
+  PangoRectangle r1, r2;
+  double pad = 0.8 * m->char_w;
+  double w, h, x, y;
+
+  pango_layout_get_pixel_extents (big, NULL, &r1);
+  pango_layout_get_pixel_extents (small, NULL, &r2);
+  w = MAX (r1.width, r2.width) + 2.0 * pad;
+  h = MIN (r1.height + r2.height + 0.5 * pad, m->legend_h - 4.0);
+  x = width - w - 0.5 * m->char_w;
+  y = height - m->legend_h + (m->legend_h - h) / 2.0;
+
+  append_bar (snapshot, &palette->summary_bg, x, y, w, h, 8.0);
+  append_outline (snapshot, &palette->summary_fg, x, y, w, h, line_w (self, 1.0));
+  draw_text (snapshot, big, &palette->summary_fg, x + (w - r1.width) / 2.0, y + 0.25 * pad);
+  draw_text (snapshot, small, &palette->summary_fg, x + (w - r2.width) / 2.0, y + 0.25 * pad + r1.height);
+
+  self->summary_rect = GRAPHENE_RECT_INIT (x, y, w, h);
+  self->n_drawn[SW_TIMELINE_DRAWN_SUMMARY]++;
+}
+
 static void
 sw_timeline_snapshot (GtkWidget   *widget,
                       GtkSnapshot *snapshot)
@@ -2176,8 +2331,11 @@ sw_timeline_snapshot (GtkWidget   *widget,
   SwTimeline *self = SW_TIMELINE (widget);
   g_autoptr(PangoLayout) layout = NULL;
   g_autoptr(PangoLayout) small = NULL;
+  g_autoptr(PangoLayout) summary_big = NULL;
+  g_autoptr(PangoLayout) summary_small = NULL;
   const Metrics *m = &self->metrics;
-  PangoFontDescription *small_font;
+  PangoRectangle logical;
+  double legend_right;
   DrawContext dc;
   Palette palette;
   double width = gtk_widget_get_width (widget);
@@ -2189,9 +2347,13 @@ sw_timeline_snapshot (GtkWidget   *widget,
   if (width <= 1 || height <= 1)
     return;
 
+  self->min_line_w = G_MAXDOUBLE;
+  self->summary_rect = GRAPHENE_RECT_INIT (0, 0, 0, 0);
   load_palette (self, &palette);
   update_metrics (self);
   lanes_bottom = height - m->legend_h;
+  if (palette.canvas.alpha > 0.0)
+    gtk_snapshot_append_color (snapshot, &palette.canvas, &GRAPHENE_RECT_INIT (0, 0, width, height));
 
   /* Rows: lanes, aggregates of folded coroutines, counters. */
   n_lanes = self->model ? sw_timeline_model_get_n_rows (self->model) : 0;
@@ -2206,13 +2368,13 @@ sw_timeline_snapshot (GtkWidget   *widget,
   memset (self->n_drawn, 0, sizeof self->n_drawn);
   self->hues_drawn = 0;
 
-  layout = gtk_widget_create_pango_layout (widget, NULL);
-  small = gtk_widget_create_pango_layout (widget, NULL);
-  small_font = pango_font_description_copy (pango_context_get_font_description (pango_layout_get_context (small)));
-  pango_font_description_set_size (small_font,
-                                   pango_font_description_get_size (small_font) * 0.8);
-  pango_layout_set_font_description (small, small_font);
-  pango_font_description_free (small_font);
+  layout = create_layout (self, "Mg", FALSE);
+  small = create_layout (self, "Mg", TRUE);
+  /* What a label's line box measures this frame, for tests. */
+  pango_layout_get_pixel_extents (layout, NULL, &logical);
+  self->label_px = logical.height;
+  pango_layout_get_pixel_extents (small, NULL, &logical);
+  self->small_px = logical.height;
 
   if (self->follow)
     apply_follow (self);
@@ -2314,7 +2476,8 @@ sw_timeline_snapshot (GtkWidget   *widget,
 
       if (x >= m->label_w && x <= width)
         gtk_snapshot_append_color (snapshot, &palette.now,
-                                   &GRAPHENE_RECT_INIT (x - 1, m->ruler_h, 2, lanes_bottom - m->ruler_h));
+                                   &GRAPHENE_RECT_INIT (x - line_w (self, 1.0), m->ruler_h, line_w (self, 2.0),
+                                                        lanes_bottom - m->ruler_h));
     }
 
   /* Label column, over the content so panned bars slide under it. */
@@ -2323,7 +2486,7 @@ sw_timeline_snapshot (GtkWidget   *widget,
       gtk_snapshot_append_color (snapshot, &palette.label_bg,
                                  &GRAPHENE_RECT_INIT (0, m->ruler_h, m->label_w, lanes_bottom - m->ruler_h));
       gtk_snapshot_append_color (snapshot, &palette.grid,
-                                 &GRAPHENE_RECT_INIT (m->label_w - 1, 0, 1, lanes_bottom));
+                                 &GRAPHENE_RECT_INIT (m->label_w - line_w (self, 1.0), 0, line_w (self, 1.0), lanes_bottom));
     }
 
   for (guint i = first_row; i < n_lanes; i++)
@@ -2342,12 +2505,13 @@ sw_timeline_snapshot (GtkWidget   *widget,
         {
           GdkRGBA ring = palette.fg;
           double inset = 2.0;
+          double rw = line_w (self, 2.0);
 
           ring.alpha *= 0.7;
-          gtk_snapshot_append_color (snapshot, &ring, &GRAPHENE_RECT_INIT (inset, y + inset, m->label_w - 2 * inset, 2));
-          gtk_snapshot_append_color (snapshot, &ring, &GRAPHENE_RECT_INIT (inset, y + m->lane_h - inset - 2, m->label_w - 2 * inset, 2));
-          gtk_snapshot_append_color (snapshot, &ring, &GRAPHENE_RECT_INIT (inset, y + inset, 2, m->lane_h - 2 * inset));
-          gtk_snapshot_append_color (snapshot, &ring, &GRAPHENE_RECT_INIT (m->label_w - inset - 3, y + inset, 2, m->lane_h - 2 * inset));
+          gtk_snapshot_append_color (snapshot, &ring, &GRAPHENE_RECT_INIT (inset, y + inset, m->label_w - 2 * inset, rw));
+          gtk_snapshot_append_color (snapshot, &ring, &GRAPHENE_RECT_INIT (inset, y + m->lane_h - inset - rw, m->label_w - 2 * inset, rw));
+          gtk_snapshot_append_color (snapshot, &ring, &GRAPHENE_RECT_INIT (inset, y + inset, rw, m->lane_h - 2 * inset));
+          gtk_snapshot_append_color (snapshot, &ring, &GRAPHENE_RECT_INIT (m->label_w - inset - rw - 1, y + inset, rw, m->lane_h - 2 * inset));
         }
     }
   pango_layout_set_width (layout, -1);
@@ -2361,12 +2525,26 @@ sw_timeline_snapshot (GtkWidget   *widget,
       gtk_snapshot_append_color (snapshot, &palette.ruler_bg,
                                  &GRAPHENE_RECT_INIT (0, 0, width, m->ruler_h));
       gtk_snapshot_append_color (snapshot, &palette.grid,
-                                 &GRAPHENE_RECT_INIT (0, m->ruler_h - 1, width, 1));
+                                 &GRAPHENE_RECT_INIT (0, m->ruler_h - line_w (self, 1.0), width, line_w (self, 1.0)));
       draw_empty (self, snapshot, layout, &palette, width, lanes_bottom);
     }
   else
     draw_ruler (self, snapshot, small, &palette, width, lanes_bottom);
-  draw_legend (self, snapshot, small, &palette, width, height);
+
+  summary_big = create_layout (self, NULL, FALSE);
+  summary_small = create_layout (self, NULL, TRUE);
+  legend_right = width;
+  if (summary_layouts (self, summary_big, summary_small))
+    {
+      PangoRectangle r1, r2;
+
+      pango_layout_get_pixel_extents (summary_big, NULL, &r1);
+      pango_layout_get_pixel_extents (summary_small, NULL, &r2);
+      legend_right = width - MAX (r1.width, r2.width) - 3.0 * m->char_w;
+    }
+  draw_legend (self, snapshot, small, &palette, width, height, legend_right);
+  if (legend_right < width)
+    draw_summary (self, snapshot, summary_big, summary_small, &palette, width, height);
   draw_selection (self, snapshot, small, lanes_bottom);
 }
 
@@ -3486,6 +3664,8 @@ sw_timeline_init (SwTimeline *self)
 
   self->follow = TRUE;
   self->focus_row = G_MAXUINT;
+  self->ui_scale = 1.0;
+  self->min_line_w = 1.0;
   sw_time_scale_init (&self->scale, 0, 1e6);
 
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
@@ -3849,4 +4029,126 @@ sw_timeline_get_n_drawn (SwTimeline      *self,
   g_return_val_if_fail (what < SW_TIMELINE_N_DRAWN, 0);
 
   return self->n_drawn[what];
+}
+
+/* ---- presentation ------------------------------------------------------ */
+
+/**
+ * sw_timeline_set_presentation:
+ *
+ * Presentation mode: labels in pixel sizes (≥ 24 px line boxes at 100 %),
+ * lines twice as wide, and the run's summary drawn in the legend's band.
+ * The palette comes from the stylesheet (the window's classes).
+ */
+void
+sw_timeline_set_presentation (SwTimeline *self,
+                              gboolean    presentation)
+{
+  g_return_if_fail (SW_IS_TIMELINE (self));
+
+  presentation = !!presentation;
+  if (self->presentation == presentation)
+    return;
+  self->presentation = presentation;
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+}
+
+gboolean
+sw_timeline_get_presentation (SwTimeline *self)
+{
+  g_return_val_if_fail (SW_IS_TIMELINE (self), FALSE);
+
+  return self->presentation;
+}
+
+/* @scale: 1.0 (100 %) to 3.0; type and lines grow with it. */
+void
+sw_timeline_set_ui_scale (SwTimeline *self,
+                          double      scale)
+{
+  g_return_if_fail (SW_IS_TIMELINE (self));
+
+  scale = CLAMP (scale, SW_TIMELINE_MIN_UI_SCALE, SW_TIMELINE_MAX_UI_SCALE);
+  if (self->ui_scale == scale)
+    return;
+  self->ui_scale = scale;
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+}
+
+double
+sw_timeline_get_ui_scale (SwTimeline *self)
+{
+  g_return_val_if_fail (SW_IS_TIMELINE (self), 1.0);
+
+  return self->ui_scale;
+}
+
+/**
+ * sw_timeline_set_summary:
+ * @task_ns: the serial sum of the tasks' own times
+ * @wall_ns: the wall time they took (first submit to last end); 0 for none
+ *
+ * What the summary plate says in presentation mode.
+ */
+void
+sw_timeline_set_summary (SwTimeline *self,
+                         gint64      task_ns,
+                         gint64      wall_ns)
+{
+  g_return_if_fail (SW_IS_TIMELINE (self));
+
+  if (self->have_summary == (wall_ns > 0) &&
+      self->summary_task_ns == task_ns && self->summary_wall_ns == wall_ns)
+    return;
+  self->have_summary = wall_ns > 0;
+  self->summary_task_ns = task_ns;
+  self->summary_wall_ns = wall_ns;
+  self->summary_speedup = wall_ns > 0 ? (double) task_ns / (double) wall_ns : 0.0;
+  if (self->presentation)
+    gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* The line height, in pixels, of the labels (lane names, bar labels) or
+ * of the smaller second lines (TIDs, ruler), as the last frame drew them. */
+double
+sw_timeline_get_label_height (SwTimeline *self,
+                              gboolean    small)
+{
+  g_return_val_if_fail (SW_IS_TIMELINE (self), 0.0);
+
+  return small ? self->small_px : self->label_px;
+}
+
+/* The thinnest line (grid, tick, outline, arrow) of the last frame; 0
+ * when it drew none. */
+double
+sw_timeline_get_min_line_width (SwTimeline *self)
+{
+  g_return_val_if_fail (SW_IS_TIMELINE (self), 0.0);
+
+  return self->min_line_w == G_MAXDOUBLE ? 0.0 : self->min_line_w;
+}
+
+/* Where the last frame drew the summary plate; FALSE when it drew none. */
+gboolean
+sw_timeline_get_summary_rect (SwTimeline      *self,
+                              graphene_rect_t *rect)
+{
+  g_return_val_if_fail (SW_IS_TIMELINE (self), FALSE);
+
+  if (rect != NULL)
+    *rect = self->summary_rect;
+  return self->n_drawn[SW_TIMELINE_DRAWN_SUMMARY] > 0;
+}
+
+/* A colour of the palette in use, by its style class ("task-hue-0",
+ * "canvas"…), for tests that check contrast. */
+void
+_sw_timeline_lookup_color (SwTimeline *self,
+                           const char *css_class,
+                           GdkRGBA    *color)
+{
+  g_return_if_fail (SW_IS_TIMELINE (self));
+
+  lookup_color (GTK_WIDGET (self), css_class, color);
 }

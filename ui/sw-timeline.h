@@ -19,8 +19,12 @@ typedef enum {
   SW_TIMELINE_DRAWN_HUES,             /* distinct task hues */
   SW_TIMELINE_DRAWN_CTX_TICKS,        /* OS context-switch ticks */
   SW_TIMELINE_DRAWN_LOG_MARKS,        /* log-line flags */
+  SW_TIMELINE_DRAWN_SUMMARY,          /* the summary plate (presentation) */
   SW_TIMELINE_N_DRAWN
 } SwTimelineDrawn;
+
+#define SW_TIMELINE_MIN_UI_SCALE 1.0
+#define SW_TIMELINE_MAX_UI_SCALE 3.0
 
 #define SW_TYPE_TIMELINE (sw_timeline_get_type ())
 G_DECLARE_FINAL_TYPE (SwTimeline, sw_timeline, SW, TIMELINE, GtkWidget)
@@ -56,5 +60,20 @@ void               sw_timeline_zoom_to_selection (SwTimeline     *self);
 const SwTimelineHit        *sw_timeline_get_selection   (SwTimeline *self);
 const SwTimelineChain      *sw_timeline_get_chain       (SwTimeline *self);
 const SwTimelineRangeStats *sw_timeline_get_range_stats (SwTimeline *self);
+
+void               sw_timeline_set_presentation   (SwTimeline      *self,
+                                                   gboolean         presentation);
+gboolean           sw_timeline_get_presentation   (SwTimeline      *self);
+void               sw_timeline_set_ui_scale       (SwTimeline      *self,
+                                                   double           scale);
+double             sw_timeline_get_ui_scale       (SwTimeline      *self);
+void               sw_timeline_set_summary        (SwTimeline      *self,
+                                                   gint64           task_ns,
+                                                   gint64           wall_ns);
+double             sw_timeline_get_label_height   (SwTimeline      *self,
+                                                   gboolean         small);
+double             sw_timeline_get_min_line_width (SwTimeline      *self);
+gboolean           sw_timeline_get_summary_rect   (SwTimeline      *self,
+                                                   graphene_rect_t *rect);
 
 G_END_DECLS

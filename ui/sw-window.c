@@ -57,6 +57,14 @@ struct _SwWindow
   gboolean              console_follow;
   guint                 console_tick;
   guint                 console_stable;
+  /* presentation and scale */
+  GtkCssProvider       *scale_css;      /* window text at the scale, or NULL */
+  int                   scale_percent;  /* 100 … 300 */
+  gboolean              presentation;
+  gboolean              fullscreened;   /* by presentation mode, to undo */
+  gboolean              fullscreen_requested;   /* by presentation mode */
+  gboolean              saved_prefer_dark;
+  int                   saved_paned_position;   /* timeline / console split */
 
   /* borrowed */
   const SwScenario     *scenario;
@@ -252,6 +260,12 @@ model_changed_cb (SwWindow        *self,
                   SwTimelineModel *model)
 {
   console_sync (self);
+  /* The plate follows the stats panel while the run goes on (its numbers
+   * are at most one panel refresh old); the run's end sets the final. */
+  if (self->presentation && sw_timeline_model_get_running (model))
+    sw_timeline_set_summary (self->timeline,
+                             sw_stats_panel_get_task_ns (self->stats_panel),
+                             sw_stats_panel_get_wall_ns (self->stats_panel));
 }
 
 /* ---- parameters ------------------------------------------------------- */
@@ -660,6 +674,7 @@ clear_action (GtkWidget  *widget,
   replay_end (self);
   remote_release (self);
   sw_timeline_set_model (self->timeline, NULL);
+  sw_timeline_set_summary (self->timeline, 0, 0);
   sw_stats_panel_set_model (self->stats_panel, NULL);
   if (self->model != NULL)
     g_signal_handlers_disconnect_by_data (self->model, self);
@@ -682,6 +697,9 @@ format_stats (SwWindow *self,
   guint64 dropped;
 
   sw_task_stats_compute ((const SwEvent *) events->data, events->len, &stats);
+  /* The presentation plate says the same as the status bar. */
+  sw_timeline_set_summary (self->timeline, stats.task_ns_sum,
+                           stats.n_submitted > 0 ? stats.wall_ns : 0);
 
   if (stats.n_submitted > 0)
     wall = sw_time_scale_format_duration (stats.wall_ns);
@@ -920,7 +938,33 @@ presentation_action (GtkWidget  *widget,
 {
   SwWindow *self = SW_WINDOW (widget);
 
-  sw_window_set_presentation (self, !gtk_widget_has_css_class (widget, "presentation"));
+  sw_window_set_presentation (self, !self->presentation);
+}
+
+/* F11: plain fullscreen, palette and sizes as they are. */
+static void
+fullscreen_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *param)
+{
+  GtkWindow *window = GTK_WINDOW (widget);
+
+  if (gtk_window_is_fullscreen (window))
+    gtk_window_unfullscreen (window);
+  else
+    gtk_window_fullscreen (window);
+}
+
+static void
+scale_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *param)
+{
+  SwWindow *self = SW_WINDOW (widget);
+  int step = g_variant_get_int32 (param);
+
+  /* 0 resets; ±1 moves by one step of 25 %. */
+  sw_window_set_scale (self, step == 0 ? 100 : self->scale_percent + step * SW_WINDOW_SCALE_STEP);
 }
 
 /* ---- scenarios -------------------------------------------------------- */
@@ -969,11 +1013,151 @@ populate_scenarios (SwWindow *self)
 
 /* ---- settings --------------------------------------------------------- */
 
+/* ---- presentation and scale ------------------------------------------- */
+
+/* Text sizes of the window's own classes at 100 %, outside and inside
+ * presentation mode (as data/style.css has them); the scale multiplies. */
+static const struct {
+  const char *selector;
+  double      normal_pt;
+  double      presentation_pt;
+} scaled_text[] = {
+  { ".status-bar", 13, 17 },
+  { "textview.console", 11, 15 },
+  { ".param-name", 12, 15 },
+  { ".param-description", 10, 12 },
+  { ".scenario-title", 12, 15 },
+  { ".scenario-name", 10, 12 },
+  { ".scenario-description", 11, 13 },
+  { ".sw-heading", 11, 13 },
+  { "stats .stats-caption", 11, 13 },
+  { "stats .stats-value", 12, 15 },
+  { "stats .stats-lane-name", 11, 15 },
+  { "stats .stats-lane-value", 11, 15 },
+  { "stats .stats-big", 20, 26 },
+  { "inspector", 11, 15 },
+};
+
+static void
+apply_scale (SwWindow *self)
+{
+  GdkDisplay *display = gtk_widget_get_display (GTK_WIDGET (self));
+  double factor = self->scale_percent / 100.0;
+  g_autoptr(GString) css = NULL;
+  g_autofree char *font_name = NULL;
+  int base_pt = 11;
+
+  sw_timeline_set_ui_scale (self->timeline, factor);
+
+  if (self->scale_css != NULL)
+    {
+      gtk_style_context_remove_provider_for_display (display, GTK_STYLE_PROVIDER (self->scale_css));
+      g_clear_object (&self->scale_css);
+    }
+  gtk_widget_remove_css_class (GTK_WIDGET (self), "sw-scaled");
+  if (self->scale_percent == 100)
+    return;
+
+  /* Text without a class of ours inherits the window's size: the
+   * desktop's font size, scaled. */
+  g_object_get (gtk_settings_get_for_display (display), "gtk-font-name", &font_name, NULL);
+  if (font_name != NULL)
+    {
+      PangoFontDescription *font = pango_font_description_from_string (font_name);
+
+      if (pango_font_description_get_size (font) > 0 && !pango_font_description_get_size_is_absolute (font))
+        base_pt = pango_font_description_get_size (font) / PANGO_SCALE;
+      pango_font_description_free (font);
+    }
+
+  css = g_string_new (NULL);
+  g_string_append_printf (css, "window.sw-scaled { font-size: %dpt; }\n", (int) round (base_pt * factor));
+  for (guint i = 0; i < G_N_ELEMENTS (scaled_text); i++)
+    g_string_append_printf (css,
+                            "window.sw-scaled %s { font-size: %dpt; }\n"
+                            "window.sw-scaled.presentation %s { font-size: %dpt; }\n",
+                            scaled_text[i].selector, (int) round (scaled_text[i].normal_pt * factor),
+                            scaled_text[i].selector, (int) round (scaled_text[i].presentation_pt * factor));
+
+  self->scale_css = gtk_css_provider_new ();
+  gtk_css_provider_load_from_data (self->scale_css, css->str, -1);
+  gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (self->scale_css),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION + 1);
+  gtk_widget_add_css_class (GTK_WIDGET (self), "sw-scaled");
+}
+
+/* Setting it restyles every widget of the app, even to the same value:
+ * only when it changes. */
+static void
+set_prefer_dark (GtkSettings *gtk_settings,
+                 gboolean     dark)
+{
+  gboolean now = FALSE;
+
+  g_object_get (gtk_settings, "gtk-application-prefer-dark-theme", &now, NULL);
+  if (!now != !dark)
+    g_object_set (gtk_settings, "gtk-application-prefer-dark-theme", dark, NULL);
+}
+
+static gboolean
+presentation_dark (SwWindow *self)
+{
+  g_autofree char *palette = NULL;
+
+  if (self->settings != NULL)
+    palette = g_settings_get_string (self->settings, "presentation-palette");
+  if (g_strcmp0 (palette, "light") == 0)
+    return FALSE;
+  if (g_strcmp0 (palette, "dark") == 0)
+    return TRUE;
+  /* "system": the desktop's preference as it was before we changed it. */
+  return self->saved_prefer_dark;
+}
+
+static void
+apply_palette (SwWindow *self)
+{
+  GtkSettings *gtk_settings = gtk_widget_get_settings (GTK_WIDGET (self));
+  gboolean dark = presentation_dark (self);
+
+  gtk_widget_remove_css_class (GTK_WIDGET (self), "hc-light");
+  gtk_widget_remove_css_class (GTK_WIDGET (self), "hc-dark");
+  if (!self->presentation)
+    return;
+
+  gtk_widget_add_css_class (GTK_WIDGET (self), dark ? "hc-dark" : "hc-light");
+  /* The theme's own widgets (buttons, entries) in the matching variant. */
+  set_prefer_dark (gtk_settings, dark);
+}
+
+static void
+settings_changed_cb (SwWindow   *self,
+                     const char *key,
+                     GSettings  *settings)
+{
+  if (g_strcmp0 (key, "scale") == 0)
+    {
+      int percent = g_settings_get_int (settings, "scale");
+
+      if (percent != self->scale_percent)
+        {
+          self->scale_percent = percent;
+          apply_scale (self);
+        }
+    }
+  else if (g_strcmp0 (key, "presentation-palette") == 0)
+    apply_palette (self);
+}
+
 static void
 restore_window_state (SwWindow *self)
 {
   if (self->settings == NULL)
     return;
+
+  self->scale_percent = g_settings_get_int (self->settings, "scale");
+  apply_scale (self);
+  g_signal_connect_object (self->settings, "changed", G_CALLBACK (settings_changed_cb), self, G_CONNECT_SWAPPED);
 
   gtk_window_set_default_size (GTK_WINDOW (self),
                                g_settings_get_int (self->settings, "window-width"),
@@ -1008,6 +1192,7 @@ sw_window_close_request (GtkWindow *window)
   SwWindow *self = SW_WINDOW (window);
 
   save_window_state (self);
+  sw_window_set_presentation (self, FALSE);
   if (self->job != NULL)
     g_cancellable_cancel (sw_scenario_run_get_cancellable (self->job->run));
 
@@ -1028,6 +1213,18 @@ sw_window_dispose (GObject *object)
   remote_release (self);
 
   g_clear_handle_id (&self->status_timeout, g_source_remove);
+  if (self->scale_css != NULL)
+    {
+      gtk_style_context_remove_provider_for_display (gtk_widget_get_display (GTK_WIDGET (self)),
+                                                     GTK_STYLE_PROVIDER (self->scale_css));
+      g_clear_object (&self->scale_css);
+    }
+  if (self->presentation)
+    {
+      /* Give the desktop its dark-style preference back. */
+      set_prefer_dark (gtk_widget_get_settings (GTK_WIDGET (self)), self->saved_prefer_dark);
+      self->presentation = FALSE;
+    }
   if (self->console_tick != 0)
     {
       gtk_widget_remove_tick_callback (GTK_WIDGET (self->console), self->console_tick);
@@ -1100,6 +1297,8 @@ sw_window_class_init (SwWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.presentation", NULL, presentation_action);
   replay_class_init (widget_class);
   remote_install_actions (widget_class);
+  gtk_widget_class_install_action (widget_class, "win.fullscreen", NULL, fullscreen_action);
+  gtk_widget_class_install_action (widget_class, "win.scale", "i", scale_action);
 }
 
 static void
@@ -1109,6 +1308,7 @@ sw_window_init (SwWindow *self)
   GtkEventController *scroll;
 
   self->param_widgets = g_ptr_array_new ();
+  self->scale_percent = 100;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -1314,19 +1514,131 @@ sw_window_get_model (SwWindow *self)
   return self->model;
 }
 
-/* Larger type everywhere, for the back row of a lecture hall. */
+/**
+ * sw_window_set_presentation:
+ *
+ * Presentation mode, for the back row of a lecture hall: fullscreen
+ * (unless the presentation-fullscreen setting says no), a high-contrast
+ * palette (light, dark or as the desktop prefers: presentation-palette),
+ * larger type and lines, and the run's summary on the timeline.
+ */
 void
 sw_window_set_presentation (SwWindow *self,
                             gboolean  presentation)
 {
+  GtkSettings *gtk_settings;
+
   g_return_if_fail (SW_IS_WINDOW (self));
 
+  presentation = !!presentation;
+  if (self->presentation == presentation)
+    return;
+
+  gtk_settings = gtk_widget_get_settings (GTK_WIDGET (self));
+  if (presentation)
+    g_object_get (gtk_settings, "gtk-application-prefer-dark-theme", &self->saved_prefer_dark, NULL);
+  else
+    set_prefer_dark (gtk_settings, self->saved_prefer_dark);
+
+  self->presentation = presentation;
   if (presentation)
     gtk_widget_add_css_class (GTK_WIDGET (self), "presentation");
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self), "presentation");
+  apply_palette (self);
+  sw_timeline_set_presentation (self->timeline, presentation);
 
-  gtk_widget_queue_resize (GTK_WIDGET (self->timeline));
+  /* The timeline gets most of the height; the console keeps a strip. */
+  {
+    GtkWidget *paned = gtk_widget_get_ancestor (GTK_WIDGET (self->timeline), GTK_TYPE_PANED);
+
+    if (paned != NULL &&
+        gtk_orientable_get_orientation (GTK_ORIENTABLE (paned)) == GTK_ORIENTATION_VERTICAL)
+      {
+        if (presentation)
+          {
+            int height = gtk_widget_get_height (paned);
+
+            if (height <= 0)
+              gtk_window_get_default_size (GTK_WINDOW (self), NULL, &height);
+            self->saved_paned_position = gtk_paned_get_position (GTK_PANED (paned));
+            gtk_paned_set_position (GTK_PANED (paned), MAX (self->saved_paned_position, (int) (height * 0.74)));
+          }
+        else if (self->saved_paned_position > 0)
+          gtk_paned_set_position (GTK_PANED (paned), self->saved_paned_position);
+      }
+  }
+
+  if (presentation && (self->settings == NULL ||
+                       g_settings_get_boolean (self->settings, "presentation-fullscreen")))
+    {
+      self->fullscreened = !gtk_window_is_fullscreen (GTK_WINDOW (self));
+      self->fullscreen_requested = TRUE;
+      gtk_window_fullscreen (GTK_WINDOW (self));
+    }
+  else if (!presentation)
+    {
+      self->fullscreen_requested = FALSE;
+      if (self->fullscreened)
+        gtk_window_unfullscreen (GTK_WINDOW (self));
+      self->fullscreened = FALSE;
+    }
+
+  if (presentation && self->model != NULL && !sw_timeline_model_get_running (self->model))
+    sw_stats_panel_refresh (self->stats_panel);
+  if (presentation && self->model != NULL)
+    sw_timeline_set_summary (self->timeline,
+                             sw_stats_panel_get_task_ns (self->stats_panel),
+                             sw_stats_panel_get_wall_ns (self->stats_panel));
+}
+
+gboolean
+sw_window_get_presentation (SwWindow *self)
+{
+  g_return_val_if_fail (SW_IS_WINDOW (self), FALSE);
+
+  return self->presentation;
+}
+
+/* Whether presentation mode asked for fullscreen (the window manager may
+ * take a while to grant it, or, without one, never). */
+gboolean
+sw_window_get_fullscreen_requested (SwWindow *self)
+{
+  g_return_val_if_fail (SW_IS_WINDOW (self), FALSE);
+
+  return self->fullscreen_requested;
+}
+
+/**
+ * sw_window_set_scale:
+ * @percent: 100 to 300; rounded to a step of 25
+ *
+ * Scales the timeline's type and lines and the window's text, and keeps
+ * the scale in the settings.
+ */
+void
+sw_window_set_scale (SwWindow *self,
+                     int       percent)
+{
+  g_return_if_fail (SW_IS_WINDOW (self));
+
+  percent = CLAMP ((percent + SW_WINDOW_SCALE_STEP / 2) / SW_WINDOW_SCALE_STEP * SW_WINDOW_SCALE_STEP,
+                   SW_WINDOW_MIN_SCALE, SW_WINDOW_MAX_SCALE);
+  if (percent == self->scale_percent)
+    return;
+  self->scale_percent = percent;
+  apply_scale (self);
+  if (self->settings != NULL)
+    g_settings_set_int (self->settings, "scale", percent);
+}
+
+int
+sw_window_get_scale (SwWindow *self)
+{
+  g_return_val_if_fail (SW_IS_WINDOW (self), 100);
+
+  return self->scale_percent;
 }
 
 /**
@@ -1370,6 +1682,15 @@ sw_window_show_trace (SwWindow   *self,
   sw_timeline_fit (self->timeline);
   sw_transport_bar_set_replay (self->transport_bar, self->replay);
   gtk_widget_set_visible (GTK_WIDGET (self->transport_bar), TRUE);
+  {
+    g_autoptr(GArray) events = sw_trace_dup_events (trace);
+    SwTaskStats stats = { 0, };
+
+    /* The presentation plate, as for a run that just ended. */
+    sw_task_stats_compute ((const SwEvent *) events->data, events->len, &stats);
+    sw_timeline_set_summary (self->timeline, stats.task_ns_sum,
+                             stats.n_submitted > 0 ? stats.wall_ns : 0);
+  }
 
   /* TRANSLATORS: %s is a trace's file name, %lu its number of events */
   text = g_strdup_printf (_("Replay of %s · %" PRIu64 " events · Space plays it"), title,

@@ -19,6 +19,11 @@ typedef enum {
   SW_RUN_STATE_FAILED,
 } SwRunState;
 
+/* The scale of the timeline and the window's text, in percent. */
+#define SW_WINDOW_MIN_SCALE  100
+#define SW_WINDOW_MAX_SCALE  300
+#define SW_WINDOW_SCALE_STEP 25
+
 #define SW_TYPE_WINDOW (sw_window_get_type ())
 G_DECLARE_FINAL_TYPE (SwWindow, sw_window, SW, WINDOW, GtkApplicationWindow)
 
@@ -40,6 +45,11 @@ SwTimeline       *sw_window_get_timeline     (SwWindow         *self);
 SwTimelineModel  *sw_window_get_model        (SwWindow         *self);
 void              sw_window_set_presentation (SwWindow         *self,
                                               gboolean          presentation);
+gboolean          sw_window_get_presentation (SwWindow         *self);
+gboolean          sw_window_get_fullscreen_requested (SwWindow   *self);
+void              sw_window_set_scale        (SwWindow         *self,
+                                              int               percent);
+int               sw_window_get_scale        (SwWindow         *self);
 void              sw_window_show_trace       (SwWindow         *self,
                                               SwTrace          *trace,
                                               const char       *title);
