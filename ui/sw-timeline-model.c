@@ -1954,24 +1954,47 @@ sw_timeline_model_lookup_string (SwTimelineModel *self,
   return sw_trace_lookup_string (self->trace, id);
 }
 
+/**
+ * sw_timeline_lower_bound:
+ * @array: elements sorted by the gint64 at @field (the model's spans,
+ *   marks, switches and readings all are)
+ *
+ * The first index ≥ @from whose gint64 at @field is ≥ @t: the one binary
+ * search that drawing, hit-testing and the statistics share.
+ */
+guint
+sw_timeline_lower_bound (GArray *array,
+                         gsize   field,
+                         guint   from,
+                         gint64  t)
+{
+  gsize size = g_array_get_element_size (array);
+  guint lo = from;
+  guint hi = array->len;
+
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+      gint64 value;
+
+      memcpy (&value, array->data + (gsize) mid * size + field, sizeof value);
+      if (value < t)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+
+  return lo;
+}
+
 /* How many readings of @samples are at or before @t. */
 static guint
 ctx_samples_up_to (GArray *samples,
                    gint64  t)
 {
-  const SwTimelineCtxSample *all = (const SwTimelineCtxSample *) (gpointer) samples->data;
-  guint lo = 0, hi = samples->len;
-
-  while (lo < hi)
-    {
-      guint mid = lo + (hi - lo) / 2;
-
-      if (all[mid].time_ns <= t)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-  return lo;
+  return t == G_MAXINT64 ? samples->len
+                         : sw_timeline_lower_bound (samples, G_STRUCT_OFFSET (SwTimelineCtxSample, time_ns),
+                                                    0, t + 1);
 }
 
 /**

@@ -251,6 +251,10 @@ gboolean              sw_timeline_counter_value_at       (const SwTimelineCounte
 guint                 sw_timeline_model_get_n_log_lines  (SwTimelineModel *self);
 const char           *sw_timeline_model_lookup_string    (SwTimelineModel *self,
                                                           guint64          id);
+guint                 sw_timeline_lower_bound            (GArray          *array,
+                                                          gsize            field,
+                                                          guint            from,
+                                                          gint64           t);
 void                  sw_timeline_lane_count_ctx_switches (const SwTimelineLane *lane,
                                                            gint64                from_ns,
                                                            gint64                to_ns,

@@ -16,45 +16,18 @@
  * on a lane get there; ours always do). */
 #define CHAIN_SCAN_LIMIT 4096u
 
-/* First index ≥ @from whose gint64 at @field is ≥ @t, in an array sorted
- * by that field. */
-static guint
-lower_bound (GArray *array,
-             gsize   field,
-             guint   from,
-             gint64  t)
-{
-  gsize size = g_array_get_element_size (array);
-  guint lo = from;
-  guint hi = array->len;
-
-  while (lo < hi)
-    {
-      guint mid = lo + (hi - lo) / 2;
-      gint64 value;
-
-      memcpy (&value, array->data + (gsize) mid * size + field, sizeof value);
-      if (value < t)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-
-  return lo;
-}
-
 static guint
 first_ending_after (GArray *spans,
                     gint64  t)
 {
-  return lower_bound (spans, G_STRUCT_OFFSET (SwTimelineSpan, end_ns), 0, t);
+  return sw_timeline_lower_bound (spans, G_STRUCT_OFFSET (SwTimelineSpan, end_ns), 0, t);
 }
 
 static guint
 first_starting_after (GArray *spans,
                       gint64  t)
 {
-  return lower_bound (spans, G_STRUCT_OFFSET (SwTimelineSpan, start_ns), 0, t);
+  return sw_timeline_lower_bound (spans, G_STRUCT_OFFSET (SwTimelineSpan, start_ns), 0, t);
 }
 
 static gint64
@@ -462,7 +435,7 @@ sw_timeline_chain_lookup (SwTimelineModel *model,
 
       if (lane->submits->len == 0)
         continue;
-      hint = chain->has_run ? lower_bound (lane->submits, G_STRUCT_OFFSET (SwTimelineMark, time_ns),
+      hint = chain->has_run ? sw_timeline_lower_bound (lane->submits, G_STRUCT_OFFSET (SwTimelineMark, time_ns),
                                            0, chain->run.start_ns + 1)
                             : lane->submits->len;
       i = find_object (lane->submits, mark_field, task, hint);

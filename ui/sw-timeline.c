@@ -363,39 +363,12 @@ set_follow (SwTimeline *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FOLLOW]);
 }
 
-/* First index ≥ @from whose gint64 at @field is ≥ @t, in an array sorted
- * by that field: one binary search for spans' starts and ends and marks. */
-static guint
-lower_bound (GArray *array,
-             gsize   field,
-             guint   from,
-             gint64  t)
-{
-  gsize size = g_array_get_element_size (array);
-  guint lo = from;
-  guint hi = array->len;
-
-  while (lo < hi)
-    {
-      guint mid = lo + (hi - lo) / 2;
-      gint64 value;
-
-      memcpy (&value, array->data + (gsize) mid * size + field, sizeof value);
-      if (value < t)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-
-  return lo;
-}
-
 /* First index whose span ends at or after t (open spans end at +∞). */
 static guint
 first_ending_after (GArray *spans,
                     gint64  t)
 {
-  return lower_bound (spans, G_STRUCT_OFFSET (SwTimelineSpan, end_ns), 0, t);
+  return sw_timeline_lower_bound (spans, G_STRUCT_OFFSET (SwTimelineSpan, end_ns), 0, t);
 }
 
 /* First index ≥ from whose span starts at or after t. */
@@ -404,7 +377,7 @@ first_starting_after (GArray *spans,
                       guint   from,
                       gint64  t)
 {
-  return lower_bound (spans, G_STRUCT_OFFSET (SwTimelineSpan, start_ns), from, t);
+  return sw_timeline_lower_bound (spans, G_STRUCT_OFFSET (SwTimelineSpan, start_ns), from, t);
 }
 
 static guint
@@ -412,7 +385,7 @@ first_mark_after (GArray *marks,
                   guint   from,
                   gint64  t)
 {
-  return lower_bound (marks, G_STRUCT_OFFSET (SwTimelineMark, time_ns), from, t);
+  return sw_timeline_lower_bound (marks, G_STRUCT_OFFSET (SwTimelineMark, time_ns), from, t);
 }
 
 static void
@@ -918,7 +891,7 @@ first_switch_after (GArray *switches,
                     guint   from,
                     gint64  t)
 {
-  return lower_bound (switches, G_STRUCT_OFFSET (SwTimelineSwitch, time_ns), from, t);
+  return sw_timeline_lower_bound (switches, G_STRUCT_OFFSET (SwTimelineSwitch, time_ns), from, t);
 }
 
 /* Row geometry shared by the lanes and the arrows between them. */
@@ -1609,7 +1582,7 @@ draw_ctx_strip (DrawContext          *dc,
   if (samples->len == 0)
     return;
 
-  i = lower_bound (samples, G_STRUCT_OFFSET (SwTimelineCtxSample, time_ns), 0, dc->t0);
+  i = sw_timeline_lower_bound (samples, G_STRUCT_OFFSET (SwTimelineCtxSample, time_ns), 0, dc->t0);
   while (i < samples->len)
     {
       const SwTimelineCtxSample *sample = &g_array_index (samples, SwTimelineCtxSample, i);
@@ -1634,7 +1607,7 @@ draw_ctx_strip (DrawContext          *dc,
                                      &GRAPHENE_RECT_INIT (x, top + half_i * half, 3.0, half));
           self->n_drawn[SW_TIMELINE_DRAWN_CTX_TICKS]++;
         }
-      i = lower_bound (samples, G_STRUCT_OFFSET (SwTimelineCtxSample, time_ns), i + 1,
+      i = sw_timeline_lower_bound (samples, G_STRUCT_OFFSET (SwTimelineCtxSample, time_ns), i + 1,
                        sw_time_scale_px_to_ns (scale, x + 1.0) + 1);
     }
 }
@@ -1657,7 +1630,7 @@ draw_log_marks (DrawContext          *dc,
   if (logs->len == 0)
     return;
 
-  i = lower_bound (logs, G_STRUCT_OFFSET (SwTimelineMark, time_ns), 0, dc->t0);
+  i = sw_timeline_lower_bound (logs, G_STRUCT_OFFSET (SwTimelineMark, time_ns), 0, dc->t0);
   while (i < logs->len)
     {
       const SwTimelineMark *mark = &g_array_index (logs, SwTimelineMark, i);
@@ -1667,7 +1640,7 @@ draw_log_marks (DrawContext          *dc,
 
       if (mark->time_ns > dc->t1)
         break;
-      next = lower_bound (logs, G_STRUCT_OFFSET (SwTimelineMark, time_ns), i + 1,
+      next = sw_timeline_lower_bound (logs, G_STRUCT_OFFSET (SwTimelineMark, time_ns), i + 1,
                           sw_time_scale_px_to_ns (scale, x + 1.0));
       room = next < logs->len
              ? sw_time_scale_ns_to_px (scale, g_array_index (logs, SwTimelineMark, next).time_ns) - x

@@ -16,46 +16,7 @@
 #include "sw-preferences.h"
 #include "sw-timeline-private.h"
 #include "sw-window.h"
-
-static SwApplication *app;
-static gboolean have_display;
-
-static gboolean
-wake_cb (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Spins the main loop until cond (data) holds or timeout_s pass; never
- * blocks longer than 50 ms at a time. */
-static gboolean
-spin_until (gpointer   data,
-            gboolean (*cond) (gpointer data),
-            double     timeout_s)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC);
-  guint wake = g_timeout_add (50, wake_cb, NULL);
-  gboolean ok;
-
-  while (!(ok = cond (data)) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-
-  g_source_remove (wake);
-  return ok;
-}
-
-static gboolean
-not_running (gpointer win)
-{
-  return sw_window_get_run_state (win) != SW_RUN_STATE_RUNNING;
-}
-
-static gboolean
-is_mapped (gpointer win)
-{
-  return gtk_widget_get_mapped (GTK_WIDGET (win)) &&
-         gtk_widget_get_width (GTK_WIDGET (sw_window_get_timeline (win))) > 0;
-}
+#include "ui-test-util.h"
 
 static gboolean
 is_full_size (gpointer win)
@@ -64,39 +25,10 @@ is_full_size (gpointer win)
          gtk_widget_get_height (GTK_WIDGET (win)) == 1080;
 }
 
-static guint drawn_frames;
-
-static gboolean
-count_frames_cb (GtkWidget     *widget,
-                 GdkFrameClock *clock,
-                 gpointer       data)
-{
-  drawn_frames++;
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-drew_twice (gpointer data)
-{
-  return drawn_frames >= 2;
-}
-
-static void
-draw_frames (SwTimeline *timeline)
-{
-  guint tick;
-
-  drawn_frames = 0;
-  tick = gtk_widget_add_tick_callback (GTK_WIDGET (timeline), count_frames_cb, NULL, NULL);
-  gtk_widget_queue_draw (GTK_WIDGET (timeline));
-  g_assert_true (spin_until (NULL, drew_twice, 10.0));
-  gtk_widget_remove_tick_callback (GTK_WIDGET (timeline), tick);
-}
-
 static GSettings *
 settings (void)
 {
-  GSettings *s = sw_application_get_settings (app);
+  GSettings *s = sw_application_get_settings (ui_test_get_app ());
 
   g_assert_nonnull (s);
   return s;
@@ -107,17 +39,11 @@ settings (void)
 static SwWindow *
 open_window (void)
 {
-  const SwScenario *scenario = sw_scenario_lookup ("thread-pool", NULL);
-  SwWindow *win;
+  SwWindow *win = ui_test_open_window ("thread-pool", 1920, 1080);
 
-  g_assert_nonnull (scenario);
-  win = sw_window_new (GTK_APPLICATION (app), scenario);
-  gtk_window_set_default_size (GTK_WINDOW (win), 1920, 1080);
-  gtk_window_present (GTK_WINDOW (win));
-  g_assert_true (spin_until (win, is_mapped, 10.0));
   /* Without a window manager GTK keeps a few pixels off the screen's
    * edges: nearly the projector's size is what we get. */
-  spin_until (win, is_full_size, 2.0);
+  ui_test_spin_until (win, is_full_size, 2.0);
   g_test_message ("window %d×%d", gtk_widget_get_width (GTK_WIDGET (win)), gtk_widget_get_height (GTK_WIDGET (win)));
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (win)), >=, 1900);
   g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (win)), >=, 1060);
@@ -133,46 +59,20 @@ run_short (SwWindow *win)
     "workers", "4", "tasks", "8", "min_sleep", "0.05", "max_sleep", "0.15", NULL,
   };
 
-  for (guint i = 0; params[i] != NULL; i += 2)
-    {
-      g_autoptr(GError) error = NULL;
-
-      g_assert_true (sw_window_set_param (win, params[i], params[i + 1], &error));
-      g_assert_no_error (error);
-    }
+  ui_test_set_params (win, params);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.run", NULL));
-  g_assert_true (spin_until (win, not_running, 60.0));
+  g_assert_true (ui_test_spin_until (win, ui_test_not_running, 60.0));
   g_assert_cmpint (sw_window_get_run_state (win), ==, SW_RUN_STATE_FINISHED);
 }
 
+/* A picture of the projector-sized window, into the build folder. */
 static void
 save_screenshot (GtkWidget  *widget,
                  const char *name)
 {
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  GtkSnapshot *snapshot;
-  GskRenderer *renderer;
-  const char *root = g_getenv ("SW_BUILD_ROOT");
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-
-  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_nonnull (texture);
-  g_assert_cmpint (gdk_texture_get_width (texture), >=, 1900);
-  g_assert_cmpint (gdk_texture_get_height (texture), >=, 1060);
-
-  path = g_build_filename (root != NULL ? root : ".", name, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
+  g_assert_cmpint (gtk_widget_get_width (widget), >=, 1900);
+  g_assert_cmpint (gtk_widget_get_height (widget), >=, 1060);
+  ui_test_save_screenshot (widget, name);
 }
 
 /* WCAG 2 relative luminance and contrast ratio. */
@@ -209,7 +109,7 @@ test_presentation_sizes (void)
   SwTimeline *timeline;
   double normal_label, normal_small;
 
-  if (!have_display)
+  if (!ui_test_have_display ())
     {
       g_test_skip ("no display");
       return;
@@ -223,7 +123,7 @@ test_presentation_sizes (void)
   run_short (win);
 
   /* Outside presentation: thin lines and the stylesheet's type. */
-  draw_frames (timeline);
+  ui_test_draw_frames (timeline);
   g_assert_false (sw_window_get_presentation (win));
   g_assert_cmpfloat (sw_timeline_get_min_line_width (timeline), <, 2.0);
   normal_label = sw_timeline_get_label_height (timeline, FALSE);
@@ -232,13 +132,13 @@ test_presentation_sizes (void)
 
   /* F5 is presentation's accelerator (and no longer Run's). */
   {
-    g_auto(GStrv) actions = gtk_application_get_actions_for_accel (GTK_APPLICATION (app), "F5");
+    g_auto(GStrv) actions = gtk_application_get_actions_for_accel (GTK_APPLICATION (ui_test_get_app ()), "F5");
 
     g_assert_cmpuint (g_strv_length (actions), ==, 1);
     g_assert_cmpstr (actions[0], ==, "win.presentation");
   }
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.presentation", NULL));
-  draw_frames (timeline);
+  ui_test_draw_frames (timeline);
 
   g_assert_true (sw_window_get_presentation (win));
   g_assert_true (sw_window_get_fullscreen_requested (win));
@@ -258,7 +158,7 @@ test_presentation_sizes (void)
 
   /* F5 again: back to the window as it was. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.presentation", NULL));
-  draw_frames (timeline);
+  ui_test_draw_frames (timeline);
   g_assert_false (sw_window_get_fullscreen_requested (win));
   g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (win), "hc-light"));
   g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (win), "presentation"));
@@ -294,7 +194,7 @@ test_presentation_palettes (void)
   SwWindow *win;
   SwTimeline *timeline;
 
-  if (!have_display)
+  if (!ui_test_have_display ())
     {
       g_test_skip ("no display");
       return;
@@ -312,7 +212,7 @@ test_presentation_palettes (void)
 
       g_settings_set_string (settings (), "presentation-palette", cases[c].palette);
       sw_window_set_presentation (win, TRUE);
-      draw_frames (timeline);
+      ui_test_draw_frames (timeline);
       g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (win), cases[c].css_class));
 
       _sw_timeline_lookup_color (timeline, "canvas", &canvas);
@@ -375,16 +275,16 @@ test_scale_keys (void)
   SwTimeline *timeline;
   double label_100, line_100;
 
-  if (!have_display)
+  if (!ui_test_have_display ())
     {
       g_test_skip ("no display");
       return;
     }
 
   g_settings_set_int (settings (), "scale", 100);
-  up = gtk_application_get_actions_for_accel (GTK_APPLICATION (app), "<Control>plus");
-  down = gtk_application_get_actions_for_accel (GTK_APPLICATION (app), "<Control>minus");
-  reset = gtk_application_get_actions_for_accel (GTK_APPLICATION (app), "<Control>0");
+  up = gtk_application_get_actions_for_accel (GTK_APPLICATION (ui_test_get_app ()), "<Control>plus");
+  down = gtk_application_get_actions_for_accel (GTK_APPLICATION (ui_test_get_app ()), "<Control>minus");
+  reset = gtk_application_get_actions_for_accel (GTK_APPLICATION (ui_test_get_app ()), "<Control>0");
   g_assert_true (g_strv_contains ((const char * const *) up, "win.scale(1)"));
   g_assert_true (g_strv_contains ((const char * const *) down, "win.scale(-1)"));
   g_assert_true (g_strv_contains ((const char * const *) reset, "win.scale(0)"));
@@ -393,14 +293,14 @@ test_scale_keys (void)
   timeline = sw_window_get_timeline (win);
   run_short (win);
   sw_window_set_presentation (win, TRUE);
-  draw_frames (timeline);
+  ui_test_draw_frames (timeline);
   label_100 = sw_timeline_get_label_height (timeline, FALSE);
   line_100 = sw_timeline_get_min_line_width (timeline);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.scale", "i", 1));
   g_assert_cmpint (sw_window_get_scale (win), ==, 125);
   g_assert_cmpint (g_settings_get_int (settings (), "scale"), ==, 125);
-  draw_frames (timeline);
+  ui_test_draw_frames (timeline);
   g_assert_cmpfloat (sw_timeline_get_label_height (timeline, FALSE), >, label_100 * 1.1);
   g_assert_cmpfloat (sw_timeline_get_min_line_width (timeline), >, line_100);
 
@@ -416,7 +316,7 @@ test_scale_keys (void)
   /* Ctrl+0: back to 100 %, and the type as it was. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.scale", "i", 0));
   g_assert_cmpint (g_settings_get_int (settings (), "scale"), ==, 100);
-  draw_frames (timeline);
+  ui_test_draw_frames (timeline);
   g_assert_cmpfloat (sw_timeline_get_label_height (timeline, FALSE), ==, label_100);
 
   /* Not below 100 %. */
@@ -445,7 +345,7 @@ test_summary_plate (void)
   SwWindow *win;
   SwTimeline *timeline;
 
-  if (!have_display)
+  if (!ui_test_have_display ())
     {
       g_test_skip ("no display");
       return;
@@ -456,11 +356,11 @@ test_summary_plate (void)
   timeline = sw_window_get_timeline (win);
   run_short (win);
 
-  draw_frames (timeline);
+  ui_test_draw_frames (timeline);
   g_assert_cmpuint (sw_timeline_get_n_drawn (timeline, SW_TIMELINE_DRAWN_SUMMARY), ==, 0);
 
   sw_window_set_presentation (win, TRUE);
-  draw_frames (timeline);
+  ui_test_draw_frames (timeline);
   g_assert_cmpuint (sw_timeline_get_n_drawn (timeline, SW_TIMELINE_DRAWN_SUMMARY), ==, 1);
   g_assert_true (sw_timeline_get_summary_rect (timeline, &rect));
   g_test_message ("plate %.0f×%.0f at %.0f,%.0f", rect.size.width, rect.size.height,
@@ -489,7 +389,7 @@ test_summary_plate (void)
 
   /* Clear: no run, no plate. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.clear", NULL));
-  draw_frames (timeline);
+  ui_test_draw_frames (timeline);
   g_assert_cmpuint (sw_timeline_get_n_drawn (timeline, SW_TIMELINE_DRAWN_SUMMARY), ==, 0);
 
   sw_window_set_presentation (win, FALSE);
@@ -504,7 +404,7 @@ test_preferences_window (void)
   GtkWidget *palette, *scale, *fullscreen;
   SwWindow *win;
 
-  if (!have_display)
+  if (!ui_test_have_display ())
     {
       g_test_skip ("no display");
       return;
@@ -519,7 +419,7 @@ test_preferences_window (void)
 
   /* As the menu opens it (Ctrl+comma). */
   {
-    g_auto(GStrv) actions = gtk_application_get_actions_for_accel (GTK_APPLICATION (app), "<Control>comma");
+    g_auto(GStrv) actions = gtk_application_get_actions_for_accel (GTK_APPLICATION (ui_test_get_app ()), "<Control>comma");
 
     g_assert_true (g_strv_contains ((const char * const *) actions, "app.preferences"));
   }
@@ -598,7 +498,7 @@ test_shortcuts_window_lists_actions (void)
   GtkWidget *overlay;
   guint n_checked = 0;
 
-  if (!have_display)
+  if (!ui_test_have_display ())
     {
       g_test_skip ("no display");
       return;
@@ -609,10 +509,10 @@ test_shortcuts_window_lists_actions (void)
   g_assert_nonnull (overlay);
   collect_shortcuts (overlay, names, accels);
 
-  actions = gtk_application_list_action_descriptions (GTK_APPLICATION (app));
+  actions = gtk_application_list_action_descriptions (GTK_APPLICATION (ui_test_get_app ()));
   for (guint i = 0; actions[i] != NULL; i++)
     {
-      g_auto(GStrv) keys = gtk_application_get_accels_for_action (GTK_APPLICATION (app), actions[i]);
+      g_auto(GStrv) keys = gtk_application_get_accels_for_action (GTK_APPLICATION (ui_test_get_app ()), actions[i]);
       gboolean listed = FALSE;
 
       if (keys[0] == NULL)
@@ -640,20 +540,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
-  int ret;
-
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  have_display = gtk_init_check ();
-  if (have_display)
-    {
-      app = sw_application_new ();
-      g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-      if (!g_application_register (G_APPLICATION (app), NULL, &error))
-        g_error ("cannot register the application: %s", error->message);
-    }
-
-  g_test_init (&argc, &argv, NULL);
+  ui_test_init (&argc, &argv);
 
   g_test_add_func ("/Sw/Presentation/sizes-at-100-percent", test_presentation_sizes);
   g_test_add_func ("/Sw/Presentation/high-contrast-palettes", test_presentation_palettes);
@@ -662,8 +549,5 @@ main (int   argc,
   g_test_add_func ("/Sw/Preferences/window-changes-settings", test_preferences_window);
   g_test_add_func ("/Sw/Application/shortcuts-window-lists-actions", test_shortcuts_window_lists_actions);
 
-  ret = g_test_run ();
-  g_clear_object (&app);
-
-  return ret;
+  return ui_test_run ();
 }
