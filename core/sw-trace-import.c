@@ -344,6 +344,18 @@ parse_number (Parser *ps,
   return TRUE;
 }
 
+
+/* A number where the parser stands, and where it began (for messages). */
+static gboolean
+read_number (Parser      *ps,
+             Number      *n,
+             const char **at)
+{
+  skip_ws (ps);
+  *at = ps->p;
+  return parse_number (ps, n);
+}
+
 static gboolean
 parse_int (Parser *ps,
            gint64  min,
@@ -353,9 +365,7 @@ parse_int (Parser *ps,
   Number n;
   const char *at;
 
-  skip_ws (ps);
-  at = ps->p;
-  if (!parse_number (ps, &n))
+  if (!read_number (ps, &n, &at))
     return FALSE;
   if (n.has_frac || n.has_exp)
     return fail_at (ps, at, N_("expected an integer"));
@@ -373,9 +383,7 @@ parse_uint64 (Parser  *ps,
   Number n;
   const char *at;
 
-  skip_ws (ps);
-  at = ps->p;
-  if (!parse_number (ps, &n))
+  if (!read_number (ps, &n, &at))
     return FALSE;
   if (n.has_frac || n.has_exp || n.negative)
     return fail_at (ps, at, N_("expected an unsigned integer"));
@@ -391,9 +399,7 @@ parse_time_us (Parser *ps,
   Number n;
   const char *at;
 
-  skip_ws (ps);
-  at = ps->p;
-  if (!parse_number (ps, &n))
+  if (!read_number (ps, &n, &at))
     return FALSE;
   if (n.has_exp || n.negative || n.integer > (guint64) (G_MAXINT64 / 1000 - 1))
     return fail_at (ps, at, N_("time out of range"));
