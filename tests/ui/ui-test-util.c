@@ -44,8 +44,9 @@ log_writer (GLogLevelFlags   log_level,
 {
   if (is_harmless_gtk_warning (log_level, fields, n_fields))
     {
-      g_test_message ("(not fatal) %s",
-                      g_log_writer_format_fields (log_level, fields, n_fields, FALSE));
+      g_autofree char *line = g_log_writer_format_fields (log_level, fields, n_fields, FALSE);
+
+      g_test_message ("(not fatal) %s", line);
       return G_LOG_WRITER_HANDLED;
     }
   return g_log_writer_default (log_level, fields, n_fields, user_data);
