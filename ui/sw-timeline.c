@@ -313,6 +313,40 @@ max_lane_offset (SwTimeline *self)
   return MAX (0.0, lanes_h - visible_h);
 }
 
+/* Scrolls vertically, as little as it takes, so row @index is in view. */
+static void
+scroll_row_into_view (SwTimeline *self,
+                      guint       index)
+{
+  const Metrics *m = &self->metrics;
+  double y = index * m->lane_h;
+  double visible_h = gtk_widget_get_height (GTK_WIDGET (self)) - m->ruler_h - m->legend_h;
+
+  if (y < self->lane_offset)
+    self->lane_offset = y;
+  else if (y + m->lane_h > self->lane_offset + visible_h)
+    self->lane_offset = y + m->lane_h - visible_h;
+  self->lane_offset = CLAMP (self->lane_offset, 0.0, max_lane_offset (self));
+}
+
+static void set_follow (SwTimeline *self,
+                        gboolean    follow);
+
+/* Pans when @time_ns is off screen (or hard by its right edge), so that
+ * it sits a third of the way in. */
+static void
+pan_time_into_view (SwTimeline *self,
+                    gint64      time_ns)
+{
+  double x = sw_time_scale_ns_to_px (&self->scale, time_ns);
+
+  if (x < 0.0 || x > content_width (self) * 0.9)
+    {
+      set_follow (self, FALSE);
+      sw_time_scale_pan (&self->scale, content_width (self) / 3.0 - x);
+    }
+}
+
 static void
 apply_follow (SwTimeline *self)
 {
@@ -3165,7 +3199,6 @@ select_step_action (GtkWidget  *widget,
   const SwTimelineLane *lane = NULL;
   SwTimelineHit hit;
   gint64 t;
-  double x;
 
   if (self->model == NULL)
     return;
@@ -3193,14 +3226,11 @@ select_step_action (GtkWidget  *widget,
   self->selected = hit;
   memset (&self->chain, 0, sizeof self->chain);
   if (lane->row < sw_timeline_model_get_n_rows (self->model))
-    self->focus_row = lane->row;
-
-  x = sw_time_scale_ns_to_px (&self->scale, hit.span.start_ns);
-  if (x < 0.0 || x > content_width (self) * 0.9)
     {
-      set_follow (self, FALSE);
-      sw_time_scale_pan (&self->scale, content_width (self) / 3.0 - x);
+      self->focus_row = lane->row;
+      scroll_row_into_view (self, lane->row);
     }
+  pan_time_into_view (self, hit.span.start_ns);
 
   refresh_selection (self, TRUE);
   emit_selection_changed (self);
@@ -3421,24 +3451,15 @@ focus_row_action (GtkWidget  *widget,
                   GVariant   *param)
 {
   SwTimeline *self = SW_TIMELINE (widget);
-  const Metrics *m = &self->metrics;
   guint n;
   gint64 row;
-  double y, visible_h;
 
   if (self->model == NULL || (n = sw_timeline_model_get_n_rows (self->model)) == 0)
     return;
 
   row = self->focus_row == G_MAXUINT ? 0 : (gint64) self->focus_row + g_variant_get_int32 (param);
   self->focus_row = (guint) CLAMP (row, 0, (gint64) n - 1);
-
-  y = self->focus_row * m->lane_h;
-  visible_h = gtk_widget_get_height (widget) - m->ruler_h - m->legend_h;
-  if (y < self->lane_offset)
-    self->lane_offset = y;
-  else if (y + m->lane_h > self->lane_offset + visible_h)
-    self->lane_offset = y + m->lane_h - visible_h;
-  self->lane_offset = CLAMP (self->lane_offset, 0.0, max_lane_offset (self));
+  scroll_row_into_view (self, self->focus_row);
   gtk_widget_queue_draw (widget);
 }
 
@@ -3717,6 +3738,47 @@ sw_timeline_set_model (SwTimeline      *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL]);
 }
 
+/**
+ * sw_timeline_swap_model:
+ * @model: another model of the same trace (a replay gone back rebuilds
+ *   its model)
+ *
+ * Shows @model where the current one was without moving the view: the
+ * time range (or following live), the vertical scroll and the focused row
+ * stay.  The selection is cleared, as it points into the old model.
+ */
+void
+sw_timeline_swap_model (SwTimeline      *self,
+                        SwTimelineModel *model)
+{
+  SwTimeScale scale;
+  gboolean follow;
+  gint64 follow_span_ns;
+  double lane_offset;
+  guint focus_row;
+
+  g_return_if_fail (SW_IS_TIMELINE (self));
+  g_return_if_fail (SW_IS_TIMELINE_MODEL (model));
+
+  scale = self->scale;
+  follow = self->follow;
+  follow_span_ns = self->follow_span_ns;
+  lane_offset = self->lane_offset;
+  focus_row = self->focus_row;
+
+  sw_timeline_set_model (self, model);
+
+  set_follow (self, follow);
+  self->follow_span_ns = follow_span_ns;
+  if (!follow)
+    self->scale = scale;
+  /* Clamped to the new model's rows when drawn. */
+  self->lane_offset = lane_offset;
+  if (focus_row < sw_timeline_model_get_n_rows (model))
+    self->focus_row = focus_row;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
 gboolean
 sw_timeline_get_follow (SwTimeline *self)
 {
@@ -3991,6 +4053,35 @@ _sw_timeline_lane_y (SwTimeline *self,
     return -1.0;
 
   return y + h / 2.0;
+}
+
+/**
+ * sw_timeline_reveal:
+ * @lane_id: a lane of the model
+ * @time_ns: a time on the model's clock
+ *
+ * Scrolls, as little as it takes, so that @time_ns on @lane_id's row is
+ * in view: a replay's step lands on an event wherever it happened.  A
+ * lane folded away (its process, its thread's aggregate) stays folded;
+ * only the time is brought into view then.
+ */
+void
+sw_timeline_reveal (SwTimeline *self,
+                    guint32     lane_id,
+                    gint64      time_ns)
+{
+  const SwTimelineLane *lane;
+
+  g_return_if_fail (SW_IS_TIMELINE (self));
+
+  if (self->model == NULL)
+    return;
+
+  lane = sw_timeline_model_find_lane (self->model, lane_id);
+  if (lane != NULL && lane->row < sw_timeline_model_get_n_rows (self->model))
+    scroll_row_into_view (self, lane->row);
+  pan_time_into_view (self, time_ns);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 /* How many of @what the last frame drew, for tests. */

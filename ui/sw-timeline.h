@@ -33,6 +33,8 @@ GtkWidget         *sw_timeline_new              (void);
 SwTimelineModel   *sw_timeline_get_model        (SwTimeline      *self);
 void               sw_timeline_set_model        (SwTimeline      *self,
                                                  SwTimelineModel *model);
+void               sw_timeline_swap_model       (SwTimeline      *self,
+                                                 SwTimelineModel *model);
 gboolean           sw_timeline_get_follow       (SwTimeline      *self);
 void               sw_timeline_fit              (SwTimeline      *self);
 void               sw_timeline_show_range       (SwTimeline      *self,
@@ -40,6 +42,9 @@ void               sw_timeline_show_range       (SwTimeline      *self,
                                                  gint64           end_ns);
 void               sw_timeline_zoom             (SwTimeline      *self,
                                                  double           factor);
+void               sw_timeline_reveal           (SwTimeline      *self,
+                                                 guint32          lane_id,
+                                                 gint64           time_ns);
 const SwTimeScale *sw_timeline_get_scale        (SwTimeline      *self);
 guint              sw_timeline_get_n_drawn_bars (SwTimeline      *self);
 guint              sw_timeline_get_n_drawn_rows (SwTimeline      *self,

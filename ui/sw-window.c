@@ -1807,28 +1807,26 @@ copy_folding (SwTimelineModel *from,
     }
 }
 
+/* The replay's first model, or the one it built going back: the same
+ * trace up to an earlier time, so folding and the view stay as they were. */
 static void
 replay_set_model (SwWindow        *self,
                   SwTimelineModel *model)
 {
-  gboolean follow = sw_timeline_get_follow (self->timeline);
-  SwTimeScale scale = *sw_timeline_get_scale (self->timeline);
-  double width = gtk_widget_get_width (GTK_WIDGET (self->timeline));
+  gboolean rebuilt = self->model != NULL;
 
-  if (self->model != NULL)
+  if (rebuilt)
     {
       copy_folding (self->model, model);
       g_signal_handlers_disconnect_by_data (self->model, self);
     }
   g_set_object (&self->model, model);
   g_signal_connect_object (self->model, "changed", G_CALLBACK (model_changed_cb), self, G_CONNECT_SWAPPED);
-  sw_timeline_set_model (self->timeline, self->model);
+  if (rebuilt)
+    sw_timeline_swap_model (self->timeline, self->model);
+  else
+    sw_timeline_set_model (self->timeline, self->model);
   sw_stats_panel_set_model (self->stats_panel, self->model);
-  /* A new model starts following; one the user had moved away from stays
-   * where it was (the label column is not part of the time axis, roughly). */
-  if (!follow && width > 0)
-    sw_timeline_show_range (self->timeline, scale.start_ns,
-                            sw_time_scale_px_to_ns (&scale, width));
   console_clear (self);
   console_sync (self);
 }
@@ -1873,8 +1871,9 @@ replay_update_actions (SwWindow *self)
                                  self->job == NULL && self->model != NULL);
 }
 
-/* After a step, what happened there is selected, so the inspector says
- * what it was (a callback's begin, a task's start or end). */
+/* After a step, what happened there is scrolled into view and selected,
+ * so the inspector says what it was (a callback's begin, a task's start
+ * or end). */
 static void
 select_event_at_position (SwWindow *self)
 {
@@ -1884,6 +1883,7 @@ select_event_at_position (SwWindow *self)
   if (event == NULL)
     return;
 
+  sw_timeline_reveal (self->timeline, event->lane, sw_replay_get_position (self->replay));
   x = _sw_timeline_time_to_x (self->timeline, sw_replay_get_position (self->replay));
   y = _sw_timeline_lane_y (self->timeline, event->lane);
   if (y < 0 || !sw_timeline_select_at (self->timeline, x, y))

@@ -11,6 +11,7 @@
 #include "switchyard.h"
 #include "sw-application.h"
 #include "sw-inspector.h"
+#include "sw-timeline-private.h"
 #include "sw-window.h"
 #include "ui-test-util.h"
 
@@ -90,24 +91,25 @@ find_controller (GtkWidget *widget,
 }
 
 /* Lesson 2 on threads, headless: tasks, done-callbacks, log lines (nine
- * pages on three workers). */
+ * pages on @workers workers). */
 static char *
-write_trace (const char *dir)
+write_trace (const char *dir,
+             const char *file_name,
+             const char *workers)
 {
   g_autoptr(GError) error = NULL;
   const SwScenario *s = sw_scenario_lookup ("callbacks", &error);
   g_autoptr(SwParams) p = NULL;
   g_autoptr(SwScenarioRun) run = NULL;
   g_autoptr(SwTrace) trace = sw_trace_new (0);
-  char *path = g_build_filename (dir, "callbacks.json", NULL);
+  char *path = g_build_filename (dir, file_name, NULL);
 
   g_assert_no_error (error);
   p = sw_params_new (s);
   g_assert_true (sw_params_set_assignment (p, "pool=thread", NULL));
   g_assert_true (sw_params_set_assignment (p, "scale=0.1", NULL));
-  /* Few enough lanes that all of them are in view: a step selects what
-   * it lands on only when its lane is on screen. */
-  g_assert_true (sw_params_set_assignment (p, "workers=3", NULL));
+  g_assert_true (sw_params_set_assignment (p, "pages=9", NULL));
+  g_assert_true (sw_params_set_assignment (p, workers, NULL));
   run = sw_scenario_run_new (s, p, trace);
   g_assert_true (sw_scenario_run_execute (run, &error));
   g_assert_no_error (error);
@@ -116,17 +118,21 @@ write_trace (const char *dir)
   return path;
 }
 
-/* A window replaying the saved trace, its clock in the test's hands. */
+/* A window of @width × @height replaying the trace saved at @path, its
+ * clock in the test's hands. */
 static SwWindow *
-open_replay (SwTrace **out_trace)
+open_replay_sized (const char *path,
+                   int         width,
+                   int         height,
+                   SwTrace   **out_trace)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(SwTrace) trace = sw_trace_load_chrome_json (trace_path, &error);
+  g_autoptr(SwTrace) trace = sw_trace_load_chrome_json (path, &error);
   SwWindow *win;
 
   g_assert_no_error (error);
   win = sw_window_new (GTK_APPLICATION (ui_test_get_app ()), NULL);
-  gtk_window_set_default_size (GTK_WINDOW (win), 1400, 900);
+  gtk_window_set_default_size (GTK_WINDOW (win), width, height);
   gtk_window_present (GTK_WINDOW (win));
   g_assert_true (ui_test_spin_until (win, is_mapped, 10.0));
   sw_window_show_trace (win, trace, "callbacks.json");
@@ -136,6 +142,13 @@ open_replay (SwTrace **out_trace)
   if (out_trace != NULL)
     *out_trace = g_steal_pointer (&trace);
   return win;
+}
+
+/* The three-worker trace in a window where all its lanes are in view. */
+static SwWindow *
+open_replay (SwTrace **out_trace)
+{
+  return open_replay_sized (trace_path, 1400, 900, out_trace);
 }
 
 /* The events steps stop at, as the test sees them: by time, samplers'
@@ -452,6 +465,109 @@ test_step (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* With more lanes than the window shows, a step to a callback on a lane
+ * scrolled out of view scrolls to it and selects it. */
+/* Where @lane_id's row is drawn, and whether that is on screen. */
+static gboolean
+lane_on_screen (SwTimeline *timeline,
+                guint32     lane_id,
+                double     *y)
+{
+  *y = _sw_timeline_lane_y (timeline, lane_id);
+  return *y > 0.0 && *y < gtk_widget_get_height (GTK_WIDGET (timeline));
+}
+
+/* With more lanes than the window shows, a step to a callback on a lane
+ * scrolled out of view scrolls to it and selects it; a step back (which
+ * builds the model again) leaves the view where it was. */
+static void
+test_step_reveals (void)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(SwTrace) trace = NULL;
+  g_autoptr(GHashTable) was_on_screen = g_hash_table_new (NULL, NULL);
+  SwWindow *win;
+  SwReplay *replay;
+  SwTimeline *timeline;
+  SwTimelineModel *model;
+  guint n_callbacks = 0, n_were_hidden = 0;
+
+  if (!ui_test_have_display ())
+    {
+      g_test_skip ("no display");
+      return;
+    }
+
+  path = write_trace (tmp_dir, "callbacks-9.json", "workers=9");
+  win = open_replay_sized (path, 1000, 520, &trace);
+  replay = sw_window_get_replay (win);
+  timeline = sw_window_get_timeline (win);
+
+  /* The whole trace in view, not following: a step only scrolls. */
+  sw_replay_set_position (replay, sw_replay_get_begin_ns (replay));
+  sw_timeline_show_range (timeline, sw_replay_get_begin_ns (replay), sw_replay_get_end_ns (replay));
+  redraw (win);
+  for (;;)
+    {
+      const SwEvent *event;
+      const SwTimelineHit *hit;
+      SwTimeScale scale;
+      double y, y_back;
+
+      /* Which lanes were on screen before this step. */
+      model = sw_window_get_model (win);
+      g_hash_table_remove_all (was_on_screen);
+      for (guint i = 0; i < sw_timeline_model_get_n_lanes (model); i++)
+        {
+          const SwTimelineLane *lane = sw_timeline_model_get_lane (model, i);
+
+          if (lane_on_screen (timeline, lane->id, &y))
+            g_hash_table_add (was_on_screen, GUINT_TO_POINTER (lane->id));
+        }
+
+      if (!gtk_widget_activate_action (GTK_WIDGET (win), "win.replay-step-forward", NULL) ||
+          sw_replay_get_position (replay) >= sw_replay_get_end_ns (replay))
+        break;
+      event = sw_replay_get_event_at_position (replay);
+      g_assert_nonnull (event);
+      redraw (win);
+      if (_sw_timeline_lane_y (timeline, event->lane) < 0.0)
+        continue;  /* a lane without a row of its own */
+      g_assert_true (lane_on_screen (timeline, event->lane, &y));
+      if (!g_hash_table_contains (was_on_screen, GUINT_TO_POINTER (event->lane)))
+        n_were_hidden++;
+      if (event->kind != SW_EVENT_CALLBACK_BEGIN)
+        continue;
+
+      n_callbacks++;
+      hit = sw_timeline_get_selection (timeline);
+      g_assert_nonnull (hit);
+      g_assert_cmpint (hit->kind, ==, SW_TIMELINE_HIT_CALLBACK);
+      g_assert_cmpuint (hit->span.object, ==, event->object);
+      if (n_callbacks == 9)
+        ui_test_save_screenshot (win, "screenshot-replay-reveal.png");
+
+      /* Back one event and forward again: the rebuilt model is shown
+       * exactly where the old one was. */
+      scale = *sw_timeline_get_scale (timeline);
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.replay-step-back", NULL));
+      redraw (win);
+      g_assert_true (sw_timeline_get_scale (timeline)->start_ns == scale.start_ns);
+      g_assert_cmpfloat (sw_timeline_get_scale (timeline)->ns_per_px, ==, scale.ns_per_px);
+      g_assert_true (lane_on_screen (timeline, event->lane, &y_back));
+      g_assert_cmpfloat (y_back, ==, y);
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.replay-step-forward", NULL));
+      redraw (win);
+    }
+
+  g_test_message ("%u callbacks; %u steps to lanes out of view", n_callbacks, n_were_hidden);
+  g_assert_cmpuint (n_callbacks, ==, 9);
+  g_assert_cmpuint (n_were_hidden, >, 0);
+
+  gtk_window_destroy (GTK_WINDOW (win));
+  g_remove (path);
+}
+
 static gboolean press (SwWindow *win,
                        guint     keyval);
 
@@ -686,11 +802,12 @@ main (int   argc,
   ui_test_init (&argc, &argv);
 
   tmp_dir = g_dir_make_tmp ("sw-replay-XXXXXX", NULL);
-  trace_path = write_trace (tmp_dir);
+  trace_path = write_trace (tmp_dir, "callbacks.json", "workers=3");
 
   g_test_add_func ("/Sw/Replay/model-holds-events-up-to-position", test_model_limit);
   g_test_add_func ("/Sw/Replay/advance-moves-by-time-times-speed", test_advance);
   g_test_add_func ("/Sw/Replay/step-lands-on-events", test_step);
+  g_test_add_func ("/Sw/Replay/step-scrolls-to-lanes-and-back-keeps-view", test_step_reveals);
   g_test_add_func ("/Sw/Replay/scrubber-sets-position", test_scrubber);
   g_test_add_func ("/Sw/Replay/keys-reach-actions", test_keys);
   g_test_add_func ("/Sw/Replay/saved-run-opens-the-same", test_save_and_open);
