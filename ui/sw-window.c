@@ -1054,12 +1054,13 @@ apply_scale (SwWindow *self)
       gtk_style_context_remove_provider_for_display (display, GTK_STYLE_PROVIDER (self->scale_css));
       g_clear_object (&self->scale_css);
     }
-  gtk_widget_remove_css_class (GTK_WIDGET (self), "sw-scaled");
   if (self->scale_percent == 100)
     return;
 
-  /* Text without a class of ours inherits the window's size: the
-   * desktop's font size, scaled. */
+  /* Text without a class of ours inherits its window's size: the
+   * desktop's font size, scaled.  Every window of the app, so that the
+   * Preferences, the shortcuts, About and the dialogs read as well (the
+   * scale is one setting for all windows). */
   g_object_get (gtk_settings_get_for_display (display), "gtk-font-name", &font_name, NULL);
   if (font_name != NULL)
     {
@@ -1071,11 +1072,11 @@ apply_scale (SwWindow *self)
     }
 
   css = g_string_new (NULL);
-  g_string_append_printf (css, "window.sw-scaled { font-size: %dpt; }\n", (int) round (base_pt * factor));
+  g_string_append_printf (css, "window { font-size: %dpt; }\n", (int) round (base_pt * factor));
   for (guint i = 0; i < G_N_ELEMENTS (scaled_text); i++)
     g_string_append_printf (css,
-                            "window.sw-scaled %s { font-size: %dpt; }\n"
-                            "window.sw-scaled.presentation %s { font-size: %dpt; }\n",
+                            "window %s { font-size: %dpt; }\n"
+                            "window.presentation %s { font-size: %dpt; }\n",
                             scaled_text[i].selector, (int) round (scaled_text[i].normal_pt * factor),
                             scaled_text[i].selector, (int) round (scaled_text[i].presentation_pt * factor));
 
@@ -1083,7 +1084,6 @@ apply_scale (SwWindow *self)
   gtk_css_provider_load_from_data (self->scale_css, css->str, -1);
   gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (self->scale_css),
                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION + 1);
-  gtk_widget_add_css_class (GTK_WIDGET (self), "sw-scaled");
 }
 
 /* Setting it restyles every widget of the app, even to the same value:

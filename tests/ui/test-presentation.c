@@ -396,13 +396,40 @@ test_summary_plate (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
-/* The Preferences window writes the settings, and the window follows. */
+static GtkWidget *
+find_label (GtkWidget *widget)
+{
+  if (GTK_IS_LABEL (widget))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *label = find_label (child);
+
+      if (label != NULL)
+        return label;
+    }
+  return NULL;
+}
+
+static int
+natural_height (GtkWidget *widget)
+{
+  int natural;
+
+  gtk_widget_measure (widget, GTK_ORIENTATION_VERTICAL, -1, NULL, &natural, NULL, NULL);
+  return natural;
+}
+
+/* The Preferences window writes the settings, and the window follows;
+ * its own text follows the scale too. */
 static void
 test_preferences_window (void)
 {
   SwPreferences *prefs;
-  GtkWidget *palette, *scale, *fullscreen;
+  GtkWidget *palette, *scale, *fullscreen, *label;
   SwWindow *win;
+  int label_h;
 
   if (!ui_test_have_display ())
     {
@@ -433,6 +460,10 @@ test_preferences_window (void)
   g_assert_cmpuint (gtk_drop_down_get_selected (GTK_DROP_DOWN (palette)), ==, 1);
   g_assert_cmpfloat (gtk_spin_button_get_value (GTK_SPIN_BUTTON (scale)), ==, 100.0);
   g_assert_true (gtk_switch_get_active (GTK_SWITCH (fullscreen)));
+  label = find_label (GTK_WIDGET (prefs));
+  g_assert_nonnull (label);
+  ui_test_draw_frames (prefs);
+  label_h = natural_height (label);
 
   /* Dark, 200 %, not fullscreen: kept, and the window follows. */
   gtk_drop_down_set_selected (GTK_DROP_DOWN (palette), 2);
@@ -448,6 +479,11 @@ test_preferences_window (void)
   g_assert_cmpint (g_settings_get_int (settings (), "scale"), ==, 200);
   g_assert_cmpint (sw_window_get_scale (win), ==, 200);
   g_assert_cmpfloat (sw_timeline_get_ui_scale (sw_window_get_timeline (win)), ==, 2.0);
+  ui_test_draw_frames (prefs);
+  g_test_message ("preferences label \"%s\": %d px at 100 %%, %d px at 200 %%",
+                  gtk_label_get_text (GTK_LABEL (label)), label_h, natural_height (label));
+  g_assert_cmpint (natural_height (label), >=, label_h * 17 / 10);
+  ui_test_save_screenshot (prefs, "screenshot-preferences-200.png");
 
   gtk_switch_set_active (GTK_SWITCH (fullscreen), FALSE);
   g_assert_false (g_settings_get_boolean (settings (), "presentation-fullscreen"));
