@@ -17,6 +17,7 @@
 #include "sw-connect-dialog.h"
 #include "sw-stats-panel.h"
 #include "sw-inspector.h"
+#include "sw-param-form.h"
 #include "sw-time-scale.h"
 #include "sw-timeline-private.h"
 #include "sw-transport-bar.h"
@@ -32,7 +33,7 @@ struct _SwWindow
   GtkLabel             *subtitle_label;
   GtkListBox           *scenario_list;
   GtkLabel             *description_label;
-  GtkGrid              *param_grid;
+  SwParamForm          *param_form;
   GtkSpinner           *spinner;
   GtkImage             *status_icon;
   GtkLabel             *status_label;
@@ -42,12 +43,10 @@ struct _SwWindow
   /* panels: stats, Clear, Reset */
   GtkStack             *bottom_stack;
   SwStatsPanel         *stats_panel;
-  GtkLabel             *param_error_label;
   SwTransportBar       *transport_bar;
 
   /* owned */
   GSettings            *settings;       /* NULL when the schema is not installed */
-  GPtrArray            *param_widgets;  /* one per SwParamSpec of scenario */
   SwTimelineModel      *model;          /* of the current or last run */
   RunJob               *job;            /* the running job, or NULL */
   SwReplay             *replay;         /* of a saved trace, or NULL */
@@ -155,7 +154,7 @@ update_actions (SwWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stop", running);
   /* Parameters are frozen while a run uses them; the legend stays lit. */
   gtk_widget_set_sensitive (GTK_WIDGET (self->scenario_list), !busy);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->param_grid), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->param_form), !busy);
   update_panel_actions (self);
   replay_update_actions (self);
   remote_update_actions (self);
@@ -268,365 +267,18 @@ model_changed_cb (SwWindow        *self,
                              sw_stats_panel_get_wall_ns (self->stats_panel));
 }
 
-/* ---- parameters ------------------------------------------------------- */
-
-static double
-parse_double (const char *text,
-              double      fallback)
-{
-  char *end = NULL;
-  double value;
-
-  if (text == NULL)
-    return fallback;
-
-  value = g_ascii_strtod (text, &end);
-  return (end == text) ? fallback : value;
-}
-
-/* A choice between exactly an "on" and an "off" word is a boolean, shown
- * as a switch; returns the index of the "on" word, or -1. */
-static int
-param_switch_on_index (const SwParamSpec *spec)
-{
-  static const char * const on_words[] = { "on", "true", "yes", "enabled", NULL };
-  static const char * const off_words[] = { "off", "false", "no", "disabled", NULL };
-
-  if (spec->type != SW_PARAM_CHOICE || spec->choices == NULL ||
-      g_strv_length ((char **) spec->choices) != 2)
-    return -1;
-
-  for (int i = 0; i < 2; i++)
-    if (g_strv_contains (on_words, spec->choices[i]) &&
-        g_strv_contains (off_words, spec->choices[1 - i]))
-      return i;
-
-  return -1;
-}
-
-static GtkWidget *
-create_param_widget (const SwParamSpec *spec)
-{
-  GtkWidget *widget;
-
-  if (param_switch_on_index (spec) >= 0)
-    {
-      widget = gtk_switch_new ();
-      gtk_switch_set_active (GTK_SWITCH (widget),
-                             g_strcmp0 (spec->default_value,
-                                        spec->choices[param_switch_on_index (spec)]) == 0);
-      gtk_widget_set_valign (widget, GTK_ALIGN_CENTER);
-      gtk_widget_set_halign (widget, GTK_ALIGN_END);
-      return widget;
-    }
-
-  switch (spec->type)
-    {
-    case SW_PARAM_INT:
-      widget = gtk_spin_button_new_with_range (spec->minimum, spec->maximum, 1.0);
-      gtk_spin_button_set_digits (GTK_SPIN_BUTTON (widget), 0);
-      gtk_spin_button_set_value (GTK_SPIN_BUTTON (widget), parse_double (spec->default_value, spec->minimum));
-      break;
-
-    case SW_PARAM_DOUBLE:
-      {
-        /* Steps of about a hundredth of the range, in 1-2-5 units, so the
-         * arrows move seconds parameters by 0.05 s and not by 1 s. */
-        double range = MAX (spec->maximum - spec->minimum, 1e-6);
-        double step = 1.0;
-
-        while (step > range / 50.0)
-          step /= 10.0;
-        if (step * 5.0 <= range / 50.0)
-          step *= 5.0;
-        else if (step * 2.0 <= range / 50.0)
-          step *= 2.0;
-
-        widget = gtk_spin_button_new_with_range (spec->minimum, spec->maximum, step);
-        gtk_spin_button_set_digits (GTK_SPIN_BUTTON (widget), MAX (2, (guint) ceil (-log10 (step))));
-        gtk_spin_button_set_value (GTK_SPIN_BUTTON (widget), parse_double (spec->default_value, spec->minimum));
-      }
-      break;
-
-    case SW_PARAM_CHOICE:
-      {
-        guint selected = 0;
-
-        g_autoptr(GStrvBuilder) labels = g_strv_builder_new ();
-        g_auto(GStrv) shown = NULL;
-
-        /* The choices' translated labels; the value stays the machine word. */
-        for (guint i = 0; spec->choices != NULL && spec->choices[i] != NULL; i++)
-          g_strv_builder_add (labels, g_dpgettext2 (GETTEXT_PACKAGE, "parameter choice", spec->choices[i]));
-        shown = g_strv_builder_end (labels);
-        widget = gtk_drop_down_new_from_strings ((const char * const *) shown);
-        for (guint i = 0; spec->choices != NULL && spec->choices[i] != NULL; i++)
-          if (g_strcmp0 (spec->choices[i], spec->default_value) == 0)
-            selected = i;
-        gtk_drop_down_set_selected (GTK_DROP_DOWN (widget), selected);
-      }
-      break;
-
-    default:
-      g_return_val_if_reached (NULL);
-    }
-
-  gtk_widget_set_valign (widget, GTK_ALIGN_CENTER);
-  gtk_widget_set_hexpand (widget, FALSE);
-  gtk_widget_set_size_request (widget, 130, -1);
-  if (spec->type != SW_PARAM_CHOICE)
-    {
-      gtk_spin_button_set_numeric (GTK_SPIN_BUTTON (widget), TRUE);
-      /* Typed text out of range or not a number goes back to the last
-       * good value instead of being clamped into a surprise. */
-      gtk_spin_button_set_update_policy (GTK_SPIN_BUTTON (widget), GTK_UPDATE_IF_VALID);
-    }
-
-  return widget;
-}
-
-static void param_widget_setup (SwWindow          *self,
-                                const SwParamSpec *spec,
-                                GtkWidget         *label,
-                                GtkWidget         *widget);
-static void params_changed     (SwWindow          *self);
-
-static void
-rebuild_params (SwWindow *self)
-{
-  GtkWidget *child;
-  int row = 0;
-
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->param_grid))) != NULL)
-    gtk_grid_remove (self->param_grid, child);
-  g_ptr_array_set_size (self->param_widgets, 0);
-
-  if (self->scenario == NULL)
-    return;
-
-  for (guint i = 0; i < self->scenario->n_params; i++)
-    {
-      const SwParamSpec *spec = &self->scenario->params[i];
-      GtkWidget *label;
-      GtkWidget *widget;
-
-      label = gtk_label_new (g_dpgettext2 (GETTEXT_PACKAGE, "parameter name", spec->key));
-      gtk_label_set_xalign (GTK_LABEL (label), 0.0);
-      gtk_widget_set_hexpand (label, TRUE);
-      gtk_widget_add_css_class (label, "param-name");
-      widget = create_param_widget (spec);
-      gtk_label_set_mnemonic_widget (GTK_LABEL (label), widget);
-      gtk_grid_attach (self->param_grid, label, 0, row, 1, 1);
-      gtk_grid_attach (self->param_grid, widget, 1, row, 1, 1);
-      row++;
-
-      if (spec->description != NULL && spec->description[0] != '\0')
-        {
-          GtkWidget *caption = gtk_label_new (_(spec->description));
-
-          gtk_label_set_xalign (GTK_LABEL (caption), 0.0);
-          gtk_label_set_wrap (GTK_LABEL (caption), TRUE);
-          gtk_label_set_max_width_chars (GTK_LABEL (caption), 36);
-          gtk_widget_add_css_class (caption, "param-description");
-          gtk_grid_attach (self->param_grid, caption, 0, row, 2, 1);
-          row++;
-        }
-
-      param_widget_setup (self, spec, label, widget);
-      g_ptr_array_add (self->param_widgets, widget);
-    }
-
-  params_changed (self);
-}
-
-static int
-find_param_index (SwWindow   *self,
-                  const char *key)
-{
-  if (self->scenario == NULL)
-    return -1;
-
-  for (guint i = 0; i < self->scenario->n_params; i++)
-    if (g_strcmp0 (self->scenario->params[i].key, key) == 0)
-      return (int) i;
-
-  return -1;
-}
-
-static char *
-param_widget_value (const SwParamSpec *spec,
-                    GtkWidget         *widget)
-{
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-  int on = param_switch_on_index (spec);
-
-  if (on >= 0)
-    return g_strdup (spec->choices[gtk_switch_get_active (GTK_SWITCH (widget)) ? on : 1 - on]);
-
-  switch (spec->type)
-    {
-    case SW_PARAM_INT:
-      gtk_spin_button_update (GTK_SPIN_BUTTON (widget));
-      return g_strdup_printf ("%d", gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (widget)));
-
-    case SW_PARAM_DOUBLE:
-      gtk_spin_button_update (GTK_SPIN_BUTTON (widget));
-      return g_strdup (g_ascii_dtostr (buf, sizeof buf,
-                                       gtk_spin_button_get_value (GTK_SPIN_BUTTON (widget))));
-
-    case SW_PARAM_CHOICE:
-      {
-        guint selected = gtk_drop_down_get_selected (GTK_DROP_DOWN (widget));
-
-        if (spec->choices == NULL || selected == GTK_INVALID_LIST_POSITION ||
-            selected >= g_strv_length ((char **) spec->choices))
-          return NULL;
-        return g_strdup (spec->choices[selected]);
-      }
-
-    default:
-      g_return_val_if_reached (NULL);
-    }
-}
-
-static SwParams *
-collect_params (SwWindow  *self,
-                GError   **error)
-{
-  g_autoptr(SwParams) params = sw_params_new (self->scenario);
-
-  for (guint i = 0; i < self->param_widgets->len; i++)
-    {
-      const SwParamSpec *spec = &self->scenario->params[i];
-      g_autofree char *value = param_widget_value (spec, g_ptr_array_index (self->param_widgets, i));
-
-      if (value == NULL)
-        {
-          g_set_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
-                       _("No value for parameter “%s”"), spec->key);
-          return NULL;
-        }
-      if (!sw_params_set (params, spec->key, value, error))
-        return NULL;
-    }
-
-  return g_steal_pointer (&params);
-}
-
 /* ---- panels: parameter form, Reset, Clear ------------------------------ */
-
-static char *
-format_param_number (const SwParamSpec *spec,
-                     double             value)
-{
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-  if (spec->type == SW_PARAM_INT)
-    return g_strdup_printf ("%.0f", value);
-
-  return g_strdup (g_ascii_formatd (buf, sizeof buf, "%g", value));
-}
-
-/* The description, then what the form allows: the range or the choices,
- * and the default. */
-static char *
-param_tooltip (const SwParamSpec *spec)
-{
-  GString *text = g_string_new (NULL);
-
-  if (spec->description != NULL && spec->description[0] != '\0')
-    {
-      g_string_append (text, _(spec->description));
-      g_string_append_c (text, '\n');
-    }
-
-  if (spec->type == SW_PARAM_CHOICE)
-    {
-      g_autofree char *choices = g_strjoinv (" | ", (char **) spec->choices);
-
-      /* TRANSLATORS: a parameter's choices and its default */
-      g_string_append_printf (text, _("%s · default %s"), choices, spec->default_value);
-    }
-  else
-    {
-      g_autofree char *min = format_param_number (spec, spec->minimum);
-      g_autofree char *max = format_param_number (spec, spec->maximum);
-
-      /* TRANSLATORS: a parameter's range and its default */
-      g_string_append_printf (text, _("%s to %s · default %s"), min, max, spec->default_value);
-    }
-
-  return g_string_free (text, FALSE);
-}
-
-static gboolean
-param_is_default (const SwParamSpec *spec,
-                  GtkWidget         *widget)
-{
-  if (GTK_IS_SPIN_BUTTON (widget))
-    return fabs (gtk_spin_button_get_value (GTK_SPIN_BUTTON (widget)) -
-                 parse_double (spec->default_value, spec->minimum)) < 1e-9;
-  else
-    {
-      g_autofree char *value = param_widget_value (spec, widget);
-
-      return g_strcmp0 (value, spec->default_value) == 0;
-    }
-}
 
 static void
 update_panel_actions (SwWindow *self)
 {
   gboolean running = self->job != NULL;
-  gboolean all_default = TRUE;
-
-  for (guint i = 0; self->scenario != NULL && i < self->param_widgets->len; i++)
-    if (!param_is_default (&self->scenario->params[i], g_ptr_array_index (self->param_widgets, i)))
-      all_default = FALSE;
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.reset-params",
-                                 !running && self->scenario != NULL && !all_default);
+                                 !running && self->scenario != NULL &&
+                                 !sw_param_form_is_default (self->param_form));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.clear",
                                  !running && (self->model != NULL || self->n_console_lines > 0));
-}
-
-/* Each widget keeps its own value in range; what only the values together
- * can break (min_sleep > max_sleep) is said under the form at once. */
-static void
-params_changed (SwWindow *self)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SwParams) params = NULL;
-
-  if (self->scenario != NULL)
-    {
-      params = collect_params (self, &error);
-      if (params != NULL && self->scenario->check != NULL)
-        self->scenario->check (params, &error);
-    }
-
-  gtk_label_set_text (self->param_error_label, error != NULL ? error->message : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->param_error_label), error != NULL);
-  update_panel_actions (self);
-}
-
-static void
-param_widget_setup (SwWindow          *self,
-                    const SwParamSpec *spec,
-                    GtkWidget         *label,
-                    GtkWidget         *widget)
-{
-  g_autofree char *tooltip = param_tooltip (spec);
-
-  gtk_widget_set_tooltip_text (widget, tooltip);
-  gtk_widget_set_tooltip_text (label, tooltip);
-
-  if (GTK_IS_SPIN_BUTTON (widget))
-    g_signal_connect_object (widget, "value-changed", G_CALLBACK (params_changed), self, G_CONNECT_SWAPPED);
-  else if (GTK_IS_SWITCH (widget))
-    g_signal_connect_object (widget, "notify::active", G_CALLBACK (params_changed), self, G_CONNECT_SWAPPED);
-  else
-    g_signal_connect_object (widget, "notify::selected", G_CALLBACK (params_changed), self, G_CONNECT_SWAPPED);
 }
 
 static void
@@ -636,28 +288,8 @@ reset_params_action (GtkWidget  *widget,
 {
   SwWindow *self = SW_WINDOW (widget);
 
-  if (self->job != NULL || self->scenario == NULL)
-    return;
-
-  for (guint i = 0; i < self->param_widgets->len; i++)
-    {
-      const SwParamSpec *spec = &self->scenario->params[i];
-      GtkWidget *param_widget = g_ptr_array_index (self->param_widgets, i);
-
-      if (GTK_IS_SPIN_BUTTON (param_widget))
-        gtk_spin_button_set_value (GTK_SPIN_BUTTON (param_widget),
-                                   parse_double (spec->default_value, spec->minimum));
-      else if (GTK_IS_SWITCH (param_widget))
-        gtk_switch_set_active (GTK_SWITCH (param_widget),
-                               g_strcmp0 (spec->default_value,
-                                          spec->choices[param_switch_on_index (spec)]) == 0);
-      else
-        for (guint c = 0; spec->choices != NULL && spec->choices[c] != NULL; c++)
-          if (g_strcmp0 (spec->choices[c], spec->default_value) == 0)
-            gtk_drop_down_set_selected (GTK_DROP_DOWN (param_widget), c);
-    }
-
-  params_changed (self);
+  if (self->job == NULL && self->scenario != NULL)
+    sw_param_form_reset (self->param_form);
 }
 
 /* Back to an empty window, the form as it is: only between runs. */
@@ -858,7 +490,7 @@ run_action (GtkWidget  *widget,
     return;
   remote_release (self);
 
-  params = collect_params (self, &error);
+  params = sw_param_form_collect (self->param_form, &error);
   if (params == NULL)
     {
       g_autofree char *text = g_strdup_printf (_("Cannot run: %s"), error->message);
@@ -1246,7 +878,6 @@ sw_window_finalize (GObject *object)
   SwWindow *self = SW_WINDOW (object);
 
   g_clear_object (&self->settings);
-  g_clear_pointer (&self->param_widgets, g_ptr_array_unref);
   g_clear_pointer (&self->status_text, g_free);
   g_clear_pointer (&self->replay_title, g_free);
   g_clear_pointer (&self->remote_address, g_free);
@@ -1268,6 +899,7 @@ sw_window_class_init (SwWindowClass *klass)
   g_type_ensure (SW_TYPE_TIMELINE);
   g_type_ensure (SW_TYPE_STATS_PANEL);
   g_type_ensure (SW_TYPE_INSPECTOR);
+  g_type_ensure (SW_TYPE_PARAM_FORM);
   _sw_ui_ensure_resources ();
 
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -1275,7 +907,7 @@ sw_window_class_init (SwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SwWindow, subtitle_label);
   gtk_widget_class_bind_template_child (widget_class, SwWindow, scenario_list);
   gtk_widget_class_bind_template_child (widget_class, SwWindow, description_label);
-  gtk_widget_class_bind_template_child (widget_class, SwWindow, param_grid);
+  gtk_widget_class_bind_template_child (widget_class, SwWindow, param_form);
   gtk_widget_class_bind_template_child (widget_class, SwWindow, spinner);
   gtk_widget_class_bind_template_child (widget_class, SwWindow, status_icon);
   gtk_widget_class_bind_template_child (widget_class, SwWindow, status_label);
@@ -1286,7 +918,6 @@ sw_window_class_init (SwWindowClass *klass)
   /* panels */
   gtk_widget_class_bind_template_child (widget_class, SwWindow, bottom_stack);
   gtk_widget_class_bind_template_child (widget_class, SwWindow, stats_panel);
-  gtk_widget_class_bind_template_child (widget_class, SwWindow, param_error_label);
   gtk_widget_class_install_action (widget_class, "win.clear", NULL, clear_action);
   gtk_widget_class_install_action (widget_class, "win.reset-params", NULL, reset_params_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.clear", NULL);
@@ -1307,10 +938,11 @@ sw_window_init (SwWindow *self)
   GApplication *app = g_application_get_default ();
   GtkEventController *scroll;
 
-  self->param_widgets = g_ptr_array_new ();
   self->scale_percent = 100;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect_object (self->param_form, "changed",
+                           G_CALLBACK (update_panel_actions), self, G_CONNECT_SWAPPED);
 
   if (SW_IS_APPLICATION (app))
     {
@@ -1383,7 +1015,7 @@ sw_window_set_scenario (SwWindow         *self,
   self->scenario = scenario;
   gtk_label_set_text (self->subtitle_label, scenario ? _(scenario->title) : "");
   gtk_label_set_text (self->description_label, scenario ? _(scenario->description) : "");
-  rebuild_params (self);
+  sw_param_form_set_scenario (self->param_form, scenario);
 
   for (int i = 0; (row = gtk_list_box_get_row_at_index (self->scenario_list, i)) != NULL; i++)
     if (g_object_get_data (G_OBJECT (row), "sw-scenario") == scenario)
@@ -1392,75 +1024,26 @@ sw_window_set_scenario (SwWindow         *self,
   update_actions (self);
 }
 
-/* Sets a parameter widget as a user would; FALSE for an unknown key or a
- * value the widget cannot show. */
+/* Sets a parameter as a user would; FALSE for an unknown key or a value
+ * the form cannot show. */
 gboolean
 sw_window_set_param (SwWindow    *self,
                      const char  *key,
                      const char  *value,
                      GError     **error)
 {
-  const SwParamSpec *spec;
-  GtkWidget *widget;
-  int index;
-
   g_return_val_if_fail (SW_IS_WINDOW (self), FALSE);
-  g_return_val_if_fail (key != NULL && value != NULL, FALSE);
 
-  index = find_param_index (self, key);
-  if (index < 0)
-    {
-      g_set_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
-                   _("Unknown parameter “%s”"), key);
-      return FALSE;
-    }
-
-  spec = &self->scenario->params[index];
-  widget = g_ptr_array_index (self->param_widgets, index);
-
-  if (spec->type == SW_PARAM_CHOICE)
-    {
-      for (guint i = 0; spec->choices != NULL && spec->choices[i] != NULL; i++)
-        if (g_strcmp0 (spec->choices[i], value) == 0)
-          {
-            if (GTK_IS_SWITCH (widget))
-              gtk_switch_set_active (GTK_SWITCH (widget), (int) i == param_switch_on_index (spec));
-            else
-              gtk_drop_down_set_selected (GTK_DROP_DOWN (widget), i);
-            return TRUE;
-          }
-    }
-  else
-    {
-      char *end = NULL;
-      double v = g_ascii_strtod (value, &end);
-
-      if (end != value && *end == '\0' && v >= spec->minimum && v <= spec->maximum)
-        {
-          gtk_spin_button_set_value (GTK_SPIN_BUTTON (widget), v);
-          return TRUE;
-        }
-    }
-
-  g_set_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
-               _("Bad value “%s” for parameter “%s”"), value, key);
-  return FALSE;
+  return sw_param_form_set_value (self->param_form, key, value, error);
 }
 
 char *
 sw_window_dup_param (SwWindow   *self,
                      const char *key)
 {
-  int index;
-
   g_return_val_if_fail (SW_IS_WINDOW (self), NULL);
 
-  index = find_param_index (self, key);
-  if (index < 0)
-    return NULL;
-
-  return param_widget_value (&self->scenario->params[index],
-                             g_ptr_array_index (self->param_widgets, index));
+  return sw_param_form_dup_value (self->param_form, key);
 }
 
 SwRunState

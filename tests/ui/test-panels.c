@@ -302,6 +302,8 @@ test_reset_restores_defaults (void)
   ui_test_set_params (win, (const char * const[]) { "min_sleep", "2", "max_sleep", "0.5", NULL });
   g_assert_true (gtk_widget_get_visible (error_label));
   g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (error_label)), "min_sleep"));
+  ui_test_draw_frames (win);
+  ui_test_save_screenshot (win, "screenshot-param-error.png");
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.reset-params", NULL));
   for (guint i = 0; i < sw_window_get_scenario (win)->n_params; i++)
