@@ -1,9 +1,11 @@
 /* sw-window.c — the main window: scenarios, parameters, timeline, console
  *
- * Run builds a fresh trace and scenario run from the parameter widgets and
+ * Run builds a fresh trace and scenario run from the parameter form and
  * executes it on a thread of its own (the run's "main" lane).  The UI
  * thread never waits for the engine: it reads the trace once per frame
  * through the timeline model and hears of the end through an idle.
+ * Saved traces are in sw-window-replay.c, watching a remote engine in
+ * sw-window-remote.c.
  */
 
 #include "config.h"
@@ -12,72 +14,11 @@
 
 #include <glib/gi18n.h>
 
-#include "sw-window.h"
+#include "sw-window-private.h"
 #include "sw-application.h"
-#include "sw-connect-dialog.h"
-#include "sw-stats-panel.h"
 #include "sw-inspector.h"
-#include "sw-param-form.h"
 #include "sw-time-scale.h"
-#include "sw-timeline-private.h"
-#include "sw-transport-bar.h"
 #include "sw-ui-private.h"
-
-typedef struct _RunJob RunJob;
-
-struct _SwWindow
-{
-  GtkApplicationWindow  parent_instance;
-
-  /* template widgets */
-  GtkLabel             *subtitle_label;
-  GtkListBox           *scenario_list;
-  GtkLabel             *description_label;
-  SwParamForm          *param_form;
-  GtkSpinner           *spinner;
-  GtkImage             *status_icon;
-  GtkLabel             *status_label;
-  GtkBox               *status_bar;
-  SwTimeline           *timeline;
-  GtkTextView          *console;
-  /* panels: stats, Clear, Reset */
-  GtkStack             *bottom_stack;
-  SwStatsPanel         *stats_panel;
-  SwTransportBar       *transport_bar;
-
-  /* owned */
-  GSettings            *settings;       /* NULL when the schema is not installed */
-  SwTimelineModel      *model;          /* of the current or last run */
-  RunJob               *job;            /* the running job, or NULL */
-  SwReplay             *replay;         /* of a saved trace, or NULL */
-  char                 *replay_title;   /* its file name */
-  char                 *status_text;
-  guint                 status_timeout;
-  gboolean              console_follow;
-  guint                 console_tick;
-  guint                 console_stable;
-  /* presentation and scale */
-  GtkCssProvider       *scale_css;      /* window text at the scale, or NULL */
-  int                   scale_percent;  /* 100 … 300 */
-  gboolean              presentation;
-  gboolean              fullscreened;   /* by presentation mode, to undo */
-  gboolean              fullscreen_requested;   /* by presentation mode */
-  gboolean              saved_prefer_dark;
-  int                   saved_paned_position;   /* timeline / console split */
-
-  /* borrowed */
-  const SwScenario     *scenario;
-
-  SwRunState            run_state;
-  guint                 n_console_lines;
-  gint64                run_started_us;
-
-  /* remote: watching an engine that runs elsewhere (see "remote" below) */
-  SwStreamClient       *remote;          /* owned; NULL when not watching */
-  char                 *remote_address;  /* the last one dialled: the dialog's default */
-  guint                 remote_tick;     /* status refresh while watching */
-  gboolean              remote_retrying; /* the link dropped: CONNECTING is a retry */
-};
 
 /* Shared by the window (main thread) and the run thread.  The thread only
  * touches run and the result fields, and only until it queues the idle. */
@@ -92,12 +33,6 @@ struct _RunJob
 
 G_DEFINE_FINAL_TYPE (SwWindow, sw_window, GTK_TYPE_APPLICATION_WINDOW)
 
-/* remote (defined at the end) */
-static gboolean remote_watching      (SwWindow *self);
-static void     remote_release       (SwWindow *self);
-static void     remote_update_actions (SwWindow *self);
-static void     remote_install_actions (GtkWidgetClass *widget_class);
-
 static void
 run_job_free (RunJob *job)
 {
@@ -108,10 +43,10 @@ run_job_free (RunJob *job)
   g_free (job);
 }
 
-static void
-set_status (SwWindow   *self,
-            SwRunState  state,
-            const char *text)
+void
+_sw_window_set_status (SwWindow   *self,
+                       SwRunState  state,
+                       const char *text)
 {
   static const char * const classes[] = { "idle", "running", "finished", "stopped", "failed" };
   static const char * const icons[] = {
@@ -135,20 +70,13 @@ set_status (SwWindow   *self,
 }
 
 static void update_panel_actions  (SwWindow *self);
-static void replay_update_actions (SwWindow *self);
-static void replay_end            (SwWindow *self);
-static void replay_class_init     (GtkWidgetClass *widget_class);
-static void replay_init           (SwWindow *self);
-static void replay_model_cb       (SwWindow *self);
-static void replay_set_model      (SwWindow        *self,
-                                   SwTimelineModel *model);
 
-static void
-update_actions (SwWindow *self)
+void
+_sw_window_update_actions (SwWindow *self)
 {
   gboolean running = self->job != NULL;
   /* Watching, the engine runs elsewhere: nothing here to run or stop. */
-  gboolean busy = running || remote_watching (self);
+  gboolean busy = running || _sw_window_remote_watching (self);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.run", !busy && self->scenario != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stop", running);
@@ -156,14 +84,14 @@ update_actions (SwWindow *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->scenario_list), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->param_form), !busy);
   update_panel_actions (self);
-  replay_update_actions (self);
-  remote_update_actions (self);
+  _sw_window_replay_update_actions (self);
+  _sw_window_remote_update_actions (self);
 }
 
 /* ---- console ---------------------------------------------------------- */
 
-static void
-console_clear (SwWindow *self)
+void
+_sw_window_console_clear (SwWindow *self)
 {
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->console), "", 0);
   self->n_console_lines = 0;
@@ -221,8 +149,8 @@ console_tick_cb (GtkWidget     *widget,
   return G_SOURCE_CONTINUE;
 }
 
-static void
-console_sync (SwWindow *self)
+void
+_sw_window_console_sync (SwWindow *self)
 {
   GtkTextBuffer *buffer;
   GtkTextIter end;
@@ -254,11 +182,11 @@ console_sync (SwWindow *self)
     }
 }
 
-static void
-model_changed_cb (SwWindow        *self,
-                  SwTimelineModel *model)
+void
+_sw_window_model_changed_cb (SwWindow        *self,
+                             SwTimelineModel *model)
 {
-  console_sync (self);
+  _sw_window_console_sync (self);
   /* The plate follows the stats panel while the run goes on (its numbers
    * are at most one panel refresh old); the run's end sets the final. */
   if (self->presentation && sw_timeline_model_get_running (model))
@@ -300,27 +228,27 @@ clear_action (GtkWidget  *widget,
 {
   SwWindow *self = SW_WINDOW (widget);
 
-  if (self->job != NULL || remote_watching (self))
+  if (self->job != NULL || _sw_window_remote_watching (self))
     return;
 
-  replay_end (self);
-  remote_release (self);
+  _sw_window_replay_end (self);
+  _sw_window_remote_release (self);
   sw_timeline_set_model (self->timeline, NULL);
   sw_timeline_set_summary (self->timeline, 0, 0);
   sw_stats_panel_set_model (self->stats_panel, NULL);
   if (self->model != NULL)
     g_signal_handlers_disconnect_by_data (self->model, self);
   g_clear_object (&self->model);
-  console_clear (self);
-  set_status (self, SW_RUN_STATE_IDLE, _("Ready · press Run (Ctrl+R) to start"));
-  update_actions (self);
+  _sw_window_console_clear (self);
+  _sw_window_set_status (self, SW_RUN_STATE_IDLE, _("Ready · press Run (Ctrl+R) to start"));
+  _sw_window_update_actions (self);
 }
 
 /* ---- running ---------------------------------------------------------- */
 
-static char *
-format_stats (SwWindow *self,
-              SwTrace  *trace)
+char *
+_sw_window_format_stats (SwWindow *self,
+                         SwTrace  *trace)
 {
   g_autoptr(GArray) events = sw_trace_dup_events (trace);
   g_autoptr(GString) text = g_string_new (NULL);
@@ -403,7 +331,7 @@ status_tick_cb (gpointer user_data)
   else
     text = g_strdup_printf (_("Running… %s · %u submitted · %u running · %u done"),
                             elapsed, n_submits, n_open, n_spans - n_open);
-  set_status (self, SW_RUN_STATE_RUNNING, text);
+  _sw_window_set_status (self, SW_RUN_STATE_RUNNING, text);
 
   return G_SOURCE_CONTINUE;
 }
@@ -430,27 +358,27 @@ run_done_cb (gpointer user_data)
     {
       sw_timeline_model_drain_all (self->model);
       sw_timeline_model_set_running (self->model, FALSE);
-      console_sync (self);
+      _sw_window_console_sync (self);
 
-      stats = format_stats (self, job->trace);
+      stats = _sw_window_format_stats (self, job->trace);
       if (job->ok)
         {
           text = g_strdup_printf (_("Finished · %s"), stats);
-          set_status (self, SW_RUN_STATE_FINISHED, text);
+          _sw_window_set_status (self, SW_RUN_STATE_FINISHED, text);
         }
       else if (cancelled)
         {
           text = g_strdup_printf (_("Stopped · %s"), stats);
-          set_status (self, SW_RUN_STATE_STOPPED, text);
+          _sw_window_set_status (self, SW_RUN_STATE_STOPPED, text);
         }
       else
         {
           text = g_strdup_printf (_("Error: %s"),
                                   job->error ? job->error->message : _("the scenario failed"));
-          set_status (self, SW_RUN_STATE_FAILED, text);
+          _sw_window_set_status (self, SW_RUN_STATE_FAILED, text);
         }
 
-      update_actions (self);
+      _sw_window_update_actions (self);
     }
 
   if (app != NULL)
@@ -486,16 +414,16 @@ run_action (GtkWidget  *widget,
   RunJob *job;
   GThread *thread;
 
-  if (self->job != NULL || self->scenario == NULL || remote_watching (self))
+  if (self->job != NULL || self->scenario == NULL || _sw_window_remote_watching (self))
     return;
-  remote_release (self);
+  _sw_window_remote_release (self);
 
   params = sw_param_form_collect (self->param_form, &error);
   if (params == NULL)
     {
       g_autofree char *text = g_strdup_printf (_("Cannot run: %s"), error->message);
 
-      set_status (self, SW_RUN_STATE_FAILED, text);
+      _sw_window_set_status (self, SW_RUN_STATE_FAILED, text);
       return;
     }
 
@@ -506,25 +434,25 @@ run_action (GtkWidget  *widget,
   job->trace = g_object_ref (trace);
   job->run = sw_scenario_run_new (self->scenario, params, trace);
 
-  replay_end (self);
+  _sw_window_replay_end (self);
   if (self->model != NULL)
     g_signal_handlers_disconnect_by_data (self->model, self);
   g_set_object (&self->model, NULL);
   self->model = sw_timeline_model_new (trace);
-  g_signal_connect_object (self->model, "changed", G_CALLBACK (model_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->model, "changed", G_CALLBACK (_sw_window_model_changed_cb), self, G_CONNECT_SWAPPED);
   sw_timeline_model_set_running (self->model, TRUE);
   sw_timeline_set_model (self->timeline, self->model);
   sw_stats_panel_set_model (self->stats_panel, self->model);
-  console_clear (self);
+  _sw_window_console_clear (self);
 
   if (self->settings != NULL)
     g_settings_set_string (self->settings, "last-scenario", self->scenario->name);
 
   self->job = job;
   self->run_started_us = g_get_monotonic_time ();
-  set_status (self, SW_RUN_STATE_RUNNING, _("Running…"));
+  _sw_window_set_status (self, SW_RUN_STATE_RUNNING, _("Running…"));
   self->status_timeout = g_timeout_add (200, status_tick_cb, self);
-  update_actions (self);
+  _sw_window_update_actions (self);
 
   /* The app outlives a window closed mid-run until the run is over. */
   if (app != NULL)
@@ -552,7 +480,7 @@ stop_action (GtkWidget  *widget,
     return;
 
   g_cancellable_cancel (sw_scenario_run_get_cancellable (self->job->run));
-  set_status (self, SW_RUN_STATE_RUNNING, _("Stopping…"));
+  _sw_window_set_status (self, SW_RUN_STATE_RUNNING, _("Stopping…"));
 }
 
 static void
@@ -642,8 +570,6 @@ populate_scenarios (SwWindow *self)
       gtk_list_box_append (self->scenario_list, row);
     }
 }
-
-/* ---- settings --------------------------------------------------------- */
 
 /* ---- presentation and scale ------------------------------------------- */
 
@@ -842,7 +768,7 @@ sw_window_dispose (GObject *object)
    * close-request (gtk_window_destroy): still stop the engine. */
   if (self->job != NULL)
     g_cancellable_cancel (sw_scenario_run_get_cancellable (self->job->run));
-  remote_release (self);
+  _sw_window_remote_release (self);
 
   g_clear_handle_id (&self->status_timeout, g_source_remove);
   if (self->scale_css != NULL)
@@ -862,7 +788,7 @@ sw_window_dispose (GObject *object)
       gtk_widget_remove_tick_callback (GTK_WIDGET (self->console), self->console_tick);
       self->console_tick = 0;
     }
-  replay_end (self);
+  _sw_window_replay_end (self);
   if (self->model != NULL)
     g_signal_handlers_disconnect_by_data (self->model, self);
   g_clear_object (&self->model);
@@ -926,8 +852,8 @@ sw_window_class_init (SwWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.stop", NULL, stop_action);
   gtk_widget_class_install_action (widget_class, "win.fit", NULL, fit_action);
   gtk_widget_class_install_action (widget_class, "win.presentation", NULL, presentation_action);
-  replay_class_init (widget_class);
-  remote_install_actions (widget_class);
+  _sw_window_replay_class_init (widget_class);
+  _sw_window_remote_class_init (widget_class);
   gtk_widget_class_install_action (widget_class, "win.fullscreen", NULL, fullscreen_action);
   gtk_widget_class_install_action (widget_class, "win.scale", "i", scale_action);
 }
@@ -958,11 +884,11 @@ sw_window_init (SwWindow *self)
   g_signal_connect_object (scroll, "scroll", G_CALLBACK (console_scroll_cb), self, G_CONNECT_SWAPPED);
   gtk_widget_add_controller (GTK_WIDGET (self->console), scroll);
 
-  replay_init (self);
+  _sw_window_replay_init (self);
   populate_scenarios (self);
   restore_window_state (self);
-  set_status (self, SW_RUN_STATE_IDLE, _("Ready · press Run (Ctrl+R) to start"));
-  update_actions (self);
+  _sw_window_set_status (self, SW_RUN_STATE_IDLE, _("Ready · press Run (Ctrl+R) to start"));
+  _sw_window_update_actions (self);
 }
 
 /* ---- public ----------------------------------------------------------- */
@@ -1021,7 +947,7 @@ sw_window_set_scenario (SwWindow         *self,
     if (g_object_get_data (G_OBJECT (row), "sw-scenario") == scenario)
       gtk_list_box_select_row (self->scenario_list, row);
 
-  update_actions (self);
+  _sw_window_update_actions (self);
 }
 
 /* Sets a parameter as a user would; FALSE for an unknown key or a value
@@ -1222,934 +1148,4 @@ sw_window_get_scale (SwWindow *self)
   g_return_val_if_fail (SW_IS_WINDOW (self), 100);
 
   return self->scale_percent;
-}
-
-/**
- * sw_window_show_trace:
- * @trace: a finished trace (a saved one, read back)
- * @title: what to call it in the status bar (its file name)
- *
- * Replays @trace: it opens showing all of it, paused at the end, with the
- * transport bar to play it back from the start.
- */
-void
-sw_window_show_trace (SwWindow   *self,
-                      SwTrace    *trace,
-                      const char *title)
-{
-  g_autofree char *text = NULL;
-
-  g_return_if_fail (SW_IS_WINDOW (self));
-  g_return_if_fail (SW_IS_TRACE (trace));
-
-  if (self->job != NULL)
-    return;
-  remote_release (self);
-
-  replay_end (self);
-  self->replay = sw_replay_new (trace);
-  g_free (self->replay_title);
-  self->replay_title = g_strdup (title);
-  sw_replay_set_clock_widget (self->replay, GTK_WIDGET (self->timeline));
-  g_signal_connect_object (self->replay, "notify::model",
-                           G_CALLBACK (replay_model_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->replay, "notify::playing",
-                           G_CALLBACK (replay_update_actions), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->replay, "notify::position",
-                           G_CALLBACK (replay_update_actions), self, G_CONNECT_SWAPPED);
-  /* Nothing (folding) carries over from what was shown before. */
-  if (self->model != NULL)
-    g_signal_handlers_disconnect_by_data (self->model, self);
-  g_clear_object (&self->model);
-  replay_set_model (self, sw_replay_get_model (self->replay));
-  sw_timeline_fit (self->timeline);
-  sw_transport_bar_set_replay (self->transport_bar, self->replay);
-  gtk_widget_set_visible (GTK_WIDGET (self->transport_bar), TRUE);
-  {
-    g_autoptr(GArray) events = sw_trace_dup_events (trace);
-    SwTaskStats stats = { 0, };
-
-    /* The presentation plate, as for a run that just ended. */
-    sw_task_stats_compute ((const SwEvent *) events->data, events->len, &stats);
-    sw_timeline_set_summary (self->timeline, stats.task_ns_sum,
-                             stats.n_submitted > 0 ? stats.wall_ns : 0);
-  }
-
-  /* TRANSLATORS: %s is a trace's file name, %lu its number of events */
-  text = g_strdup_printf (_("Replay of %s · %" PRIu64 " events · Space plays it"), title,
-                          sw_timeline_model_get_n_events (self->model));
-  set_status (self, SW_RUN_STATE_FINISHED, text);
-  update_actions (self);
-}
-
-static void
-open_trace_thread (GTask        *task,
-                   gpointer      source_object,
-                   gpointer      task_data,
-                   GCancellable *cancellable)
-{
-  GError *error = NULL;
-  g_autofree char *path = g_file_get_path (task_data);
-  SwTrace *trace;
-
-  if (path == NULL)
-    {
-      g_task_return_new_error (task, SW_ERROR, SW_ERROR_IO, "%s", _("only local files can be opened"));
-      return;
-    }
-  /* Reading touches no widget and nothing the window owns. */
-  trace = sw_trace_load_chrome_json (path, &error);
-  if (trace == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, trace, g_object_unref);
-}
-
-static void
-open_trace_done_cb (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  SwWindow *self = SW_WINDOW (source);
-  GFile *file = g_task_get_task_data (G_TASK (result));
-  g_autoptr(SwTrace) trace = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *name = g_file_get_basename (file);
-  g_autofree char *display = g_filename_display_name (name);
-
-  trace = g_task_propagate_pointer (G_TASK (result), &error);
-  if (gtk_widget_in_destruction (GTK_WIDGET (self)))
-    return;
-  if (trace == NULL)
-    {
-      g_autofree char *text = g_strdup_printf (_("Cannot open trace: %s"), error->message);
-
-      set_status (self, SW_RUN_STATE_FAILED, text);
-      return;
-    }
-  sw_window_show_trace (self, trace, display);
-}
-
-/**
- * sw_window_open_trace:
- * @file: a trace saved with `--trace` (Chrome trace-event JSON)
- *
- * Reads @file on a worker thread and shows it; a file that cannot be read
- * is said so in the status bar.
- */
-void
-sw_window_open_trace (SwWindow *self,
-                      GFile    *file)
-{
-  g_autoptr(GTask) task = NULL;
-  g_autofree char *name = NULL;
-  g_autofree char *text = NULL;
-
-  g_return_if_fail (SW_IS_WINDOW (self));
-  g_return_if_fail (G_IS_FILE (file));
-
-  if (self->job != NULL)
-    {
-      set_status (self, SW_RUN_STATE_RUNNING, _("Stop the run before opening a trace"));
-      return;
-    }
-
-  name = g_file_get_basename (file);
-  /* TRANSLATORS: %s is a trace's file name */
-  text = g_strdup_printf (_("Opening %s…"), name);
-  set_status (self, SW_RUN_STATE_IDLE, text);
-
-  task = g_task_new (self, NULL, open_trace_done_cb, NULL);
-  g_task_set_task_data (task, g_object_ref (file), g_object_unref);
-  g_task_set_name (task, "sw-open-trace");
-  g_task_run_in_thread (task, open_trace_thread);
-}
-
-/* ---- replay: transport, stepping, saving, dropping ---------------------- */
-
-/* The model shown and the one a replay built after going back share
- * nothing, so folded processes and aggregates are carried over. */
-static void
-copy_folding (SwTimelineModel *from,
-              SwTimelineModel *to)
-{
-  for (guint i = 0; i < sw_timeline_model_get_n_processes (from); i++)
-    {
-      const SwTimelineProcess *process = sw_timeline_model_get_process (from, i);
-
-      if (sw_timeline_model_find_process (to, process->pid) != NULL)
-        sw_timeline_model_set_process_expanded (to, process->pid, process->expanded);
-    }
-  for (guint i = 0; i < sw_timeline_model_get_n_lanes (from); i++)
-    {
-      const SwTimelineLane *lane = sw_timeline_model_get_lane (from, i);
-
-      if (sw_timeline_model_get_n_aggregated (from, lane->id) > 0 &&
-          sw_timeline_model_get_n_aggregated (to, lane->id) > 0)
-        sw_timeline_model_set_expanded (to, lane->id, sw_timeline_model_get_expanded (from, lane->id));
-    }
-}
-
-/* The replay's first model, or the one it built going back: the same
- * trace up to an earlier time, so folding and the view stay as they were. */
-static void
-replay_set_model (SwWindow        *self,
-                  SwTimelineModel *model)
-{
-  gboolean rebuilt = self->model != NULL;
-
-  if (rebuilt)
-    {
-      copy_folding (self->model, model);
-      g_signal_handlers_disconnect_by_data (self->model, self);
-    }
-  g_set_object (&self->model, model);
-  g_signal_connect_object (self->model, "changed", G_CALLBACK (model_changed_cb), self, G_CONNECT_SWAPPED);
-  if (rebuilt)
-    sw_timeline_swap_model (self->timeline, self->model);
-  else
-    sw_timeline_set_model (self->timeline, self->model);
-  sw_stats_panel_set_model (self->stats_panel, self->model);
-  console_clear (self);
-  console_sync (self);
-}
-
-static void
-replay_model_cb (SwWindow *self)
-{
-  if (self->replay != NULL)
-    replay_set_model (self, sw_replay_get_model (self->replay));
-}
-
-/* Back to a window of runs: hides the transport bar. */
-static void
-replay_end (SwWindow *self)
-{
-  if (self->replay == NULL)
-    return;
-
-  sw_replay_set_clock_widget (self->replay, NULL);
-  g_signal_handlers_disconnect_by_data (self->replay, self);
-  g_clear_object (&self->replay);
-  if (self->transport_bar != NULL)
-    {
-      sw_transport_bar_set_replay (self->transport_bar, NULL);
-      gtk_widget_set_visible (GTK_WIDGET (self->transport_bar), FALSE);
-    }
-}
-
-static void
-replay_update_actions (SwWindow *self)
-{
-  gboolean replay = self->replay != NULL;
-  gint64 position = replay ? sw_replay_get_position (self->replay) : 0;
-
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.replay-play", replay);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.replay-step-forward",
-                                 replay && position < sw_replay_get_end_ns (self->replay));
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.replay-step-back",
-                                 replay && position > sw_replay_get_begin_ns (self->replay));
-  /* A run is saved once it is over (finished, stopped or failed). */
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-trace",
-                                 self->job == NULL && self->model != NULL);
-}
-
-/* After a step, what happened there is scrolled into view and selected,
- * so the inspector says what it was (a callback's begin, a task's start
- * or end). */
-static void
-select_event_at_position (SwWindow *self)
-{
-  const SwEvent *event = sw_replay_get_event_at_position (self->replay);
-  double x, y;
-
-  if (event == NULL)
-    return;
-
-  sw_timeline_reveal (self->timeline, event->lane, sw_replay_get_position (self->replay));
-  x = _sw_timeline_time_to_x (self->timeline, sw_replay_get_position (self->replay));
-  y = _sw_timeline_lane_y (self->timeline, event->lane);
-  if (y < 0 || !sw_timeline_select_at (self->timeline, x, y))
-    sw_timeline_clear_selection (self->timeline);
-}
-
-static void
-replay_play_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *param)
-{
-  SwWindow *self = SW_WINDOW (widget);
-
-  if (self->replay != NULL)
-    sw_replay_set_playing (self->replay, !sw_replay_get_playing (self->replay));
-}
-
-static void
-replay_step_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *param)
-{
-  SwWindow *self = SW_WINDOW (widget);
-  int direction = g_str_equal (action_name, "win.replay-step-forward") ? 1 : -1;
-
-  if (self->replay != NULL && sw_replay_step (self->replay, direction))
-    select_event_at_position (self);
-}
-
-/* Space, period and comma drive the replay from anywhere in the window
- * (before the timeline's own Space, which folds), except where they are
- * typed: a parameter's number. */
-static gboolean
-replay_key_pressed_cb (SwWindow              *self,
-                       guint                  keyval,
-                       guint                  keycode,
-                       GdkModifierType        state,
-                       GtkEventControllerKey *controller)
-{
-  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
-  const char *action;
-
-  if (self->replay == NULL || (state & (GDK_CONTROL_MASK | GDK_ALT_MASK)) != 0)
-    return FALSE;
-  if (focus != NULL && (GTK_IS_EDITABLE (focus) || GTK_IS_TEXT (focus)))
-    return FALSE;
-
-  switch (keyval)
-    {
-    case GDK_KEY_space:
-      action = "win.replay-play";
-      break;
-    case GDK_KEY_period:
-    case GDK_KEY_KP_Decimal:
-      action = "win.replay-step-forward";
-      break;
-    case GDK_KEY_comma:
-      action = "win.replay-step-back";
-      break;
-    default:
-      return FALSE;
-    }
-
-  gtk_widget_activate_action (GTK_WIDGET (self), action, NULL);
-  return TRUE;
-}
-
-static void
-save_trace_thread (GTask        *task,
-                   gpointer      source_object,
-                   gpointer      task_data,
-                   GCancellable *cancellable)
-{
-  SwTrace *trace = g_object_get_data (G_OBJECT (task), "sw-trace");
-  g_autofree char *path = g_file_get_path (task_data);
-  GError *error = NULL;
-
-  if (path == NULL)
-    g_task_return_new_error (task, SW_ERROR, SW_ERROR_IO, "%s", _("only local files can be written"));
-  /* The run is over: nothing records into the trace any more. */
-  else if (!sw_trace_save_chrome_json (trace, path, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-static void
-save_trace_done_cb (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  SwWindow *self = SW_WINDOW (source);
-  GFile *file = g_task_get_task_data (G_TASK (result));
-  g_autoptr(GError) error = NULL;
-  g_autofree char *name = g_file_get_basename (file);
-  g_autofree char *text = NULL;
-
-  if (gtk_widget_in_destruction (GTK_WIDGET (self)))
-    return;
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    {
-      text = g_strdup_printf (_("Cannot save trace: %s"), error->message);
-      set_status (self, SW_RUN_STATE_FAILED, text);
-      return;
-    }
-
-  /* TRANSLATORS: %s is a trace's file name */
-  text = g_strdup_printf (_("Saved %s"), name);
-  set_status (self, self->run_state == SW_RUN_STATE_FAILED ? SW_RUN_STATE_FINISHED : self->run_state, text);
-}
-
-/**
- * sw_window_save_trace:
- * @file: where to write the shown run's trace (Chrome trace-event JSON)
- *
- * Writes on a worker thread; the status bar says when it is done or why
- * it failed.  Nothing happens while a run is going on.
- */
-void
-sw_window_save_trace (SwWindow *self,
-                      GFile    *file)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (SW_IS_WINDOW (self));
-  g_return_if_fail (G_IS_FILE (file));
-
-  if (self->job != NULL || self->model == NULL)
-    return;
-
-  task = g_task_new (self, NULL, save_trace_done_cb, NULL);
-  g_task_set_task_data (task, g_object_ref (file), g_object_unref);
-  g_object_set_data_full (G_OBJECT (task), "sw-trace",
-                          g_object_ref (sw_timeline_model_get_trace (self->model)), g_object_unref);
-  g_task_set_name (task, "sw-save-trace");
-  g_task_run_in_thread (task, save_trace_thread);
-}
-
-static void
-save_trace_response_cb (GtkNativeDialog *dialog,
-                        int              response,
-                        gpointer         user_data)
-{
-  SwWindow *self = user_data;
-
-  if (response == GTK_RESPONSE_ACCEPT && !gtk_widget_in_destruction (GTK_WIDGET (self)))
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-
-      if (file != NULL)
-        sw_window_save_trace (self, file);
-    }
-  g_object_unref (self);
-  g_object_unref (dialog);
-}
-
-static void
-save_trace_action (GtkWidget  *widget,
-                   const char *action_name,
-                   GVariant   *param)
-{
-  SwWindow *self = SW_WINDOW (widget);
-  GtkFileChooserNative *dialog;
-  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
-  g_autofree char *name = NULL;
-
-  if (self->job != NULL || self->model == NULL)
-    return;
-
-  dialog = gtk_file_chooser_native_new (_("Save Trace"), GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
-                                        _("_Save"), _("_Cancel"));
-  gtk_file_filter_set_name (filter, _("Traces (Chrome trace-event JSON)"));
-  gtk_file_filter_add_pattern (filter, "*.json");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
-  /* TRANSLATORS: default file name of a saved trace; %s is the scenario */
-  if (self->replay != NULL && self->replay_title != NULL)
-    name = g_strdup (self->replay_title);
-  else
-    name = g_strdup_printf (_("%s-trace.json"), self->scenario != NULL ? self->scenario->name : "switchyard");
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
-  g_signal_connect (dialog, "response", G_CALLBACK (save_trace_response_cb), g_object_ref (self));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
-}
-
-static gboolean
-drop_cb (SwWindow      *self,
-         const GValue  *value,
-         double         x,
-         double         y,
-         GtkDropTarget *target)
-{
-  GFile *file = NULL;
-
-  if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
-    {
-      GSList *files = g_value_get_boxed (value);
-
-      file = files != NULL ? files->data : NULL;
-    }
-  else if (G_VALUE_HOLDS (value, G_TYPE_FILE))
-    file = g_value_get_object (value);
-
-  if (file == NULL)
-    return FALSE;
-
-  sw_window_open_trace (self, file);
-  return TRUE;
-}
-
-static void
-replay_class_init (GtkWidgetClass *widget_class)
-{
-  g_type_ensure (SW_TYPE_TRANSPORT_BAR);
-  gtk_widget_class_bind_template_child (widget_class, SwWindow, transport_bar);
-
-  gtk_widget_class_install_action (widget_class, "win.save-trace", NULL, save_trace_action);
-  gtk_widget_class_install_action (widget_class, "win.replay-play", NULL, replay_play_action);
-  gtk_widget_class_install_action (widget_class, "win.replay-step-forward", NULL, replay_step_action);
-  gtk_widget_class_install_action (widget_class, "win.replay-step-back", NULL, replay_step_action);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "win.save-trace", NULL);
-}
-
-static void
-replay_init (SwWindow *self)
-{
-  GtkEventController *keys;
-  GtkDropTarget *drop;
-  GType types[] = { GDK_TYPE_FILE_LIST, G_TYPE_FILE };
-
-  keys = gtk_event_controller_key_new ();
-  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
-  g_signal_connect_object (keys, "key-pressed", G_CALLBACK (replay_key_pressed_cb), self, G_CONNECT_SWAPPED);
-  gtk_widget_add_controller (GTK_WIDGET (self), keys);
-
-  drop = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
-  gtk_drop_target_set_gtypes (drop, types, G_N_ELEMENTS (types));
-  g_signal_connect_object (drop, "drop", G_CALLBACK (drop_cb), self, G_CONNECT_SWAPPED);
-  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
-}
-
-/**
- * sw_window_get_replay:
- *
- * Returns: (transfer none) (nullable): the replay shown, or NULL for a run
- */
-SwReplay *
-sw_window_get_replay (SwWindow *self)
-{
-  g_return_val_if_fail (SW_IS_WINDOW (self), NULL);
-
-  return self->replay;
-}
-
-SwTransportBar *
-sw_window_get_transport_bar (SwWindow *self)
-{
-  g_return_val_if_fail (SW_IS_WINDOW (self), NULL);
-
-  return self->transport_bar;
-}
-
-/* ---- remote: watching an engine that runs elsewhere -------------------
- *
- * `switchyard-cli run NAME --listen HOST:PORT` on another machine (a VM),
- * this window on the desktop.  An SwStreamClient rebuilds the engine's
- * trace here, a new one per connection; the window builds its timeline
- * model on it exactly as for a local run, with the engine's start as the
- * timeline's zero, so a late joiner's backlog lands at the times it
- * happened.  The status bar says how the link is doing.
- */
-
-static gboolean
-remote_watching (SwWindow *self)
-{
-  if (self->remote == NULL)
-    return FALSE;
-
-  switch (sw_stream_client_get_state (self->remote))
-    {
-    case SW_STREAM_STATE_CONNECTING:
-    case SW_STREAM_STATE_LIVE:
-    case SW_STREAM_STATE_RECONNECTING:
-      return TRUE;
-    default:
-      return FALSE;
-    }
-}
-
-static void
-remote_update_actions (SwWindow *self)
-{
-  gboolean watching = remote_watching (self);
-
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.connect", self->job == NULL);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.disconnect", watching);
-  if (watching)
-    {
-      gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.clear", FALSE);
-      gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.reset-params", FALSE);
-    }
-}
-
-/* " · N events dropped for this viewer", or "" */
-static char *
-remote_format_drops (SwWindow *self)
-{
-  guint64 dropped = sw_stream_client_get_dropped (self->remote);
-  guint64 skipped = sw_stream_client_get_skipped (self->remote);
-  GString *text = g_string_new (NULL);
-
-  if (dropped > 0)
-    {
-      g_string_append (text, " · ");
-      /* TRANSLATORS: the engine was faster than the link to this viewer */
-      g_string_append_printf (text, ngettext ("%" PRIu64 " event dropped for this viewer",
-                                              "%" PRIu64 " events dropped for this viewer", dropped),
-                              (uint64_t) dropped);
-    }
-  if (skipped > 0)
-    {
-      g_string_append (text, " · ");
-      /* TRANSLATORS: a late joiner gets only the newest part of what was recorded */
-      g_string_append_printf (text, ngettext ("%" PRIu64 " early event left out",
-                                              "%" PRIu64 " early events left out", skipped),
-                              (uint64_t) skipped);
-    }
-
-  return g_string_free (text, FALSE);
-}
-
-/* The client's reasons name the address already. */
-static char *
-remote_format_retry (SwWindow *self)
-{
-  const char *error = sw_stream_client_get_last_error (self->remote);
-
-  if (error != NULL)
-    /* TRANSLATORS: the link to a remote engine dropped; %s is why */
-    return g_strdup_printf (_("Reconnecting… · %s"), error);
-
-  return g_strdup_printf (_("Reconnecting to %s…"), sw_stream_client_get_address (self->remote));
-}
-
-static void
-remote_update_status (SwWindow *self)
-{
-  const char *address = sw_stream_client_get_address (self->remote);
-  const char *error = sw_stream_client_get_last_error (self->remote);
-  g_autofree char *drops = remote_format_drops (self);
-  g_autofree char *text = NULL;
-
-  switch (sw_stream_client_get_state (self->remote))
-    {
-    case SW_STREAM_STATE_CONNECTING:
-      if (self->remote_retrying)
-        text = remote_format_retry (self);
-      else
-        text = g_strdup_printf (_("Connecting to %s…"), address);
-      set_status (self, SW_RUN_STATE_RUNNING, text);
-      break;
-
-    case SW_STREAM_STATE_RECONNECTING:
-      text = remote_format_retry (self);
-      set_status (self, SW_RUN_STATE_RUNNING, text);
-      break;
-
-    case SW_STREAM_STATE_LIVE:
-      if (self->model != NULL)
-        {
-          guint n_spans = sw_timeline_model_get_n_spans (self->model);
-          guint n_open = sw_timeline_model_get_n_open_spans (self->model);
-
-          /* TRANSLATORS: watching a remote engine: HOST:PORT, then task counts */
-          text = g_strdup_printf (_("Live from %s · %u submitted · %u running · %u done%s"),
-                                  address, sw_timeline_model_get_n_submits (self->model),
-                                  n_open, n_spans - n_open, drops);
-        }
-      else
-        text = g_strdup_printf (_("Live from %s%s"), address, drops);
-      set_status (self, SW_RUN_STATE_RUNNING, text);
-      gtk_image_set_from_icon_name (self->status_icon, "network-transmit-receive-symbolic");
-      gtk_widget_set_visible (GTK_WIDGET (self->status_icon), TRUE);
-      break;
-
-    case SW_STREAM_STATE_ENDED:
-      {
-        g_autofree char *stats = self->model != NULL
-          ? format_stats (self, sw_timeline_model_get_trace (self->model)) : g_strdup ("");
-
-        /* TRANSLATORS: the remote engine finished; the picture stays */
-        text = g_strdup_printf (_("Ended · %s · %s%s"), address, stats, drops);
-        set_status (self, SW_RUN_STATE_FINISHED, text);
-      }
-      break;
-
-    case SW_STREAM_STATE_DISCONNECTED:
-    default:
-      /* Refused (wrong token, another version, not a Switchyard engine):
-       * retrying would not help, so the reason stays in view. */
-      if (error != NULL)
-        /* TRANSLATORS: %s is why, and names the address already */
-        text = g_strdup_printf (_("Cannot watch · %s"), error);
-      else
-        text = g_strdup_printf (_("Cannot watch %s"), address);
-      set_status (self, SW_RUN_STATE_FAILED, text);
-      break;
-    }
-}
-
-static gboolean
-remote_tick_cb (gpointer user_data)
-{
-  SwWindow *self = user_data;
-
-  if (self->remote != NULL)
-    remote_update_status (self);
-
-  return G_SOURCE_CONTINUE;
-}
-
-/* The model on the client's current trace: a new connection brings a new
- * trace (its backlog first), so the picture starts over with it. */
-static void
-remote_sync_model (SwWindow *self)
-{
-  SwTrace *trace = sw_stream_client_get_trace (self->remote);
-
-  if (trace == NULL || (self->model != NULL && sw_timeline_model_get_trace (self->model) == trace))
-    return;
-
-  if (self->model != NULL)
-    g_signal_handlers_disconnect_by_data (self->model, self);
-  g_clear_object (&self->model);
-  self->model = sw_timeline_model_new_with_origin (trace, sw_stream_client_get_remote_origin_ns (self->remote));
-  g_signal_connect_object (self->model, "changed", G_CALLBACK (model_changed_cb), self, G_CONNECT_SWAPPED);
-  sw_timeline_model_set_running (self->model, TRUE);
-  sw_timeline_set_model (self->timeline, self->model);
-  sw_stats_panel_set_model (self->stats_panel, self->model);
-  console_clear (self);
-  self->run_started_us = g_get_monotonic_time ();
-}
-
-/* Whatever reached this machine goes on the timeline, and it stops
- * growing with the clock. */
-static void
-remote_freeze_model (SwWindow *self)
-{
-  if (self->model == NULL)
-    return;
-
-  sw_timeline_model_drain_all (self->model);
-  sw_timeline_model_set_running (self->model, FALSE);
-  console_sync (self);
-}
-
-static void
-remote_trace_cb (SwWindow       *self,
-                 GParamSpec     *pspec,
-                 SwStreamClient *client)
-{
-  remote_sync_model (self);
-}
-
-static void
-remote_name_cb (SwWindow       *self,
-                GParamSpec     *pspec,
-                SwStreamClient *client)
-{
-  const char *name = sw_stream_client_get_remote_name (client);
-
-  if (name != NULL)
-    {
-      /* TRANSLATORS: the header's subtitle: the engine's program (pid) and HOST:PORT */
-      g_autofree char *text = g_strdup_printf (_("%s on %s"), name, sw_stream_client_get_address (client));
-
-      gtk_label_set_text (self->subtitle_label, text);
-    }
-}
-
-static void
-remote_state_cb (SwWindow       *self,
-                 GParamSpec     *pspec,
-                 SwStreamClient *client)
-{
-  switch (sw_stream_client_get_state (client))
-    {
-    case SW_STREAM_STATE_LIVE:
-      self->remote_retrying = FALSE;
-      remote_sync_model (self);
-      if (self->model != NULL)
-        sw_timeline_model_set_running (self->model, TRUE);
-      break;
-
-    case SW_STREAM_STATE_RECONNECTING:
-      self->remote_retrying = TRUE;
-      remote_freeze_model (self);
-      break;
-
-    case SW_STREAM_STATE_ENDED:
-    case SW_STREAM_STATE_DISCONNECTED:
-      remote_freeze_model (self);
-      g_clear_handle_id (&self->remote_tick, g_source_remove);
-      break;
-
-    case SW_STREAM_STATE_CONNECTING:
-    default:
-      break;
-    }
-
-  remote_update_status (self);
-  update_actions (self);
-}
-
-static void
-remote_dropped_cb (SwWindow       *self,
-                   GParamSpec     *pspec,
-                   SwStreamClient *client)
-{
-  remote_update_status (self);
-}
-
-/* Stops watching; the picture and the status bar stay as they are. */
-static void
-remote_release (SwWindow *self)
-{
-  g_clear_handle_id (&self->remote_tick, g_source_remove);
-  if (self->remote == NULL)
-    return;
-
-  g_signal_handlers_disconnect_by_data (self->remote, self);
-  sw_stream_client_stop (self->remote);
-  g_clear_object (&self->remote);
-  self->remote_retrying = FALSE;
-  if (!gtk_widget_in_destruction (GTK_WIDGET (self)))
-    gtk_label_set_text (self->subtitle_label, self->scenario != NULL ? _(self->scenario->title) : "");
-}
-
-static void
-connect_dialog_connect_cb (SwWindow        *self,
-                           const char      *address,
-                           const char      *token,
-                           SwConnectDialog *dialog)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!sw_window_connect (self, address, token, &error))
-    {
-      g_autofree char *text = g_strdup_printf (_("Cannot watch %s: %s"), address, error->message);
-
-      set_status (self, SW_RUN_STATE_FAILED, text);
-    }
-}
-
-static void
-connect_action (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *param)
-{
-  sw_window_show_connect_dialog (SW_WINDOW (widget));
-}
-
-static void
-disconnect_action (GtkWidget  *widget,
-                   const char *action_name,
-                   GVariant   *param)
-{
-  sw_window_disconnect (SW_WINDOW (widget));
-}
-
-static void
-remote_install_actions (GtkWidgetClass *widget_class)
-{
-  gtk_widget_class_install_action (widget_class, "win.connect", NULL, connect_action);
-  gtk_widget_class_install_action (widget_class, "win.disconnect", NULL, disconnect_action);
-}
-
-/**
- * sw_window_connect:
- * @address: the engine's HOST:PORT (`switchyard-cli run NAME --listen`)
- * @token: (nullable): its token; NULL reads SWITCHYARD_TOKEN
- *
- * Watches a run of an engine elsewhere, live, instead of running here;
- * reconnects when the link drops until the engine ends or refuses.
- *
- * Returns: FALSE (and why) for an address that cannot be dialled or while
- *   a run of this window's own is going on
- */
-gboolean
-sw_window_connect (SwWindow    *self,
-                   const char  *address,
-                   const char  *token,
-                   GError     **error)
-{
-  g_return_val_if_fail (SW_IS_WINDOW (self), FALSE);
-  g_return_val_if_fail (address != NULL, FALSE);
-
-  if (self->job != NULL)
-    {
-      g_set_error_literal (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
-                           _("stop the run here first"));
-      return FALSE;
-    }
-  if (!sw_stream_parse_address (address, NULL, NULL, error))
-    return FALSE;
-
-  remote_release (self);
-  g_free (self->remote_address);
-  self->remote_address = g_strdup (address);
-
-  self->remote = sw_stream_client_new (address, token);
-  g_signal_connect_object (self->remote, "notify::state", G_CALLBACK (remote_state_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->remote, "notify::trace", G_CALLBACK (remote_trace_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->remote, "notify::remote-name", G_CALLBACK (remote_name_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->remote, "notify::dropped", G_CALLBACK (remote_dropped_cb), self, G_CONNECT_SWAPPED);
-  self->remote_tick = g_timeout_add (250, remote_tick_cb, self);
-  g_source_set_name_by_id (self->remote_tick, "[switchyard] remote status");
-
-  sw_stream_client_start (self->remote);
-  /* start may have failed already, before any notify reached us */
-  remote_update_status (self);
-  update_actions (self);
-
-  return TRUE;
-}
-
-/* Stops watching: the picture stays, frozen where it was. */
-void
-sw_window_disconnect (SwWindow *self)
-{
-  g_autofree char *text = NULL;
-  g_autofree char *stats = NULL;
-
-  g_return_if_fail (SW_IS_WINDOW (self));
-
-  if (self->remote == NULL)
-    return;
-
-  if (remote_watching (self))
-    {
-      remote_freeze_model (self);
-      stats = self->model != NULL ? format_stats (self, sw_timeline_model_get_trace (self->model)) : NULL;
-      /* TRANSLATORS: the user stopped watching a remote engine at HOST:PORT */
-      text = g_strdup_printf (_("Disconnected from %s · %s"),
-                              sw_stream_client_get_address (self->remote), stats != NULL ? stats : "");
-      set_status (self, SW_RUN_STATE_STOPPED, text);
-    }
-  remote_release (self);
-  update_actions (self);
-}
-
-/**
- * sw_window_get_stream_client:
- *
- * Returns: (transfer none) (nullable): the link to the engine being
- *   watched, or NULL
- */
-SwStreamClient *
-sw_window_get_stream_client (SwWindow *self)
-{
-  g_return_val_if_fail (SW_IS_WINDOW (self), NULL);
-
-  return self->remote;
-}
-
-/**
- * sw_window_show_connect_dialog:
- *
- * Asks for an engine's address and token (win.connect, Ctrl+K).
- *
- * Returns: (transfer none): the dialog, shown
- */
-SwConnectDialog *
-sw_window_show_connect_dialog (SwWindow *self)
-{
-  SwConnectDialog *dialog;
-
-  g_return_val_if_fail (SW_IS_WINDOW (self), NULL);
-
-  dialog = sw_connect_dialog_new (GTK_WINDOW (self), self->remote_address, NULL);
-  g_signal_connect_object (dialog, "connect", G_CALLBACK (connect_dialog_connect_cb), self, G_CONNECT_SWAPPED);
-  gtk_window_present (GTK_WINDOW (dialog));
-
-  return dialog;
 }
