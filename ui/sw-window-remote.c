@@ -353,6 +353,10 @@ sw_window_connect (SwWindow    *self,
   _sw_window_remote_release (self);
   g_free (self->remote_address);
   self->remote_address = g_strdup (address);
+  /* Offered again next time, also in a new session; the token is a
+   * secret and is not kept. */
+  if (self->settings != NULL)
+    g_settings_set_string (self->settings, "last-remote-address", address);
 
   self->remote = sw_stream_client_new (address, token);
   g_signal_connect_object (self->remote, "notify::state", G_CALLBACK (remote_state_cb), self, G_CONNECT_SWAPPED);
@@ -420,10 +424,16 @@ SwConnectDialog *
 sw_window_show_connect_dialog (SwWindow *self)
 {
   SwConnectDialog *dialog;
+  g_autofree char *last = NULL;
 
   g_return_val_if_fail (SW_IS_WINDOW (self), NULL);
 
-  dialog = sw_connect_dialog_new (GTK_WINDOW (self), self->remote_address, NULL);
+  if (self->remote_address == NULL && self->settings != NULL)
+    last = g_settings_get_string (self->settings, "last-remote-address");
+  dialog = sw_connect_dialog_new (GTK_WINDOW (self),
+                                  self->remote_address != NULL ? self->remote_address
+                                  : last != NULL && last[0] != '\0' ? last : NULL,
+                                  NULL);
   g_signal_connect_object (dialog, "connect", G_CALLBACK (connect_dialog_connect_cb), self, G_CONNECT_SWAPPED);
   gtk_window_present (GTK_WINDOW (dialog));
 

@@ -334,6 +334,17 @@ test_connect_dialog_live_then_ended (void)
   g_assert_true (button_enabled (win, "win.run"));
 
   gtk_window_destroy (GTK_WINDOW (win));
+
+  /* A new window (a new session) offers the address watched last, and
+   * never the token. */
+  win = ui_test_open_window ("thread-pool", 1400, 860);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.connect", NULL));
+  dialog = find_connect_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (sw_connect_dialog_get_address (dialog), ==, engine.address);
+  g_assert_cmpstr (sw_connect_dialog_get_token (dialog), ==, "");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  gtk_window_destroy (GTK_WINDOW (win));
   engine_clear (&engine);
 }
 
