@@ -412,8 +412,11 @@ sw_scenario_run_sleep (SwScenarioRun *run,
   return sw_sleep_cancellable (duration_us, run->cancellable);
 }
 
+/* After a body that failed before anything ran (a limit, a port in use),
+ * a summary of zeros would only hide the error line: none then. */
 static void
-print_summary (SwScenarioRun *run)
+print_summary (SwScenarioRun *run,
+               gboolean       body_ok)
 {
   g_autoptr(GArray) events = sw_trace_dup_events (run->trace);
   SwTaskStats stats;
@@ -428,6 +431,9 @@ print_summary (SwScenarioRun *run)
       n_coroutines += kind == SW_EVENT_CO_SPAWN;
       n_switches += kind == SW_EVENT_CO_SWITCH;
     }
+
+  if (!body_ok && stats.n_submitted == 0 && n_coroutines == 0)
+    return;
 
   /* A run of coroutines only has no task times to sum: count what it did. */
   if (stats.n_finished + stats.n_failed + stats.n_cancelled == 0 && n_coroutines > 0)
@@ -472,7 +478,7 @@ sw_scenario_run_execute (SwScenarioRun  *run,
   ok = run->scenario->body (run, error);
   sw_ctx_lane_sample_self (ctx_lane);
   sw_ctx_sampler_free (sampler);
-  print_summary (run);
+  print_summary (run, ok);
 
   if (ok && g_cancellable_set_error_if_cancelled (run->cancellable, error))
     ok = FALSE;

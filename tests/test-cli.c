@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include "switchyard.h"
@@ -34,13 +35,27 @@ cli_path (void)
 }
 
 static Result
+run_cli_argv (GPtrArray            *argv,
+              GSpawnChildSetupFunc  child_setup,
+              gpointer              setup_data)
+{
+  g_autoptr(GError) error = NULL;
+  Result r = { 0 };
+  int wait_status;
+
+  g_ptr_array_add (argv, NULL);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, child_setup, setup_data,
+                               &r.out, &r.err, &wait_status, &error));
+  g_assert_no_error (error);
+  r.status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : 128 + WTERMSIG (wait_status);
+  return r;
+}
+
+static Result
 run_cli (const char *first,
          ...)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  Result r = { 0 };
-  int wait_status;
   va_list args;
 
   g_ptr_array_add (argv, (char *) cli_path ());
@@ -48,13 +63,8 @@ run_cli (const char *first,
   for (const char *a = first; a != NULL; a = va_arg (args, const char *))
     g_ptr_array_add (argv, (char *) a);
   va_end (args);
-  g_ptr_array_add (argv, NULL);
 
-  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                               &r.out, &r.err, &wait_status, &error));
-  g_assert_no_error (error);
-  r.status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : 128 + WTERMSIG (wait_status);
-  return r;
+  return run_cli_argv (argv, NULL, NULL);
 }
 
 /* A usage error: exit 2 and exactly one line on stderr, naming the problem. */
@@ -66,6 +76,36 @@ assert_usage_error (Result     *r,
   g_assert_true (g_str_has_prefix (r->err, "switchyard-cli: "));
   g_assert_nonnull (strstr (r->err, mention));
   g_assert_cmpint (strchr (r->err, '\n') - r->err, ==, (gssize) strlen (r->err) - 1);
+}
+
+/* In the child: a descriptor limit too low for the flood asked for. */
+static void
+limit_descriptors (gpointer user_data)
+{
+  struct rlimit limit = { 64, 64 };
+
+  setrlimit (RLIMIT_NOFILE, &limit);
+}
+
+/* A run that cannot start (too few descriptors for its clients) says why
+ * in one line and prints no summary of zeros that would hide it. */
+static void
+test_cli_run_that_cannot_start_says_why (void)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  Result r;
+
+  g_ptr_array_add (argv, (char *) cli_path ());
+  g_ptr_array_add (argv, (char *) "run");
+  g_ptr_array_add (argv, (char *) "echo-flood");
+  g_ptr_array_add (argv, (char *) "--set");
+  g_ptr_array_add (argv, (char *) "clients=500");
+  r = run_cli_argv (argv, limit_descriptors, NULL);
+
+  g_test_message ("exit %d, stdout: %s, stderr: %s", r.status, r.out, r.err);
+  assert_usage_error (&r, "descriptors");
+  g_assert_null (strstr (r.out, "summary"));
+  result_clear (&r);
 }
 
 static void
@@ -246,6 +286,7 @@ main (int    argc,
 
   g_test_add_func ("/Sw/Cli/list", test_cli_list);
   g_test_add_func ("/Sw/Cli/bad-input-is-one-line-exit-2", test_cli_bad_input_is_one_line_exit_2);
+  g_test_add_func ("/Sw/Cli/run-that-cannot-start-says-why", test_cli_run_that_cannot_start_says_why);
   g_test_add_func ("/Sw/Cli/run-prints-lesson-and-writes-trace", test_cli_run_prints_lesson_and_writes_trace);
   g_test_add_func ("/Sw/Cli/sigint-stops-and-keeps-trace", test_cli_sigint_stops_and_keeps_trace);
   g_test_add_func ("/Sw/Cli/run-listen-and-watch", test_cli_run_listen_and_watch);
