@@ -5,7 +5,8 @@
  * for an on/off choice, each with its description and a tooltip giving
  * the range and the default.  Each widget keeps its own value in range;
  * what only the values together can break (min_sleep > max_sleep) is
- * said under the form at once.  "changed" fires on every edit.
+ * the form's "problem", set at once; the window shows it where it stays in
+ * view however far the form is scrolled.  "changed" fires on every edit.
  */
 
 #include "config.h"
@@ -21,7 +22,7 @@ struct _SwParamForm
   GtkWidget         parent_instance;
 
   GtkGrid          *grid;
-  GtkLabel         *error_label;
+  char             *problem;    /* why the values cannot run together, or NULL */
   GPtrArray        *widgets;    /* one per SwParamSpec of scenario */
   const SwScenario *scenario;   /* borrowed (static), or NULL */
 };
@@ -34,6 +35,14 @@ enum {
 };
 
 static guint signals[N_SIGNALS];
+
+enum {
+  PROP_0,
+  PROP_PROBLEM,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 static double
 parse_double (const char *text,
@@ -305,8 +314,12 @@ values_changed (SwParamForm *self)
   if (self->scenario != NULL)
     params = sw_param_form_collect (self, &error);
 
-  gtk_label_set_text (self->error_label, error != NULL ? error->message : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), error != NULL);
+  if (g_strcmp0 (self->problem, error != NULL ? error->message : NULL) != 0)
+    {
+      g_free (self->problem);
+      self->problem = error != NULL ? g_strdup (error->message) : NULL;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROBLEM]);
+    }
   g_signal_emit (self, signals[CHANGED], 0);
 }
 
@@ -331,7 +344,6 @@ sw_param_form_dispose (GObject *object)
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
   self->grid = NULL;
-  self->error_label = NULL;
 
   G_OBJECT_CLASS (sw_param_form_parent_class)->dispose (object);
 }
@@ -342,8 +354,28 @@ sw_param_form_finalize (GObject *object)
   SwParamForm *self = SW_PARAM_FORM (object);
 
   g_clear_pointer (&self->widgets, g_ptr_array_unref);
+  g_clear_pointer (&self->problem, g_free);
 
   G_OBJECT_CLASS (sw_param_form_parent_class)->finalize (object);
+}
+
+static void
+sw_param_form_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  SwParamForm *self = SW_PARAM_FORM (object);
+
+  switch (prop_id)
+    {
+    case PROP_PROBLEM:
+      g_value_set_string (value, self->problem);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -354,6 +386,18 @@ sw_param_form_class_init (SwParamFormClass *klass)
 
   object_class->dispose = sw_param_form_dispose;
   object_class->finalize = sw_param_form_finalize;
+  object_class->get_property = sw_param_form_get_property;
+
+  /**
+   * SwParamForm:problem:
+   *
+   * Why the values shown cannot run together (say, min_sleep above
+   * max_sleep), or %NULL when they can.
+   */
+  properties[PROP_PROBLEM] =
+    g_param_spec_string ("problem", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
    * SwParamForm::changed:
@@ -381,21 +425,21 @@ sw_param_form_init (SwParamForm *self)
   gtk_grid_set_row_spacing (self->grid, 6);
   gtk_grid_set_column_spacing (self->grid, 12);
   gtk_widget_set_parent (GTK_WIDGET (self->grid), GTK_WIDGET (self));
-
-  /* Why the parameters cannot run together. */
-  self->error_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
-  gtk_label_set_xalign (self->error_label, 0.0);
-  gtk_label_set_wrap (self->error_label, TRUE);
-  gtk_label_set_max_width_chars (self->error_label, 38);
-  gtk_widget_add_css_class (GTK_WIDGET (self->error_label), "param-error");
-  gtk_widget_set_parent (GTK_WIDGET (self->error_label), GTK_WIDGET (self));
 }
 
 GtkWidget *
 sw_param_form_new (void)
 {
   return g_object_new (SW_TYPE_PARAM_FORM, NULL);
+}
+
+/* Why the values shown cannot run together, or NULL when they can. */
+const char *
+sw_param_form_get_problem (SwParamForm *self)
+{
+  g_return_val_if_fail (SW_IS_PARAM_FORM (self), NULL);
+
+  return self->problem;
 }
 
 const SwScenario *

@@ -12,6 +12,7 @@ G_DECLARE_FINAL_TYPE (SwParamForm, sw_param_form, SW, PARAM_FORM, GtkWidget)
 
 GtkWidget        *sw_param_form_new          (void);
 const SwScenario *sw_param_form_get_scenario (SwParamForm      *self);
+const char       *sw_param_form_get_problem  (SwParamForm      *self);
 void              sw_param_form_set_scenario (SwParamForm      *self,
                                               const SwScenario *scenario);
 SwParams         *sw_param_form_collect      (SwParamForm      *self,

@@ -24,6 +24,7 @@ struct _SwWindow
   GtkListBox           *scenario_list;
   GtkLabel             *description_label;
   SwParamForm          *param_form;
+  GtkLabel             *param_problem_label;
   GtkSpinner           *spinner;
   GtkImage             *status_icon;
   GtkLabel             *status_label;

@@ -209,6 +209,17 @@ update_panel_actions (SwWindow *self)
                                  !running && (self->model != NULL || self->n_console_lines > 0));
 }
 
+/* The form's values cannot run together (or can again): say why under the
+ * sidebar's scroller, where it stays in view. */
+static void
+param_problem_cb (SwWindow *self)
+{
+  const char *problem = sw_param_form_get_problem (self->param_form);
+
+  gtk_label_set_text (self->param_problem_label, problem != NULL ? problem : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->param_problem_label), problem != NULL);
+}
+
 static void
 reset_params_action (GtkWidget  *widget,
                      const char *action_name,
@@ -834,6 +845,7 @@ sw_window_class_init (SwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SwWindow, scenario_list);
   gtk_widget_class_bind_template_child (widget_class, SwWindow, description_label);
   gtk_widget_class_bind_template_child (widget_class, SwWindow, param_form);
+  gtk_widget_class_bind_template_child (widget_class, SwWindow, param_problem_label);
   gtk_widget_class_bind_template_child (widget_class, SwWindow, spinner);
   gtk_widget_class_bind_template_child (widget_class, SwWindow, status_icon);
   gtk_widget_class_bind_template_child (widget_class, SwWindow, status_label);
@@ -841,6 +853,7 @@ sw_window_class_init (SwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SwWindow, timeline);
   gtk_widget_class_bind_template_child (widget_class, SwWindow, console);
   gtk_widget_class_bind_template_callback (widget_class, scenario_row_selected_cb);
+  gtk_widget_class_bind_template_callback (widget_class, param_problem_cb);
   /* panels */
   gtk_widget_class_bind_template_child (widget_class, SwWindow, bottom_stack);
   gtk_widget_class_bind_template_child (widget_class, SwWindow, stats_panel);

@@ -298,11 +298,21 @@ test_reset_restores_defaults (void)
     }
   g_assert_true (action_enabled (win, "reset-params"));
 
-  /* Values fine one by one, wrong together: said at once, under the form. */
+  /* Values fine one by one, wrong together: said at once, and in view even
+   * though the form is taller than the window (860 px) and not scrolled. */
   ui_test_set_params (win, (const char * const[]) { "min_sleep", "2", "max_sleep", "0.5", NULL });
   g_assert_true (gtk_widget_get_visible (error_label));
   g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (error_label)), "min_sleep"));
   ui_test_draw_frames (win);
+  {
+    graphene_rect_t bounds;
+
+    g_assert_true (gtk_widget_get_mapped (error_label));
+    g_assert_true (gtk_widget_compute_bounds (error_label, GTK_WIDGET (win), &bounds));
+    g_assert_cmpfloat (bounds.size.height, >, 0);
+    g_assert_cmpfloat (bounds.origin.y, >=, 0);
+    g_assert_cmpfloat (bounds.origin.y + bounds.size.height, <=, gtk_widget_get_height (GTK_WIDGET (win)));
+  }
   ui_test_save_screenshot (win, "screenshot-param-error.png");
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.reset-params", NULL));
