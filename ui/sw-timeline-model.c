@@ -10,7 +10,13 @@
 /* How many events one drain call hands out, and how long one update may
  * spend draining before it leaves the rest for the next frame. */
 #define DRAIN_BATCH      4096
-#define UPDATE_BUDGET_US 4000
+/* Per frame, reading new events may take this long, or more when frames
+ * come slowly (a software renderer, a busy machine): a share of the time
+ * since the last frame, so a live view keeps up with a fast producer
+ * instead of falling seconds behind, while frames keep coming. */
+#define UPDATE_BUDGET_US     4000
+#define UPDATE_BUDGET_MAX_US 32000
+#define UPDATE_BUDGET_SHARE  0.3
 
 /* A task's chain as indexes into the lanes' arrays, not copies: 40
  * bytes per task, whatever it went through.
@@ -162,6 +168,7 @@ struct _SwTimelineModel
   SwTrace        *trace;
   SwTraceCursor  *cursor;
   SwEvent        *buffer;         /* DRAIN_BATCH events of scratch */
+  gint64          last_update_us; /* monotonic time of the last update, or 0 */
   guint           n_trace_lanes;  /* lanes of the trace seen by sync_lanes */
   GPtrArray      *lanes;          /* SwTimelineLane *, sorted by id */
   GHashTable     *lane_by_id;     /* guint32 → SwTimelineLane * */
@@ -1640,11 +1647,18 @@ sw_timeline_model_get_trace (SwTimelineModel *self)
 gboolean
 sw_timeline_model_update (SwTimelineModel *self)
 {
+  gint64 now = g_get_monotonic_time ();
+  gint64 budget = UPDATE_BUDGET_US;
   gboolean changed;
 
   g_return_val_if_fail (SW_IS_TIMELINE_MODEL (self), FALSE);
 
-  changed = drain (self, g_get_monotonic_time () + UPDATE_BUDGET_US);
+  if (self->last_update_us != 0)
+    budget = CLAMP ((gint64) ((now - self->last_update_us) * UPDATE_BUDGET_SHARE),
+                    UPDATE_BUDGET_US, UPDATE_BUDGET_MAX_US);
+  self->last_update_us = now;
+
+  changed = drain (self, now + budget);
   if (changed)
     g_signal_emit (self, signals[CHANGED], 0);
 
