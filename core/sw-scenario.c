@@ -438,9 +438,7 @@ print_summary (SwScenarioRun *run,
   /* A run of coroutines only has no task times to sum: count what it did. */
   if (stats.n_finished + stats.n_failed + stats.n_cancelled == 0 && n_coroutines > 0)
     sw_scenario_run_print (run, _("summary: wall %.3f s, %u coroutines, %u switches"),
-                           (g_array_index (events, SwEvent, events->len - 1).time -
-                            g_array_index (events, SwEvent, 0).time) / 1e9,
-                           n_coroutines, n_switches);
+                           stats.span_ns / 1e9, n_coroutines, n_switches);
   else
     sw_scenario_run_print (run,
                            _("summary: wall %.3f s, sum of task times %.3f s, speedup %.2fx "

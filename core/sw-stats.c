@@ -20,6 +20,7 @@ sw_task_stats_compute (const SwEvent *events,
   g_autoptr(GHashTable) starts = g_hash_table_new (g_int64_hash, g_int64_equal);
   g_autofree gint64 *keys = g_new (gint64, MAX (n_events, 1));
   guint n_keys = 0;
+  gint64 first_ns = G_MAXINT64, last_ns = G_MININT64;
 
   g_return_if_fail (stats != NULL);
 
@@ -40,6 +41,9 @@ sw_task_stats_compute (const SwEvent *events,
     {
       const SwEvent *e = &events[i];
       gint64 t = (gint64) e->time;
+
+      first_ns = MIN (first_ns, t);
+      last_ns = MAX (last_ns, t);
 
       switch (e->kind)
         {
@@ -74,6 +78,8 @@ sw_task_stats_compute (const SwEvent *events,
         }
     }
 
+  if (n_events > 0)
+    stats->span_ns = last_ns - first_ns;
   if (stats->n_submitted > 0 && stats->last_end_ns > stats->first_submit_ns)
     {
       stats->wall_ns = stats->last_end_ns - stats->first_submit_ns;

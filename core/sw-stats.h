@@ -15,6 +15,8 @@ typedef struct {
   gint64 wall_ns;         /* first submit → last end */
   gint64 task_ns_sum;     /* sum over tasks of end − start */
   double speedup;         /* task_ns_sum / wall_ns */
+  gint64 span_ns;         /* first event → last event, of any kind: the wall
+                           * time of a run without tasks (coroutines) */
 } SwTaskStats;
 
 void sw_task_stats_compute (const SwEvent *events,

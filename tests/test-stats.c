@@ -69,6 +69,29 @@ test_stats_nothing_submitted (void)
   g_assert_cmpfloat (stats.speedup, ==, 0.0);
 }
 
+/* Coroutines only: no task to time, the wall time is first event → last,
+ * whatever order the lanes' events come in (the window's status bar and the
+ * console's summary line both say this number). */
+static void
+test_stats_span_of_a_coroutine_run (void)
+{
+  SwEvent events[] = {
+    ev (MS (40), SW_EVENT_CO_SWITCH, 1),
+    ev (MS (7), SW_EVENT_CO_SPAWN, 1),
+    ev (MS (950), SW_EVENT_CO_EXIT, 1),
+    ev (MS (12), SW_EVENT_CO_SWITCH, 2),
+  };
+  SwTaskStats stats;
+
+  sw_task_stats_compute (events, G_N_ELEMENTS (events), &stats);
+  g_assert_cmpuint (stats.n_submitted, ==, 0);
+  g_assert_cmpint (stats.wall_ns, ==, 0);
+  g_assert_cmpint (stats.span_ns, ==, MS (943));
+
+  sw_task_stats_compute (events, 0, &stats);
+  g_assert_cmpint (stats.span_ns, ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -78,6 +101,7 @@ main (int    argc,
   g_test_add_func ("/Sw/Stats/parallel-tasks", test_stats_parallel_tasks);
   g_test_add_func ("/Sw/Stats/failed-and-cancelled", test_stats_failed_and_cancelled);
   g_test_add_func ("/Sw/Stats/nothing-submitted", test_stats_nothing_submitted);
+  g_test_add_func ("/Sw/Stats/span-of-a-coroutine-run", test_stats_span_of_a_coroutine_run);
 
   return g_test_run ();
 }

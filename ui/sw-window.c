@@ -272,10 +272,8 @@ _sw_window_format_stats (SwWindow *self,
   sw_timeline_set_summary (self->timeline, stats.task_ns_sum,
                            stats.n_submitted > 0 ? stats.wall_ns : 0);
 
-  if (stats.n_submitted > 0)
-    wall = sw_time_scale_format_duration (stats.wall_ns);
-  else
-    wall = sw_time_scale_format_duration ((g_get_monotonic_time () - self->run_started_us) * 1000);
+  /* The same wall time as the run's summary line in the console. */
+  wall = sw_time_scale_format_duration (stats.n_submitted > 0 ? stats.wall_ns : stats.span_ns);
 
   g_string_append_printf (text, _("wall %s"), wall);
   if (stats.n_submitted > 0)

@@ -612,6 +612,26 @@ test_timeline_server_screenshot (void)
 /* Every scenario of the engine, run in the window with short durations,
  * ends finished and draws its story; one picture each in the build
  * folder (screenshot-scenario-NAME.png) to look at. */
+/* "... wall 1.93 s ..." or "... wall 274 ms ..." → seconds. */
+static double
+parse_wall_seconds (const char *text)
+{
+  const char *at = strstr (text, "wall ");
+  char *unit;
+  double value;
+
+  g_assert_nonnull (at);
+  value = g_ascii_strtod (at + strlen ("wall "), &unit);
+  while (*unit == ' ')
+    unit++;
+  if (g_str_has_prefix (unit, "ms"))
+    return value / 1e3;
+  if (g_str_has_prefix (unit, "µs"))
+    return value / 1e6;
+  g_assert_true (g_str_has_prefix (unit, "s"));
+  return value;
+}
+
 static void
 test_every_scenario_screenshot (void)
 {
@@ -653,6 +673,20 @@ test_every_scenario_screenshot (void)
       g_assert_true (ui_test_spin_until (win, ui_test_not_running, 90.0));
       g_test_message ("%s: %s", scenario->name, sw_window_get_status_text (win));
       g_assert_cmpint (sw_window_get_run_state (win), ==, SW_RUN_STATE_FINISHED);
+
+      /* One run, one wall time: the status bar says what the console's
+       * summary line says (to the rounding of their formats). */
+      {
+        g_autofree char *console = sw_window_dup_console_text (win);
+        const char *summary = strstr (console, "summary: wall ");
+        double status_s = parse_wall_seconds (sw_window_get_status_text (win));
+        double summary_s;
+
+        g_assert_nonnull (summary);
+        summary_s = parse_wall_seconds (summary);
+        g_assert_cmpfloat (summary_s, >, 0);
+        g_assert_cmpfloat (fabs (status_s - summary_s), <=, MAX (0.01 * summary_s, 0.0015));
+      }
 
       sw_timeline_fit (timeline);
       ui_test_draw_frames (timeline);
