@@ -12,6 +12,9 @@ void      _sw_future_set_result   (SwFuture   *self,
                                    GVariant   *value);
 void      _sw_future_set_error    (SwFuture   *self,
                                    GError     *error);
+void      _sw_future_complete_recorded (SwFuture *self,
+                                        GVariant *value,
+                                        GError   *error);
 guint64   _sw_future_get_label_id (SwFuture   *self);
 
 G_END_DECLS

@@ -4,7 +4,10 @@
  * it knows when a task is queued and where it is picked up); the future
  * records TASK_END, TASK_ERROR and TASK_CANCEL itself, at the moment its
  * state changes and before any done-callback runs, so every executor gets
- * them right and in the same order.  result(), exception(), wait() and
+ * them right and in the same order.  The exception is a task that ran in
+ * another process: its worker records the end where and when the task
+ * really ended, and the future is completed with
+ * _sw_future_complete_recorded() once the result has travelled back.  result(), exception(), wait() and
  * as_completed() record WAIT_BEGIN/END on the caller's lane only when they
  * really block; each done-callback is bracketed by CALLBACK_BEGIN/END on
  * the lane of the thread that runs it.
@@ -346,14 +349,15 @@ sw_future_wake_blocked_locked (SwFuture *self)
 static void
 sw_future_complete (SwFuture *self,
                     GVariant *value,
-                    GError   *error)
+                    GError   *error,
+                    gboolean  record_end)
 {
   SwFutureState state;
   SwDoneCallbacks callbacks = { 0 };
   guint64 message_id = 0;
 
   /* Interning takes the trace's string lock; not under ours. */
-  if (error != NULL)
+  if (error != NULL && record_end)
     message_id = sw_trace_intern (self->trace, error->message);
 
   g_mutex_lock (&self->mutex);
@@ -364,14 +368,16 @@ sw_future_complete (SwFuture *self,
         {
           self->state = SW_FUTURE_FAILED;
           self->error = g_steal_pointer (&error);
-          sw_trace_record (self->trace, SW_EVENT_TASK_ERROR, SW_EVENT_FLAG_FAILED,
-                           self->id, message_id);
+          if (record_end)
+            sw_trace_record (self->trace, SW_EVENT_TASK_ERROR, SW_EVENT_FLAG_FAILED,
+                             self->id, message_id);
         }
       else
         {
           self->state = SW_FUTURE_FINISHED;
           self->result = sw_variant_take_ref (g_steal_pointer (&value));
-          sw_trace_record (self->trace, SW_EVENT_TASK_END, 0, self->id, 0);
+          if (record_end)
+            sw_trace_record (self->trace, SW_EVENT_TASK_END, 0, self->id, 0);
         }
       callbacks = sw_future_take_callbacks_locked (self);
       sw_future_notify_waiters_locked (self);
@@ -409,7 +415,7 @@ _sw_future_set_result (SwFuture *self,
    * a new one of a non-floating value (the caller keeps its own). */
   if (!g_variant_is_floating (value))
     g_variant_ref (value);
-  sw_future_complete (self, value, NULL);
+  sw_future_complete (self, value, NULL, TRUE);
 }
 
 /*< private >
@@ -425,7 +431,31 @@ _sw_future_set_error (SwFuture *self,
   g_return_if_fail (SW_IS_FUTURE (self));
   g_return_if_fail (error != NULL);
 
-  sw_future_complete (self, NULL, error);
+  sw_future_complete (self, NULL, error, TRUE);
+}
+
+/*< private >
+ * _sw_future_complete_recorded:
+ * @value: (transfer none) (nullable): the result, or %NULL with @error
+ * @error: (transfer full) (nullable): what went wrong
+ *
+ * As _sw_future_set_result() or _sw_future_set_error(), for a task whose
+ * TASK_END or TASK_ERROR is already in the trace: recorded by the worker
+ * process that ran it, when it ended, on its own lane.  Recording it again
+ * here would put the end where the result arrived, late by whatever kept
+ * the receiving thread busy (another task's done-callback).
+ */
+void
+_sw_future_complete_recorded (SwFuture *self,
+                              GVariant *value,
+                              GError   *error)
+{
+  g_return_if_fail (SW_IS_FUTURE (self));
+  g_return_if_fail ((value != NULL) != (error != NULL));
+
+  if (value != NULL && !g_variant_is_floating (value))
+    g_variant_ref (value);
+  sw_future_complete (self, value, error, FALSE);
 }
 
 guint64

@@ -28,10 +28,11 @@
  * nor shut the pool down with wait.
  *
  * Events: submit records TASK_SUBMIT on the caller's lane; the worker
- * records TASK_START on its own lane (its pid, its tid); the future records
- * TASK_END / TASK_ERROR on the manager lane when the result arrives (the
- * future records them itself, before its callbacks, so they cannot be put
- * on the worker's lane without putting the callbacks there too).
+ * records TASK_START and TASK_END / TASK_ERROR on its own lane (its pid,
+ * its tid) when the task starts and ends, and ships them before the
+ * result, so a task's bar is as long as it ran even while the manager was
+ * busy in another task's done-callback.  When a worker dies holding tasks,
+ * their futures record the TASK_ERROR themselves, on the manager lane.
  *
  * A worker that dies (its socket reaches EOF while the pool is running)
  * breaks the pool, as BrokenProcessPool does: the other workers are
@@ -445,7 +446,7 @@ sw_proc_worker_complete (SwProcCore   *core,
     {
       g_autoptr(GVariant) value = g_variant_get_variant (body);
 
-      _sw_future_set_result (item->future, value);
+      _sw_future_complete_recorded (item->future, value, NULL);
     }
   else
     {
@@ -454,9 +455,9 @@ sw_proc_worker_complete (SwProcCore   *core,
 
       if (g_variant_is_of_type (body, G_VARIANT_TYPE ("(sis)")))
         g_variant_get (body, "(&si&s)", &domain, &code, &message);
-      _sw_future_set_error (item->future,
-                            g_error_new_literal (*domain ? g_quark_from_string (domain) : SW_ERROR,
-                                                 code, message));
+      _sw_future_complete_recorded (item->future, NULL,
+                                    g_error_new_literal (*domain ? g_quark_from_string (domain) : SW_ERROR,
+                                                         code, message));
     }
 
   sw_proc_item_free (item);

@@ -238,6 +238,15 @@ sw_worker_run (SwWorker *worker,
       sw_ctx_lane_sample_self_throttled (worker->ctx_lane);
     }
 
+  /* The end is recorded here, when and where the task ended; the parent's
+   * future takes it from our events instead of stamping the moment the
+   * result reached it (later by whatever its manager was busy with). */
+  if (result != NULL)
+    sw_trace_record (worker->trace, SW_EVENT_TASK_END, 0, task_id, 0);
+  else
+    sw_trace_record (worker->trace, SW_EVENT_TASK_ERROR, SW_EVENT_FLAG_FAILED, task_id,
+                     sw_trace_intern (worker->trace, error ? error->message : "task failed"));
+
   if (result != NULL)
     sw_worker_queue (worker, sw_worker_message_new (SW_WORKER_MSG_OK, task_id,
                                                     g_variant_new_variant (result)));

@@ -285,6 +285,71 @@ test_process_pool_worker_events_are_merged (void)
   g_assert_true (g_str_has_prefix (sw_trace_lookup_string (trace, log->arg), "task 7 is running in process "));
 }
 
+static void
+slow_callback_cb (SwFuture *future,
+                  gpointer  user_data)
+{
+  g_usleep (400 * 1000);
+}
+
+/* A task's end is when it ended, on the worker that ran it, not when its
+ * result reached a manager busy in another task's done-callback; a failed
+ * task's end carries its message across. */
+static void
+test_process_pool_task_end_is_when_the_task_ended (void)
+{
+  g_autoptr(SwTrace) trace = sw_trace_new (0);
+  g_autoptr(SwProcessPool) pool = new_pool (trace, 2);
+  g_autoptr(SwFuture) quick = NULL;
+  g_autoptr(SwFuture) longer = NULL;
+  g_autoptr(SwFuture) failing = NULL;
+  g_autoptr(GVariant) value = NULL;
+  g_autoptr(GArray) events = NULL;
+  const SwEvent *start, *end, *error_end;
+  SwLane lane;
+
+  /* quick ends after 50 ms and its callback holds the manager for 400 ms;
+   * longer ends after 150 ms, while that callback runs. */
+  quick = sw_process_pool_submit (pool, NULL, "sleep", g_variant_new ("(d)", 0.05), NULL);
+  longer = sw_process_pool_submit (pool, NULL, "sleep", g_variant_new ("(d)", 0.15), NULL);
+  sw_future_add_done_callback (quick, slow_callback_cb, NULL, NULL);
+  g_clear_pointer (&value, g_variant_unref);
+  value = result_or_die (longer);
+  g_clear_pointer (&value, g_variant_unref);
+  value = result_or_die (quick);
+  failing = sw_process_pool_submit (pool, NULL, "fail", g_variant_new ("(s)", "boom"), NULL);
+  g_assert_null (sw_future_result (failing, DEADLINE_US, NULL));
+  sw_process_pool_shutdown (pool, TRUE, FALSE);
+
+  events = sw_trace_dup_events (trace);
+  start = find_event (events, SW_EVENT_TASK_START, sw_future_get_id (longer));
+  end = find_event (events, SW_EVENT_TASK_END, sw_future_get_id (longer));
+  g_assert_nonnull (start);
+  g_assert_nonnull (end);
+  g_assert_cmpuint (end->lane, ==, start->lane);
+  g_assert_true (sw_trace_get_lane (trace, end->lane, &lane));
+  g_assert_cmpint (lane.pid, !=, getpid ());
+  /* 150 ms of sleep (times in ns), not the ~400 ms the manager spent in
+   * the callback. */
+  g_assert_cmpuint (end->time - start->time, >=, (guint64) 140 * 1000 * 1000);
+  g_assert_cmpuint (end->time - start->time, <, (guint64) 300 * 1000 * 1000);
+
+  /* Recorded once, where the task ran. */
+  for (guint i = 0; i < events->len; i++)
+    {
+      const SwEvent *e = &g_array_index (events, SwEvent, i);
+
+      if (e->kind == SW_EVENT_TASK_END && e->object == sw_future_get_id (longer))
+        g_assert_true (e == end);
+    }
+
+  error_end = find_event (events, SW_EVENT_TASK_ERROR, sw_future_get_id (failing));
+  g_assert_nonnull (error_end);
+  g_assert_true (sw_trace_get_lane (trace, error_end->lane, &lane));
+  g_assert_cmpint (lane.pid, !=, getpid ());
+  g_assert_cmpstr (sw_trace_lookup_string (trace, error_end->arg), ==, "boom");
+}
+
 typedef struct
 {
   SwTrace *trace;
@@ -795,6 +860,7 @@ main (int   argc,
   g_test_add_func ("/Sw/ProcessPool/results-come-back", test_process_pool_results_come_back);
   g_test_add_func ("/Sw/ProcessPool/task-error-comes-back", test_process_pool_task_error_comes_back);
   g_test_add_func ("/Sw/ProcessPool/worker-events-are-merged", test_process_pool_worker_events_are_merged);
+  g_test_add_func ("/Sw/ProcessPool/task-end-is-when-the-task-ended", test_process_pool_task_end_is_when_the_task_ended);
   g_test_add_func ("/Sw/ProcessPool/callbacks-run-in-parent-on-manager", test_process_pool_callbacks_run_in_parent_on_manager);
   g_test_add_func ("/Sw/ProcessPool/crash-breaks-pool", test_process_pool_crash_breaks_pool);
   g_test_add_func ("/Sw/ProcessPool/sigkill-breaks-pool", test_process_pool_sigkill_breaks_pool);
