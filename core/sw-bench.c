@@ -19,7 +19,8 @@
 #include "sw-coro-context.h"
 #include "sw-error.h"
 #include "sw-executor.h"
-#include "sw-stream.h"
+#include "sw-stream-client.h"
+#include "sw-stream-server.h"
 #include "sw-trace.h"
 
 #define RECORD_EVENTS_PER_THREAD (2u * 1000u * 1000u)

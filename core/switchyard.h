@@ -16,6 +16,8 @@
 #include "sw-scenario.h"
 #include "sw-stats.h"
 #include "sw-stream.h"
+#include "sw-stream-client.h"
+#include "sw-stream-server.h"
 #include "sw-tasks.h"
 #include "sw-thread-pool.h"
 #include "sw-trace.h"
