@@ -121,6 +121,23 @@ lesson1_check (const SwParams  *p,
   return check_range (p, "min_sleep", "max_sleep", error);
 }
 
+static gboolean
+process_pool_check (const SwParams  *p,
+                    GError         **error)
+{
+  if (!lesson1_check (p, error))
+    return FALSE;
+  /* A crash that never comes would quietly show an unbroken pool. */
+  if (sw_params_get_int (p, "crash_task") > sw_params_get_int (p, "tasks"))
+    {
+      g_set_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
+                   _("crash_task (%d) is greater than tasks (%d): no task would crash"),
+                   (int) sw_params_get_int (p, "crash_task"), (int) sw_params_get_int (p, "tasks"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Runs on the thread that completed the future: a worker thread for a
  * thread pool, the manager thread in the parent for a process pool. */
 static void
@@ -320,6 +337,12 @@ callbacks_body (SwScenarioRun  *run,
 
   sw_executor_shutdown (pool, TRUE, sw_scenario_run_is_cancelled (run));
   release_pool_on_stop (run, stop_handler);
+
+  /* Pages that were never parsed say why (a broken pool, a Stop). */
+  for (guint i = 0; i < futures->len; i++)
+    if (sw_future_get_state (g_ptr_array_index (futures, i)) != SW_FUTURE_FINISHED)
+      print_outcome (run, g_ptr_array_index (futures, i));
+
   sw_scenario_run_print (run, _("main done in %.2f s"), (g_get_monotonic_time () - start) / 1e6);
   return TRUE;
 }
@@ -343,7 +366,7 @@ const SwScenario sw_scenario_process_pool = {
   .params = process_pool_params,
   .n_params = G_N_ELEMENTS (process_pool_params),
   .body = process_pool_body,
-  .check = lesson1_check,
+  .check = process_pool_check,
 };
 
 const SwScenario sw_scenario_callbacks = {

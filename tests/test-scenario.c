@@ -1,6 +1,8 @@
 /* test-scenario.c — parameters are checked; the lessons run for real */
 #include "config.h"
 
+#include <signal.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "switchyard.h"
@@ -76,6 +78,7 @@ typedef struct
   GPtrArray *all;       /* guarded by mutex */
   guint      n_lines;
   gboolean   saw_done;
+  const char *kill_after;  /* SIGKILL the process that printed a line with this */
 } Lines;
 
 static void
@@ -91,6 +94,17 @@ count_line_cb (const char *line,
   lines->n_lines++;
   if (g_str_has_prefix (line, "main done in"))
     lines->saw_done = TRUE;
+  /* "process PID thread TID downloads page …": kill that worker, once. */
+  if (lines->kill_after != NULL && strstr (line, lines->kill_after) != NULL &&
+      g_str_has_prefix (line, "process "))
+    {
+      int pid = atoi (line + strlen ("process "));
+
+      g_assert_cmpint (pid, >, 1);
+      g_assert_cmpint (pid, !=, getpid ());
+      kill (pid, SIGKILL);
+      lines->kill_after = NULL;
+    }
   g_mutex_unlock (&lines->mutex);
 }
 
@@ -206,6 +220,44 @@ test_scenario_process_pool_crash_breaks_pool (void)
   g_assert_true (lines_contain (&lines, "summary: wall "));
   g_assert_true (lines.saw_done);
   lines_clear (&lines);
+}
+
+/* Lesson 2 on a pool that breaks: the pages never parsed say why. */
+static void
+test_scenario_callbacks_broken_pool_says_why (void)
+{
+  const char *set[] = { "pool=process", "pages=4", "workers=2", "min_download=0.3",
+                        "max_download=0.3", "parse=0.01", NULL };
+  Lines lines = { 0 };
+  g_autoptr(GArray) events = NULL;
+  SwTaskStats stats;
+
+  lines.kill_after = "downloads page 1 ";
+  events = run_scenario ("callbacks", set, &lines, NULL);
+  g_assert_null (lines.kill_after);
+  sw_task_stats_compute ((SwEvent *) events->data, events->len, &stats);
+  g_assert_cmpuint (stats.n_failed, >=, 1);
+  g_assert_true (lines_contain (&lines, "page 1 failed: the process pool is broken: worker "));
+  g_assert_true (lines_contain (&lines, "killed by signal 9"));
+  g_assert_true (lines.saw_done);
+  lines_clear (&lines);
+}
+
+/* A crash_task past the last task would show an unbroken pool: refused. */
+static void
+test_scenario_crash_task_past_the_tasks_refused (void)
+{
+  const SwScenario *s = sw_scenario_lookup ("process-pool", NULL);
+  g_autoptr(SwParams) p = sw_params_new (s);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (sw_params_set_assignment (p, "tasks=4", NULL));
+  g_assert_true (sw_params_set_assignment (p, "crash_task=4", NULL));
+  g_assert_true (s->check (p, NULL));
+  g_assert_true (sw_params_set_assignment (p, "crash_task=5", NULL));
+  g_assert_false (s->check (p, &error));
+  g_assert_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "crash_task"));
 }
 
 /* Decoupled parse: which lane printed "parses page i", and where did
@@ -703,6 +755,8 @@ main (int    argc,
   g_test_add_func ("/Sw/Scenario/stop-reaches-worker-processes", test_scenario_stop_reaches_worker_processes);
   g_test_add_func ("/Sw/Scenario/process-pool-reuses-four-processes", test_scenario_process_pool_reuses_four_processes);
   g_test_add_func ("/Sw/Scenario/process-pool-crash-breaks-pool", test_scenario_process_pool_crash_breaks_pool);
+  g_test_add_func ("/Sw/Scenario/callbacks-broken-pool-says-why", test_scenario_callbacks_broken_pool_says_why);
+  g_test_add_func ("/Sw/Scenario/crash-task-past-the-tasks-refused", test_scenario_crash_task_past_the_tasks_refused);
   g_test_add_func ("/Sw/Scenario/callbacks-parse-in-parent-for-processes", test_scenario_callbacks_parse_in_parent_for_processes);
   g_test_add_func ("/Sw/Scenario/callbacks-parse-on-worker-thread-for-threads", test_scenario_callbacks_parse_on_worker_thread_for_threads);
   g_test_add_func ("/Sw/Scenario/spawn-joinall-overlaps", test_scenario_spawn_joinall_overlaps);
