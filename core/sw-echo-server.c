@@ -30,6 +30,7 @@
 #include "sw-co-io-private.h"
 #include "sw-coro.h"
 #include "sw-coro-private.h"
+#include "sw-net-private.h"
 
 #define RECV_BUFFER_SIZE   (64 * 1024)
 #define BACKOFF_MIN_US     (50 * G_TIME_SPAN_MILLISECOND)
@@ -432,30 +433,6 @@ sw_echo_server_init (SwEchoServer *self)
 
 /* Public API */
 
-static GInetAddress *
-resolve_host (const char  *host,
-              GError     **error)
-{
-  GInetAddress *address = g_inet_address_new_from_string (host);
-  g_autolist(GInetAddress) list = NULL;
-  GResolver *resolver;
-
-  if (address != NULL)
-    return address;
-
-  resolver = g_resolver_get_default ();
-  list = g_resolver_lookup_by_name (resolver, host, NULL, error);
-  g_object_unref (resolver);
-  if (list == NULL)
-    return NULL;
-  /* "localhost" gives ::1 first, but the lesson's clients (AF_INET)
-   * connect to 127.0.0.1: prefer IPv4. */
-  for (GList *l = list; l != NULL; l = l->next)
-    if (g_inet_address_get_family (l->data) == G_SOCKET_FAMILY_IPV4)
-      return g_object_ref (l->data);
-  return g_object_ref (list->data);
-}
-
 static char *
 format_host_port (const char *host,
                   guint       port)
@@ -481,7 +458,7 @@ listen_on (const char  *host,
   int one = 1;
   int fd;
 
-  inet = resolve_host (host, &local_error);
+  inet = _sw_net_resolve (host, &local_error);
   if (inet == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,

@@ -31,6 +31,7 @@
 #include "sw-coro.h"
 #include "sw-coro-private.h"
 #include "sw-error.h"
+#include "sw-net-private.h"
 
 #define DEFAULT_IO_TIMEOUT_US (10 * G_USEC_PER_SEC)
 /* stdio, the scheduler's epoll fd, GLib's wakeup fds, a cancellable's */
@@ -668,27 +669,14 @@ resolve (const char  *host,
          guint16      port,
          GError     **error)
 {
-  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (host);
-  g_autoptr(GResolver) resolver = NULL;
-  GList *addresses;
+  /* IPv4 first, as the server binds it (localhost → 127.0.0.1). */
+  g_autoptr(GInetAddress) inet = _sw_net_resolve (host, error);
 
-  if (inet != NULL)
-    return g_inet_socket_address_new (inet, port);
-
-  resolver = g_resolver_get_default ();
-  addresses = g_resolver_lookup_by_name (resolver, host, NULL, error);
-  if (addresses == NULL)
+  if (inet == NULL)
     {
       g_prefix_error (error, _("flood: %s: "), host);
       return NULL;
     }
-  /* IPv4 first, as the server binds it (localhost → 127.0.0.1). */
-  for (GList *l = addresses; l != NULL && inet == NULL; l = l->next)
-    if (g_inet_address_get_family (l->data) == G_SOCKET_FAMILY_IPV4)
-      inet = g_object_ref (l->data);
-  if (inet == NULL)
-    inet = g_object_ref (addresses->data);
-  g_resolver_free_addresses (addresses);
   return g_inet_socket_address_new (inet, port);
 }
 

@@ -375,7 +375,7 @@ client_frame (SwStreamClient *self,
   if (!live && type != FRAME_WELCOME)
     {
       client_fail_literal (self, SW_ERROR_INVALID_ARGUMENT,
-                           "%s sent a %s frame before the handshake: not a Switchyard stream server",
+                           "%s sent a frame of kind '%s' before the handshake: not a Switchyard stream server",
                            self->address, _sw_stream_frame_name (type));
       return FALSE;
     }
@@ -477,7 +477,7 @@ client_readable_cb (gint         fd,
               return G_SOURCE_REMOVE;
             case IN_TOO_BIG:
               client_fail_literal (self, SW_ERROR_INVALID_ARGUMENT,
-                                   "%s sent a %s frame of %u bytes, over the limit of %u bytes",
+                                   "%s sent a frame of kind '%s' and %u bytes, over the limit of %u bytes",
                                    self->address, _sw_stream_frame_name (type), length, SW_STREAM_MAX_FRAME);
               return G_SOURCE_REMOVE;
             case IN_FRAME:

@@ -22,6 +22,7 @@
 
 #include "sw-clock.h"
 #include "sw-error.h"
+#include "sw-net-private.h"
 #include "sw-stream-private.h"
 
 #define MAX_HELLO          4096u
@@ -913,6 +914,7 @@ sw_stream_server_listen (SwStreamServer  *self,
   g_autofree char *host = NULL;
   g_autoptr(GInetAddress) inet = NULL;
   g_autoptr(GSocketAddress) sockaddr = NULL;
+  g_autoptr(GError) local = NULL;
   struct sockaddr_storage ss;
   socklen_t len;
   guint16 port;
@@ -925,21 +927,13 @@ sw_stream_server_listen (SwStreamServer  *self,
   if (!sw_stream_parse_address (address, &host, &port, error))
     return FALSE;
 
-  inet = g_inet_address_new_from_string (host);
+  /* A name: its IPv4 address first, as the echo server does. */
+  inet = _sw_net_resolve (host, &local);
   if (inet == NULL)
     {
-      g_autoptr(GResolver) resolver = g_resolver_get_default ();
-      g_autoptr(GError) local = NULL;
-      GList *list = g_resolver_lookup_by_name (resolver, host, NULL, &local);
-
-      if (list == NULL)
-        {
-          g_set_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
-                       "cannot listen on %s: %s", address, local->message);
-          return FALSE;
-        }
-      inet = g_object_ref (list->data);
-      g_resolver_free_addresses (list);
+      g_set_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
+                   "cannot listen on %s: %s", address, local->message);
+      return FALSE;
     }
   sockaddr = g_inet_socket_address_new (inet, port);
   len = (socklen_t) g_socket_address_get_native_size (sockaddr);

@@ -932,6 +932,23 @@ test_stream_parse_address (void)
   g_assert_cmpuint (port, ==, 0);
 }
 
+/* "localhost" is listened on as 127.0.0.1, where `watch 127.0.0.1:P` and
+ * the lesson's IPv4 clients look (it resolves to ::1 first). */
+static void
+test_stream_localhost_is_ipv4 (void)
+{
+  g_autoptr(SwTrace) trace = sw_trace_new (0);
+  g_autoptr(SwStreamServer) server = sw_stream_server_new (trace, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address = NULL;
+
+  g_assert_true (sw_stream_server_listen (server, "localhost:0", &error));
+  g_assert_no_error (error);
+  address = sw_stream_server_dup_address (server);
+  g_assert_true (g_str_has_prefix (address, "127.0.0.1:"));
+  sw_stream_server_finish (server, 0);
+}
+
 /* ---- two network namespaces ------------------------------------------- */
 
 static gboolean
@@ -1097,6 +1114,7 @@ main (int    argc,
   g_test_add_func ("/Sw/Stream/non-loopback-needs-token", test_stream_non_loopback_needs_token);
   g_test_add_func ("/Sw/Stream/reconnects", test_stream_reconnects);
   g_test_add_func ("/Sw/Stream/parse-address", test_stream_parse_address);
+  g_test_add_func ("/Sw/Stream/localhost-is-ipv4", test_stream_localhost_is_ipv4);
   g_test_add_func ("/Sw/Stream/between-network-namespaces", test_stream_between_namespaces);
 
   return g_test_run ();
