@@ -7,12 +7,14 @@
 
 #include <glib/gi18n-lib.h>
 
+#include <errno.h>
 #include <glib-unix.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "switchyard.h"
 
@@ -87,6 +89,29 @@ cmd_list (int    argc,
 }
 
 
+/* --trace FILE: said to be impossible before the run, not after it (its
+ * directory missing or read-only, the file read-only or a directory). */
+static gboolean
+check_trace_path (const char  *path,
+                  GError     **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  const char *problem = NULL;
+
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    problem = g_strerror (EISDIR);
+  else if (g_file_test (path, G_FILE_TEST_EXISTS) ? access (path, W_OK) != 0 : access (dir, W_OK) != 0)
+    problem = g_strerror (errno);
+
+  if (problem != NULL)
+    {
+      g_set_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
+                   _("cannot write the trace to %s: %s"), path, problem);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* --listen: the trace, live, to viewers */
 
 typedef struct
@@ -127,7 +152,14 @@ stream_start (StreamOptions  *options,
   const char *token = options->token ? options->token : g_getenv (SW_STREAM_TOKEN_ENV);
 
   if (options->listen == NULL)
-    return NULL;
+    {
+      /* Given on the command line (not from the environment) it means a
+       * stream was wanted. */
+      if (options->token != NULL)
+        g_set_error_literal (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
+                             "--token needs --listen HOST:PORT");
+      return NULL;
+    }
   if (token != NULL && strlen (token) > SW_STREAM_MAX_TOKEN)
     {
       g_set_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT,
@@ -244,6 +276,8 @@ cmd_run (int    argc,
 
   if (stream.wait_viewer && stream.listen == NULL)
     return fail ("run: --wait-viewer needs --listen HOST:PORT");
+  if (trace_path != NULL && !check_trace_path (trace_path, &error))
+    return fail ("run: %s", error->message);
 
   trace = sw_trace_new (0);
   run = sw_scenario_run_new (scenario, params, trace);
@@ -349,6 +383,8 @@ cmd_serve (int    argc,
     return fail (_("serve: --port must be 0–65535, not %d"), port);
   if (duration != -1 && !(duration >= 0 && duration < (double) G_MAXINT64 / G_USEC_PER_SEC))
     return fail (_("serve: --duration must be a number of seconds >= 0"));
+  if (trace_path != NULL && !check_trace_path (trace_path, &error))
+    return fail ("serve: %s", error->message);
 
   if (trace_path != NULL || stream.listen != NULL)
     {

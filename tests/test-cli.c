@@ -137,6 +137,12 @@ test_cli_bad_input_is_one_line_exit_2 (void)
     { { "watch", "127.0.0.1:1" }, "cannot connect to 127.0.0.1:1" },
     { { "run", "thread-pool", "--wait-viewer" }, "--listen" },
     { { "run", "thread-pool", "--listen", "bogus" }, "HOST:PORT" },
+    { { "run", "thread-pool", "--token", "T" }, "--token needs --listen" },
+    { { "run", "process-pool", "--set", "crash_task=11" }, "crash_task" },
+    /* Before the run, not after it. */
+    { { "run", "thread-pool", "--trace", "/nonexistent-dir/run.json" }, "cannot write the trace to /nonexistent-dir/run.json" },
+    { { "run", "thread-pool", "--trace", "/" }, "cannot write the trace to /" },
+    { { "serve", "--trace", "/nonexistent-dir/serve.json" }, "cannot write the trace to" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -146,6 +152,7 @@ test_cli_bad_input_is_one_line_exit_2 (void)
 
       g_test_message ("case %u: %s", i, r.err);
       assert_usage_error (&r, cases[i].mention);
+      g_assert_cmpstr (r.out, ==, "");   /* refused before anything ran */
       result_clear (&r);
     }
 }
