@@ -55,6 +55,7 @@ struct _SwWindow
   gboolean              fullscreen_requested;   /* by presentation mode */
   gboolean              saved_prefer_dark;
   int                   saved_paned_position;   /* timeline / console split */
+  guint                 split_idle;             /* re-splitting after a resize */
 
   /* borrowed */
   const SwScenario     *scenario;

@@ -582,6 +582,58 @@ populate_scenarios (SwWindow *self)
 
 /* ---- presentation and scale ------------------------------------------- */
 
+#define PRESENTATION_TIMELINE_SHARE 0.84
+
+/* The split between the timeline (above) and the console (below). */
+static GtkPaned *
+timeline_paned (SwWindow *self)
+{
+  GtkWidget *paned = gtk_widget_get_ancestor (GTK_WIDGET (self->timeline), GTK_TYPE_PANED);
+
+  if (paned == NULL ||
+      gtk_orientable_get_orientation (GTK_ORIENTABLE (paned)) != GTK_ORIENTATION_VERTICAL)
+    return NULL;
+  return GTK_PANED (paned);
+}
+
+/* In presentation mode, at least this share of the split's height goes to
+ * the timeline (the console keeps a strip of four or five lines): when it
+ * is switched on, and again whenever the split grows, as when the window
+ * manager grants fullscreen a moment after the switch. */
+static void
+give_timeline_the_height (SwWindow *self)
+{
+  GtkPaned *paned = timeline_paned (self);
+  int height;
+
+  if (paned == NULL || !self->presentation)
+    return;
+  height = gtk_widget_get_height (GTK_WIDGET (paned));
+  if (height <= 0)
+    gtk_window_get_default_size (GTK_WINDOW (self), NULL, &height);
+  if (gtk_paned_get_position (paned) < (int) (height * PRESENTATION_TIMELINE_SHARE))
+    gtk_paned_set_position (paned, (int) (height * PRESENTATION_TIMELINE_SHARE));
+}
+
+static gboolean
+split_idle_cb (gpointer data)
+{
+  SwWindow *self = data;
+
+  self->split_idle = 0;
+  give_timeline_the_height (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The split's size changed (its allocation is under way: move it after). */
+static void
+split_resized_cb (SwWindow *self)
+{
+  if (self->presentation && self->split_idle == 0)
+    self->split_idle = g_idle_add (split_idle_cb, self);
+}
+
+
 /* Text sizes of the window's own classes at 100 %, outside and inside
  * presentation mode (as data/style.css has them); the scale multiplies. */
 static const struct {
@@ -780,6 +832,7 @@ sw_window_dispose (GObject *object)
   _sw_window_remote_release (self);
 
   g_clear_handle_id (&self->status_timeout, g_source_remove);
+  g_clear_handle_id (&self->split_idle, g_source_remove);
   if (self->scale_css != NULL)
     {
       gtk_style_context_remove_provider_for_display (gtk_widget_get_display (GTK_WIDGET (self)),
@@ -880,6 +933,9 @@ sw_window_init (SwWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   g_signal_connect_object (self->param_form, "changed",
                            G_CALLBACK (update_panel_actions), self, G_CONNECT_SWAPPED);
+  if (timeline_paned (self) != NULL)
+    g_signal_connect_object (timeline_paned (self), "notify::max-position",
+                             G_CALLBACK (split_resized_cb), self, G_CONNECT_SWAPPED);
 
   if (SW_IS_APPLICATION (app))
     {
@@ -1070,23 +1126,15 @@ sw_window_set_presentation (SwWindow *self,
 
   /* The timeline gets most of the height; the console keeps a strip. */
   {
-    GtkWidget *paned = gtk_widget_get_ancestor (GTK_WIDGET (self->timeline), GTK_TYPE_PANED);
+    GtkPaned *paned = timeline_paned (self);
 
-    if (paned != NULL &&
-        gtk_orientable_get_orientation (GTK_ORIENTABLE (paned)) == GTK_ORIENTATION_VERTICAL)
+    if (paned != NULL && presentation)
       {
-        if (presentation)
-          {
-            int height = gtk_widget_get_height (paned);
-
-            if (height <= 0)
-              gtk_window_get_default_size (GTK_WINDOW (self), NULL, &height);
-            self->saved_paned_position = gtk_paned_get_position (GTK_PANED (paned));
-            gtk_paned_set_position (GTK_PANED (paned), MAX (self->saved_paned_position, (int) (height * 0.74)));
-          }
-        else if (self->saved_paned_position > 0)
-          gtk_paned_set_position (GTK_PANED (paned), self->saved_paned_position);
+        self->saved_paned_position = gtk_paned_get_position (paned);
+        give_timeline_the_height (self);
       }
+    else if (paned != NULL && self->saved_paned_position > 0)
+      gtk_paned_set_position (paned, self->saved_paned_position);
   }
 
   if (presentation && (self->settings == NULL ||

@@ -175,6 +175,55 @@ test_presentation_sizes (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* Switched on in a smaller window that then grows to the screen (as when
+ * the window manager grants fullscreen a moment after F5): the timeline
+ * keeps most of the height. */
+static void
+test_presentation_timeline_keeps_the_height (void)
+{
+  static const char * const params[] = {
+    "workers", "9", "tasks", "9", "min_sleep", "0.05", "max_sleep", "0.1", NULL,
+  };
+  SwWindow *win;
+  SwTimeline *timeline;
+  double share;
+
+  if (!ui_test_have_display ())
+    {
+      g_test_skip ("no display");
+      return;
+    }
+
+  g_settings_set_string (settings (), "presentation-palette", "light");
+  g_settings_set_int (settings (), "scale", 100);
+  win = ui_test_open_window ("thread-pool", 1400, 760);
+  timeline = sw_window_get_timeline (win);
+  ui_test_set_params (win, params);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.run", NULL));
+  g_assert_true (ui_test_spin_until (win, ui_test_not_running, 60.0));
+
+  sw_window_set_presentation (win, TRUE);
+  ui_test_draw_frames (timeline);
+  gtk_window_set_default_size (GTK_WINDOW (win), 1920, 1080);
+  ui_test_spin_until (win, is_full_size, 5.0);
+  g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (win)), >=, 1060);
+  ui_test_draw_frames (timeline);
+  ui_test_draw_frames (timeline);
+
+  share = (double) gtk_widget_get_height (GTK_WIDGET (timeline)) / gtk_widget_get_height (GTK_WIDGET (win));
+  g_test_message ("timeline %d px of %d px (%.0f %%), %u lane rows drawn",
+                  gtk_widget_get_height (GTK_WIDGET (timeline)), gtk_widget_get_height (GTK_WIDGET (win)),
+                  share * 100, sw_timeline_get_n_drawn_rows (timeline, SW_TIMELINE_ROW_LANE));
+  ui_test_save_screenshot (GTK_WIDGET (win), "screenshot-presentation-grown.png");
+  g_assert_cmpfloat (share, >=, 0.72);
+  /* Rows of ≥ 24 px type: the process, main and five workers at least
+   * (in the small window's split only the process, main and worker 1). */
+  g_assert_cmpuint (sw_timeline_get_n_drawn_rows (timeline, SW_TIMELINE_ROW_LANE), >=, 7);
+
+  sw_window_set_presentation (win, FALSE);
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 /* Both high-contrast palettes: the canvas is white or black, every task
  * hue stands out from it by ≥ 3:1 (WCAG's non-text contrast) and the bars'
  * edges by ≥ 7:1; "system" follows the desktop's dark preference, which
@@ -579,6 +628,7 @@ main (int   argc,
   ui_test_init (&argc, &argv);
 
   g_test_add_func ("/Sw/Presentation/sizes-at-100-percent", test_presentation_sizes);
+  g_test_add_func ("/Sw/Presentation/timeline-keeps-the-height", test_presentation_timeline_keeps_the_height);
   g_test_add_func ("/Sw/Presentation/high-contrast-palettes", test_presentation_palettes);
   g_test_add_func ("/Sw/Presentation/scale-keys-kept", test_scale_keys);
   g_test_add_func ("/Sw/Presentation/summary-plate", test_summary_plate);
