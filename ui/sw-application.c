@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#define G_SETTINGS_ENABLE_BACKEND
+#include <gio/gsettingsbackend.h>
 #include <glib/gi18n.h>
 
 #include "switchyard.h"
@@ -79,6 +81,34 @@ _sw_ui_ensure_resources (void)
     }
 }
 
+/* Where settings are kept: the desktop's own store (dconf) when it can be
+ * reached, which takes a D-Bus session; without one (a bare X server, ssh
+ * -X, a container) dconf can only warn that it cannot write, so the scale
+ * and palette would snap back at once: then a key file in the user's
+ * config folder.  GSETTINGS_BACKEND, when set, is obeyed (the tests use
+ * "memory").  Returns NULL for the default backend. */
+static GSettingsBackend *
+settings_backend_for_here (void)
+{
+  static GSettingsBackend *keyfile;
+  g_autofree char *bus = NULL;
+  g_autofree char *path = NULL;
+
+  if (g_getenv ("GSETTINGS_BACKEND") != NULL || g_getenv ("DBUS_SESSION_BUS_ADDRESS") != NULL)
+    return NULL;
+  bus = g_build_filename (g_get_user_runtime_dir (), "bus", NULL);
+  if (g_file_test (bus, G_FILE_TEST_EXISTS))
+    return NULL;
+
+  if (keyfile == NULL)
+    {
+      path = g_build_filename (g_get_user_config_dir (), "switchyard", "settings.ini", NULL);
+      g_debug ("no D-Bus session: settings are kept in %s", path);
+      keyfile = g_keyfile_settings_backend_new (path, "/", NULL);
+    }
+  return keyfile;
+}
+
 static GSettings *
 settings_new_if_installed (void)
 {
@@ -95,7 +125,7 @@ settings_new_if_installed (void)
       return NULL;
     }
 
-  return g_settings_new_full (schema, NULL, NULL);
+  return g_settings_new_full (schema, settings_backend_for_here (), NULL);
 }
 
 /* --replay T.json --export OUT.{png,svg,pdf} [--size WxH]: no window. */
