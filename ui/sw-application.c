@@ -172,6 +172,15 @@ sw_application_handle_local_options (GApplication *application,
       return 0;
     }
 
+  /* One source for the window: a saved trace, a remote engine, or the
+   * benchmark's trace. */
+  if ((g_variant_dict_contains (options, "replay") + g_variant_dict_contains (options, "connect") +
+       g_variant_dict_contains (options, "bench-render")) > 1)
+    {
+      g_printerr ("switchyard: %s\n", _("--replay, --connect and --bench-render cannot be used together"));
+      return 2;
+    }
+
   if (!g_variant_dict_lookup (options, "export", "^&ay", &export_path))
     export_path = NULL;
   if (!g_variant_dict_lookup (options, "size", "&s", &size))

@@ -138,6 +138,13 @@ test_connect_bad_address (void)
   g_assert_cmpuint (count_lines (r.err), ==, 1);
   g_assert_nonnull (strstr (r.err, "--connect"));
   result_clear (&r);
+
+  /* One source for the window: refused before any window opens. */
+  run_gui (&r, "--connect", "127.0.0.1:7070", "--replay", "nothing.json", NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_cmpuint (count_lines (r.err), ==, 1);
+  g_assert_nonnull (strstr (r.err, "cannot be used together"));
+  result_clear (&r);
 }
 
 static void
