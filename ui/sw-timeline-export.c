@@ -140,14 +140,18 @@ append_svg_text_layer (GString         *svg,
     {
       const SwTimelineRow *row = sw_timeline_model_get_row (model, i);
       g_autofree char *escaped = NULL;
+      g_autofree char *folded = NULL;
       double y;
 
-      if (row->kind != SW_TIMELINE_ROW_LANE)
+      /* A folded process's header is the row its lanes are drawn on. */
+      if (row->kind == SW_TIMELINE_ROW_PROCESS && !row->process->expanded)
+        folded = g_strdup_printf ("%s · %s", row->process->label, row->lane->name);
+      else if (row->kind != SW_TIMELINE_ROW_LANE)
         continue;
       y = _sw_timeline_lane_y (timeline, row->lane->id);
       if (y < 0)
         continue;
-      escaped = g_markup_escape_text (row->lane->name, -1);
+      escaped = g_markup_escape_text (folded != NULL ? folded : row->lane->name, -1);
       g_string_append_printf (layer, "<text x=\"8\" y=\"%.1f\">%s</text>\n", y, escaped);
     }
   g_string_append (layer, "</g>\n");
@@ -184,11 +188,21 @@ write_to_string_cb (void                *closure,
   return CAIRO_STATUS_SUCCESS;
 }
 
+static guint
+drawn_rows (SwTimeline *timeline)
+{
+  return sw_timeline_get_n_drawn_rows (timeline, SW_TIMELINE_ROW_LANE) +
+         sw_timeline_get_n_drawn_rows (timeline, SW_TIMELINE_ROW_AGGREGATE) +
+         sw_timeline_get_n_drawn_rows (timeline, SW_TIMELINE_ROW_COUNTER) +
+         sw_timeline_get_n_drawn_rows (timeline, SW_TIMELINE_ROW_PROCESS);
+}
+
 /**
  * sw_timeline_export:
  * @model: what to draw
  * @view: (nullable): the timeline on screen, whose time range is kept
- *   (NULL, or a view that follows the run: the whole run)
+ *   (NULL, or a view that follows the run: the whole run; with NULL, worker
+ *   processes of @model are folded when its rows would not all fit)
  * @path: ends in .png, .svg or .pdf
  *
  * Draws the timeline at @width × @height pixels (points in a PDF) into
@@ -243,6 +257,15 @@ sw_timeline_export (SwTimelineModel  *model,
   gtk_widget_measure (widget, GTK_ORIENTATION_VERTICAL, width, NULL, NULL, NULL, NULL);
   /* A first frame measures the label column; the range is set on its width. */
   gsk_render_node_unref (render_at_size (widget, width, height));
+  /* The whole run (no view to copy) with more rows than fit: worker
+   * processes fold to one row each, as they can on screen, so every one of
+   * them is on the slide. */
+  if (view == NULL && drawn_rows (SW_TIMELINE (widget)) < sw_timeline_model_get_n_rows (model))
+    {
+      for (guint i = 1; i < sw_timeline_model_get_n_processes (model); i++)
+        sw_timeline_model_set_process_expanded (model, sw_timeline_model_get_process (model, i)->pid, FALSE);
+      gsk_render_node_unref (render_at_size (widget, width, height));
+    }
   if (view_range (view, &t0, &t1))
     sw_timeline_show_range (SW_TIMELINE (widget), t0, t1);
   node = render_at_size (widget, width, height);

@@ -16,7 +16,7 @@ static gboolean have_display;
 
 /* A real run, saved and read back as a replay is. */
 static SwTimelineModel *
-replayed_model (void)
+replayed_model_of (const char * const *set)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(SwTrace) trace = sw_trace_new (0);
@@ -25,8 +25,6 @@ replayed_model (void)
   g_autoptr(SwParams) p = NULL;
   g_autoptr(SwScenarioRun) run = NULL;
   const SwScenario *s = sw_scenario_lookup ("callbacks", &error);
-  const char *set[] = { "pool=thread", "pages=4", "workers=2", "min_download=0.002",
-                        "max_download=0.004", "parse=0.001", NULL };
   SwTimelineModel *model;
 
   g_assert_no_error (error);
@@ -42,6 +40,15 @@ replayed_model (void)
   model = sw_timeline_model_new (back);
   sw_timeline_model_drain_all (model);
   return model;
+}
+
+static SwTimelineModel *
+replayed_model (void)
+{
+  static const char * const set[] = { "pool=thread", "pages=4", "workers=2", "min_download=0.002",
+                                      "max_download=0.004", "parse=0.001", NULL };
+
+  return replayed_model_of (set);
 }
 
 static char *
@@ -397,6 +404,45 @@ test_refused (void)
 
 /* `switchyard --replay T.json --export OUT --size WxH`: exit 0 and the
  * file; a bad name or size: exit 2 and one line. */
+/* The whole run of lesson 2 on nine worker processes: at 1920×1080 their
+ * rows would not all fit unfolded, so each folds to one row and all nine
+ * are on the slide (the SVG's text layer names each row drawn). */
+static void
+test_whole_run_folds_worker_processes (void)
+{
+  static const char * const set[] = { "pool=process", "pages=9", "workers=9", "min_download=0.002",
+                                      "max_download=0.004", "parse=0.001", NULL };
+  g_autoptr(SwTimelineModel) model = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *svg = NULL;
+  guint n_workers = 0;
+  gsize length;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+
+  model = replayed_model_of (set);
+  g_assert_cmpuint (sw_timeline_model_get_n_processes (model), ==, 10);
+  dir = g_dir_make_tmp ("sw-export-XXXXXX", NULL);
+  svg = export_to (model, dir, "lesson2.svg", 1920, 1080, &length);
+
+  for (guint i = 1; i < sw_timeline_model_get_n_processes (model); i++)
+    {
+      const SwTimelineProcess *process = sw_timeline_model_get_process (model, i);
+      g_autofree char *named = g_strdup_printf (">%s · ", process->label);
+
+      g_assert_false (process->expanded);
+      g_test_message ("%s", process->label);
+      n_workers += strstr (svg, named) != NULL;
+    }
+  g_assert_cmpuint (n_workers, ==, 9);
+  g_assert_nonnull (strstr (svg, ">manager<"));
+  g_rmdir (dir);
+}
+
 static void
 test_command_line (void)
 {
@@ -479,6 +525,7 @@ main (int   argc,
   g_test_add_func ("/Sw/TimelineExport/pdf-page-size", test_pdf);
   g_test_add_func ("/Sw/TimelineExport/keeps-view-range", test_keeps_view_range);
   g_test_add_func ("/Sw/TimelineExport/refused", test_refused);
+  g_test_add_func ("/Sw/TimelineExport/whole-run-folds-worker-processes", test_whole_run_folds_worker_processes);
   g_test_add_func ("/Sw/TimelineExport/command-line", test_command_line);
 
   return g_test_run ();
