@@ -12,6 +12,25 @@
  * tasks ran one after another, up to the number of workers when they ran
  * side by side.
  */
+/* What the program did, for the span: not lanes coming and going, log
+ * lines, counters or context-switch readings, which go on around it (the
+ * summary line itself is a log event recorded after its span was taken). */
+static gboolean
+is_activity (guint16 kind)
+{
+  switch (kind)
+    {
+    case SW_EVENT_LANE_BEGIN:
+    case SW_EVENT_LANE_END:
+    case SW_EVENT_CTX_SWITCHES:
+    case SW_EVENT_LOG:
+    case SW_EVENT_COUNTER:
+      return FALSE;
+    default:
+      return TRUE;
+    }
+}
+
 void
 sw_task_stats_compute (const SwEvent *events,
                        gsize          n_events,
@@ -42,8 +61,11 @@ sw_task_stats_compute (const SwEvent *events,
       const SwEvent *e = &events[i];
       gint64 t = (gint64) e->time;
 
-      first_ns = MIN (first_ns, t);
-      last_ns = MAX (last_ns, t);
+      if (is_activity (e->kind))
+        {
+          first_ns = MIN (first_ns, t);
+          last_ns = MAX (last_ns, t);
+        }
 
       switch (e->kind)
         {
@@ -78,7 +100,7 @@ sw_task_stats_compute (const SwEvent *events,
         }
     }
 
-  if (n_events > 0)
+  if (last_ns >= first_ns)
     stats->span_ns = last_ns - first_ns;
   if (stats->n_submitted > 0 && stats->last_end_ns > stats->first_submit_ns)
     {

@@ -15,8 +15,9 @@ typedef struct {
   gint64 wall_ns;         /* first submit → last end */
   gint64 task_ns_sum;     /* sum over tasks of end − start */
   double speedup;         /* task_ns_sum / wall_ns */
-  gint64 span_ns;         /* first event → last event, of any kind: the wall
-                           * time of a run without tasks (coroutines) */
+  gint64 span_ns;         /* first → last thing done (tasks, callbacks, waits,
+                           * coroutines, connections; not logs, counters or
+                           * readings): the wall time of a run without tasks */
 } SwTaskStats;
 
 void sw_task_stats_compute (const SwEvent *events,

@@ -69,17 +69,20 @@ test_stats_nothing_submitted (void)
   g_assert_cmpfloat (stats.speedup, ==, 0.0);
 }
 
-/* Coroutines only: no task to time, the wall time is first event → last,
- * whatever order the lanes' events come in (the window's status bar and the
+/* Coroutines only: no task to time, the wall time is first thing done →
+ * last, whatever order the lanes' events come in (the window's status bar and the
  * console's summary line both say this number). */
 static void
 test_stats_span_of_a_coroutine_run (void)
 {
   SwEvent events[] = {
     ev (MS (40), SW_EVENT_CO_SWITCH, 1),
+    ev (MS (2), SW_EVENT_LOG, 0),          /* around it: not counted */
     ev (MS (7), SW_EVENT_CO_SPAWN, 1),
     ev (MS (950), SW_EVENT_CO_EXIT, 1),
     ev (MS (12), SW_EVENT_CO_SWITCH, 2),
+    ev (MS (990), SW_EVENT_LOG, 0),
+    ev (MS (995), SW_EVENT_CTX_SWITCHES, 0),
   };
   SwTaskStats stats;
 
