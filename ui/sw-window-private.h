@@ -72,6 +72,7 @@ struct _SwWindow
 };
 
 /* sw-window.c */
+void     _sw_window_update_subtitle       (SwWindow        *self);
 void     _sw_window_set_status            (SwWindow        *self,
                                            SwRunState       state,
                                            const char      *text);

@@ -278,8 +278,7 @@ _sw_window_remote_release (SwWindow *self)
   sw_stream_client_stop (self->remote);
   g_clear_object (&self->remote);
   self->remote_retrying = FALSE;
-  if (!gtk_widget_in_destruction (GTK_WIDGET (self)))
-    gtk_label_set_text (self->subtitle_label, self->scenario != NULL ? _(self->scenario->title) : "");
+  _sw_window_update_subtitle (self);
 }
 
 static void

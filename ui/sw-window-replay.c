@@ -71,6 +71,8 @@ sw_window_show_trace (SwWindow   *self,
                              stats.n_submitted > 0 ? stats.wall_ns : 0);
   }
 
+  _sw_window_update_subtitle (self);
+
   /* TRANSLATORS: %s is a trace's file name, %lu its number of events */
   text = g_strdup_printf (_("Replay of %s · %" PRIu64 " events · Space plays it"), title,
                           sw_timeline_model_get_n_events (self->model));
@@ -227,6 +229,7 @@ _sw_window_replay_end (SwWindow *self)
   sw_replay_set_clock_widget (self->replay, NULL);
   g_signal_handlers_disconnect_by_data (self->replay, self);
   g_clear_object (&self->replay);
+  _sw_window_update_subtitle (self);
   if (self->transport_bar != NULL)
     {
       sw_transport_bar_set_replay (self->transport_bar, NULL);

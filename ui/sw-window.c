@@ -1006,7 +1006,7 @@ sw_window_set_scenario (SwWindow         *self,
     return;
 
   self->scenario = scenario;
-  gtk_label_set_text (self->subtitle_label, scenario ? _(scenario->title) : "");
+  _sw_window_update_subtitle (self);
   gtk_label_set_text (self->description_label, scenario ? _(scenario->description) : "");
   sw_param_form_set_scenario (self->param_form, scenario);
 
@@ -1053,6 +1053,34 @@ sw_window_get_status_text (SwWindow *self)
   g_return_val_if_fail (SW_IS_WINDOW (self), NULL);
 
   return self->status_text;
+}
+
+/* The header's second line says what the timeline shows: the replayed
+ * file, or the scenario; a remote engine's name is set by the remote part
+ * once the engine has said it. */
+void
+_sw_window_update_subtitle (SwWindow *self)
+{
+  g_autofree char *text = NULL;
+
+  if (gtk_widget_in_destruction (GTK_WIDGET (self)) || self->remote != NULL)
+    return;
+  if (self->replay != NULL)
+    /* TRANSLATORS: the header's subtitle while a saved trace is shown; %s is its file name */
+    text = g_strdup_printf (_("Replay · %s"), self->replay_title);
+  else
+    text = g_strdup (self->scenario != NULL ? _(self->scenario->title) : "");
+  gtk_label_set_text (self->subtitle_label, text);
+}
+
+/* The header's second line: the scenario, the replayed file or the
+ * remote engine. */
+const char *
+sw_window_get_subtitle (SwWindow *self)
+{
+  g_return_val_if_fail (SW_IS_WINDOW (self), NULL);
+
+  return gtk_label_get_text (self->subtitle_label);
 }
 
 char *

@@ -40,6 +40,7 @@ char             *sw_window_dup_param        (SwWindow         *self,
                                               const char       *key);
 SwRunState        sw_window_get_run_state    (SwWindow         *self);
 const char       *sw_window_get_status_text  (SwWindow         *self);
+const char       *sw_window_get_subtitle     (SwWindow         *self);
 char             *sw_window_dup_console_text (SwWindow         *self);
 SwTimeline       *sw_window_get_timeline     (SwWindow         *self);
 SwTimelineModel  *sw_window_get_model        (SwWindow         *self);

@@ -717,6 +717,8 @@ test_save_and_open (void)
   model = sw_window_get_model (win);
   g_assert_true (model != live);
   g_assert_nonnull (sw_window_get_replay (win));
+  /* The header names the file shown, not the scenario selected. */
+  g_assert_cmpstr (sw_window_get_subtitle (win), ==, "Replay · saved-run.json");
 
   g_assert_cmpuint (sw_timeline_model_get_n_lanes (model), ==, sw_timeline_model_get_n_lanes (live));
   for (guint i = 0; i < sw_timeline_model_get_n_lanes (live); i++)
