@@ -12,7 +12,9 @@
  * slice keeps it), a pool's id and a switch's
  * reason when a thread gives up the CPU are lost, and so are byte counts,
  * OS context switches and anything still open when the trace was saved.
- * Times are shifted so the first event falls on the new trace's origin.
+ * Times are shifted so the first event falls on the new trace's origin;
+ * the format allows negative ones (before a clock's origin), so the file's
+ * are signed until then.
  */
 #include "config.h"
 
@@ -20,7 +22,12 @@
 
 #include "sw-trace-import.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include <glib/gstdio.h>
 
 #include "sw-error.h"
 
@@ -391,20 +398,47 @@ parse_uint64 (Parser  *ps,
   return TRUE;
 }
 
-/* Microseconds with up to three decimals, as the writer prints them → ns. */
+/* Microseconds with up to three decimals, as the writer prints them → ns.
+ * A timestamp may be negative (an event before its clock's origin), a
+ * duration may not. */
 static gboolean
-parse_time_us (Parser *ps,
-               gint64 *out_ns)
+parse_time_us (Parser   *ps,
+               gboolean  allow_negative,
+               gint64   *out_ns)
 {
   Number n;
   const char *at;
+  gint64 ns;
 
   if (!read_number (ps, &n, &at))
     return FALSE;
-  if (n.has_exp || n.negative || n.integer > (guint64) (G_MAXINT64 / 1000 - 1))
+  if (n.has_exp || (n.negative && !allow_negative) || n.integer > (guint64) (G_MAXINT64 / 1000 - 1))
     return fail_at (ps, at, N_("time out of range"));
-  *out_ns = (gint64) n.integer * 1000 + n.frac_ns;
+  ns = (gint64) n.integer * 1000 + n.frac_ns;
+  *out_ns = n.negative ? -ns : ns;
   return TRUE;
+}
+
+/* Where something that starts at @ts and lasts @dur ends: kept within
+ * gint64 (both can be near its limits in a file). */
+static inline gint64
+time_end (gint64 ts,
+          gint64 dur)
+{
+  return ts > 0 && dur > G_MAXINT64 - ts ? G_MAXINT64 : ts + dur;
+}
+
+/* How long from @from to @to: 0 if @to is not later, at most G_MAXINT64. */
+static inline gint64
+time_between (gint64 from,
+              gint64 to)
+{
+  guint64 d;
+
+  if (to <= from)
+    return 0;
+  d = (guint64) to - (guint64) from;
+  return d > (guint64) G_MAXINT64 ? G_MAXINT64 : (gint64) d;
 }
 
 static gboolean
@@ -686,13 +720,13 @@ parse_event (Parser   *ps,
         }
       else if (STR_IS (&key, "ts"))
         {
-          if (!parse_time_us (ps, &ev->ts))
+          if (!parse_time_us (ps, TRUE, &ev->ts))
             return FALSE;
           ev->has_ts = TRUE;
         }
       else if (STR_IS (&key, "dur"))
         {
-          if (!parse_time_us (ps, &ev->dur))
+          if (!parse_time_us (ps, FALSE, &ev->dur))
             return FALSE;
           ev->has_dur = TRUE;
         }
@@ -740,7 +774,8 @@ typedef struct
   gint        real_tid;       /* a coroutine's thread's */
   SwLaneKind  kind;
   char       *name;
-  gint64      sort_index;     /* -1: none */
+  gint64      sort_index;     /* valid if has_sort_index; may be negative */
+  gboolean    has_sort_index;
   guint       order;          /* of appearance */
   guint32     parent;         /* slot id (index + 1), or 0 */
   guint32     local;          /* lane id in the new trace */
@@ -836,7 +871,6 @@ slot_new (Reader     *r,
   slot->tid = tid;
   slot->real_tid = tid;
   slot->key = lane_key (pid, tid);
-  slot->sort_index = -1;
   slot->order = r->slots->len;
   g_ptr_array_add (r->slots, slot);
   return slot;
@@ -1046,7 +1080,18 @@ read_metadata (Reader         *r,
       if (!need (r, ev, ev->has_tid && arg_int (ev, "sort_index", G_MININT32, G_MAXUINT32, &sort_index),
                  "\"tid\" or \"args\": {\"sort_index\"}"))
         return FALSE;
-      lane_slot (r, (gint) ev->pid, (gint) ev->tid)->sort_index = sort_index;
+      slot = lane_slot (r, (gint) ev->pid, (gint) ev->tid);
+      slot->sort_index = sort_index;
+      slot->has_sort_index = TRUE;
+    }
+  else if (STR_IS (&ev->name, "process_sort_index"))
+    {
+      if (!need (r, ev, arg_int (ev, "sort_index", G_MININT32, G_MAXUINT32, &sort_index),
+                 "\"args\": {\"sort_index\"}"))
+        return FALSE;
+      slot = process_slot (r, (gint) ev->pid);
+      slot->sort_index = sort_index;
+      slot->has_sort_index = TRUE;
     }
 
   return TRUE;
@@ -1111,7 +1156,7 @@ read_task_slice (Reader         *r,
   task->started = TRUE;
   if (ev->ph == 'B')
     return TRUE;  /* still running when saved */
-  if (!add_task_end (r, ev, ev->ts + ev->dur, lane, id))
+  if (!add_task_end (r, ev, time_end (ev->ts, ev->dur), lane, id))
     return FALSE;
   g_hash_table_insert (r->task_by_label, GSIZE_TO_POINTER ((gsize) label),
                        GSIZE_TO_POINTER ((gsize) id));
@@ -1151,7 +1196,7 @@ read_wait_slice (Reader         *r,
     end_pool = pool;
   add_event (r, ev->ts, lane, SW_EVENT_WAIT_BEGIN, 0, task, pool);
   if (ev->ph != 'B')
-    add_event (r, ev->ts + ev->dur, lane, SW_EVENT_WAIT_END, 0, end_task, end_pool);
+    add_event (r, time_end (ev->ts, ev->dur), lane, SW_EVENT_WAIT_END, 0, end_task, end_pool);
   return TRUE;
 }
 
@@ -1387,7 +1432,7 @@ read_event (Reader   *r,
 
           add_event (r, ev->ts, lane, SW_EVENT_CALLBACK_BEGIN, 0, task, 0);
           if (ev->ph == 'X')
-            add_event (r, ev->ts + ev->dur, lane, SW_EVENT_CALLBACK_END,
+            add_event (r, time_end (ev->ts, ev->dur), lane, SW_EVENT_CALLBACK_END,
                        state != NULL && STR_IS (state, "failed") ? SW_EVENT_FLAG_FAILED : 0,
                        task, 0);
         }
@@ -1403,7 +1448,7 @@ read_event (Reader   *r,
           Span *span = &g_array_index (r->spans, Span, index);
 
           g_array_set_size (slot->open, slot->open->len - 1);
-          span->dur = MAX (ev->ts - span->ts, 0);
+          span->dur = time_between (span->ts, ev->ts);
         }
       break;
 
@@ -1575,7 +1620,7 @@ flow_target (Reader *r,
 
           if (span->slot != slot)
             break;
-          if (span->dur < 0 || span->ts + span->dur >= t)
+          if (span->dur < 0 || time_end (span->ts, span->dur) >= t)
             return index;
         }
       return -1;
@@ -1647,7 +1692,7 @@ add_spans (Reader *r)
         add_event (r, span->ts, span->slot, SW_EVENT_TASK_SUBMIT, 0, id, span->label);
       add_event (r, span->ts, span->slot, SW_EVENT_TASK_START, 0, id, 0);
       if (span->dur >= 0)
-        add_event (r, span->ts + span->dur, span->slot, SW_EVENT_TASK_END, 0, id, 0);
+        add_event (r, time_end (span->ts, span->dur), span->slot, SW_EVENT_TASK_END, 0, id, 0);
     }
 }
 
@@ -1675,12 +1720,42 @@ read_events_array (Reader *r)
     }
 }
 
+/* A byte no JSON text starts with: a control character, or one that does
+ * not begin UTF-8 (a compressed or other binary file). */
+static gboolean
+looks_binary (const Parser *ps)
+{
+  guchar c = (guchar) *ps->p;
+  gunichar u;
+
+  if (c < 0x20 || c == 0x7f)
+    return TRUE;
+  if (c < 0x80)
+    return FALSE;
+  u = g_utf8_get_char_validated (ps->p, MIN (ps->end - ps->p, 4));
+  return u == (gunichar) -1 || u == (gunichar) -2;
+}
+
 static gboolean
 read_document (Reader *r)
 {
   Parser *ps = &r->ps;
   gboolean seen_events = FALSE;
+  const char *top;
 
+  /* Said plainly, not as "truncated": there is nothing to cut. */
+  if (ps->end == ps->start)
+    {
+      ps->message = g_strdup (_("the file is empty"));
+      return FALSE;
+    }
+
+  /* peek() tells a NUL byte as it tells the end: only the end is blank. */
+  skip_ws (ps);
+  if (ps->p < ps->end && looks_binary (ps))
+    return fail (ps, N_("not a trace: binary data, not JSON"));
+
+  top = ps->p;
   switch (peek (ps))
     {
     case '[':
@@ -1721,7 +1796,7 @@ read_document (Reader *r)
       break;
 
     case '\0':
-      return fail (ps, ps->p == ps->start ? N_("the file is empty") : N_("expected a trace"));
+      return fail (ps, N_("expected a trace"));
 
     default:
       return fail (ps, N_("not a trace: expected '{' or '['"));
@@ -1729,18 +1804,21 @@ read_document (Reader *r)
 
   if (peek (ps) != '\0')
     return fail (ps, N_("unexpected data after the trace"));
+  /* Said where the object starts: it is whole, not truncated. */
   if (!seen_events)
-    return fail (ps, N_("not a trace: no \"traceEvents\""));
+    return fail_at (ps, top, N_("not a Chrome trace: no \"traceEvents\" array, and not an array of events"));
   return TRUE;
 }
 
+/* Before the shift, times are the file's, signed. */
 static gint
 compare_event_time (gconstpointer a,
                     gconstpointer b)
 {
-  const SwEvent *ea = a, *eb = b;
+  gint64 ta = (gint64) ((const SwEvent *) a)->time;
+  gint64 tb = (gint64) ((const SwEvent *) b)->time;
 
-  return ea->time < eb->time ? -1 : ea->time > eb->time;
+  return ta < tb ? -1 : ta > tb;
 }
 
 static gint
@@ -1752,13 +1830,15 @@ compare_slots (gconstpointer a,
    * within each, the order they were recorded in. */
   gint rank_a = sa->kind == SW_LANE_PROCESS ? 0 : sa->kind == SW_LANE_COROUTINE ? 2 : 1;
   gint rank_b = sb->kind == SW_LANE_PROCESS ? 0 : sb->kind == SW_LANE_COROUTINE ? 2 : 1;
-  gint64 ia = sa->sort_index >= 0 ? sa->sort_index : G_MAXINT64;
-  gint64 ib = sb->sort_index >= 0 ? sb->sort_index : G_MAXINT64;
 
   if (rank_a != rank_b)
     return rank_a - rank_b;
-  if (ia != ib)
-    return ia < ib ? -1 : 1;
+  /* As Chrome and Perfetto: by sort index, lowest (even negative) first;
+   * lanes without one after those with one. */
+  if (sa->has_sort_index != sb->has_sort_index)
+    return sa->has_sort_index ? -1 : 1;
+  if (sa->has_sort_index && sa->sort_index != sb->sort_index)
+    return sa->sort_index < sb->sort_index ? -1 : 1;
   return sa->order < sb->order ? -1 : sa->order > sb->order;
 }
 
@@ -1770,10 +1850,21 @@ build_trace (Reader *r)
   SwTrace *trace;
   Slot *recorder = NULL;
   guint n_slots = r->slots->len;
-  gint64 first = G_MAXINT64, shift;
+  gint64 first = G_MAXINT64;
+  guint64 origin;
+
+  /* The process that recorded: the first in lane order (which a
+   * "process_sort_index" may change), so it is added before the others. */
+  for (guint i = 0; i < n_slots; i++)
+    {
+      Slot *slot = g_ptr_array_index (r->slots, i);
+
+      if (slot->kind == SW_LANE_PROCESS && (recorder == NULL || compare_slots (&slot, &recorder) < 0))
+        recorder = slot;
+    }
 
   /* Parents: a thread under its process, a coroutine under its thread,
-   * other processes (a pool's workers) under the first, which recorded. */
+   * other processes (a pool's workers) under the one that recorded. */
   for (guint i = 0; i < n_slots; i++)
     {
       Slot *slot = g_ptr_array_index (r->slots, i);
@@ -1781,9 +1872,7 @@ build_trace (Reader *r)
 
       if (slot->kind == SW_LANE_PROCESS)
         {
-          if (recorder == NULL)
-            recorder = slot;
-          else
+          if (slot != recorder)
             slot->parent = slot_id (recorder);
           continue;
         }
@@ -1799,6 +1888,7 @@ build_trace (Reader *r)
 
   trace = sw_trace_new (MAX (r->events->len, 1) + SW_TRACE_CHUNK_EVENTS);
   importer = sw_trace_importer_new (trace, 0);
+  origin = (guint64) sw_trace_get_origin_ns (trace);
 
   order = g_ptr_array_new ();
   for (guint i = 0; i < r->slots->len; i++)
@@ -1829,9 +1919,17 @@ build_trace (Reader *r)
 
   /* Stable (GLib's sort is a merge sort): ties keep the file's order. */
   g_array_sort (r->events, compare_event_time);
-  shift = sw_trace_get_origin_ns (trace) - (r->events->len > 0 ? first : 0);
+  /* The first event onto the origin, the rest after it, which also makes
+   * the file's negative times positive.  In unsigned arithmetic: from a
+   * time near -2^63 to one near 2^63 does not fit in gint64; a span the
+   * model's times cannot hold after the origin stops at their end. */
   for (guint i = 0; i < r->events->len; i++)
-    event_at (r, i)->time = (guint64) ((gint64) event_at (r, i)->time + shift);
+    {
+      SwEvent *e = event_at (r, i);
+      guint64 since_first = e->time - (guint64) first;
+
+      e->time = origin + MIN (since_first, G_MAXUINT64 - origin);
+    }
 
   sw_trace_importer_add_events (importer, (const SwEvent *) (gconstpointer) r->events->data,
                                 r->events->len);
@@ -1913,14 +2011,46 @@ sw_trace_load_chrome_json (const char  *path,
   g_autoptr(GError) local_error = NULL;
   g_autofree char *display = NULL;
   SwTrace *trace;
+  struct stat st;
+  int fd;
 
   g_return_val_if_fail (path != NULL, NULL);
 
+  /* Opened here, not by g_mapped_file_new(): its message for a directory
+   * (which opens, then fails to map) names the file twice, garbled. */
   display = g_filename_display_name (path);
-  file = g_mapped_file_new (path, FALSE, &local_error);
+  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, SW_ERROR, SW_ERROR_IO, _("cannot read trace: %s: %s"),
+                   display, g_strerror (saved_errno));
+      return NULL;
+    }
+  if (fstat (fd, &st) != 0)
+    {
+      int saved_errno = errno;
+
+      g_close (fd, NULL);
+      g_set_error (error, SW_ERROR, SW_ERROR_IO, _("cannot read trace: %s: %s"),
+                   display, g_strerror (saved_errno));
+      return NULL;
+    }
+  if (S_ISDIR (st.st_mode))
+    {
+      g_close (fd, NULL);
+      g_set_error (error, SW_ERROR, SW_ERROR_IO, _("%s: is a directory"), display);
+      return NULL;
+    }
+  file = g_mapped_file_new_from_fd (fd, FALSE, &local_error);
+  /* The mapping, if any, outlives the descriptor; a read-only one loses
+   * nothing if closing it fails. */
+  g_close (fd, NULL);
   if (file == NULL)
     {
-      g_set_error (error, SW_ERROR, SW_ERROR_IO, _("cannot read trace: %s"), local_error->message);
+      g_set_error (error, SW_ERROR, SW_ERROR_IO, _("cannot read trace: %s: %s"),
+                   display, local_error->message);
       return NULL;
     }
 

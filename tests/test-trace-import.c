@@ -367,68 +367,20 @@ test_hand_written (void)
   g_assert_cmpuint (end->flags, ==, SW_EVENT_FLAG_FAILED);
 }
 
-/* A trace written by another tool (Chrome/Perfetto style): its slices
- * become labelled bars on their threads (X, nested B/E, a B never ended
- * still running), its flow arrow a submit on the lane it starts from, its
- * instants log lines, its counters one series per argument. */
+/* Another tool's events as what the timeline shows of them, one line
+ * each, "NS-AFTER-ORIGIN KIND LANE LABEL", compared with @expected (in any
+ * order: the times tell it). */
 static void
-test_other_tool (void)
+assert_foreign_events (SwTrace           *trace,
+                       const char *const *expected,
+                       guint              n_expected)
 {
-  static const char *const expected[] = {
-    "0 log tid 4242 NavigationStart",
-    "100000 submit CrMainThread ParseHTML",
-    "100000 start CrMainThread ParseHTML",
-    "2600500 end CrMainThread ParseHTML",
-    "1100000 submit CrMainThread RunTask",
-    "3100000 start Compositor RunTask",
-    "4100000 end Compositor RunTask",
-    "3300000 submit Compositor Paint",
-    "3300000 start Compositor Paint",
-    "3900000 end Compositor Paint",
-    "4000000 log Compositor FirstPaint",
-    "4600000 submit CrMainThread Unfinished",
-    "4600000 start CrMainThread Unfinished",
-    "100000 counter renderer memory heap=1048576",
-    "100000 counter renderer memory stack=65536",
-    "2100000 counter renderer memory heap=2097152",
-    "2100000 counter renderer memory stack=32768",
-  };
-  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "other-tool.json", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SwTrace) trace = sw_trace_load_chrome_json (path, &error);
   g_autoptr(GArray) events = NULL;
-  g_autoptr(GArray) lanes = NULL;
   g_autoptr(GHashTable) labels = g_hash_table_new (NULL, NULL);
   g_autoptr(GPtrArray) got = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) want = g_ptr_array_new ();
   g_autofree char *text_got = NULL;
   g_autofree char *text_want = NULL;
-  guint n_threads = 0;
-
-  g_assert_no_error (error);
-  g_assert_nonnull (trace);
-
-  /* Lanes: the named process and its two named threads (and the main
-   * thread, tid = pid, that the global instant went to). */
-  lanes = sw_trace_dup_lanes (trace);
-  for (guint i = 0; i < lanes->len; i++)
-    {
-      const SwLane *lane = &g_array_index (lanes, SwLane, i);
-      SwLane parent;
-
-      if (lane->pid != 4242)
-        continue;
-      if (lane->kind == SW_LANE_PROCESS)
-        {
-          g_assert_cmpstr (lane->name, ==, "renderer");
-          continue;
-        }
-      g_assert_cmpint (lane->kind, ==, SW_LANE_THREAD);
-      g_assert_true (sw_trace_get_lane (trace, lane->parent, &parent));
-      g_assert_cmpstr (parent.name, ==, "renderer");
-      n_threads++;
-    }
-  g_assert_cmpuint (n_threads, ==, 3);
 
   events = sw_trace_dup_events (trace);
   for (guint i = 0; i < events->len; i++)
@@ -464,12 +416,254 @@ test_other_tool (void)
           g_error ("unexpected event kind %u", e->kind);
         }
     }
-  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+  for (guint i = 0; i < n_expected; i++)
     g_ptr_array_add (want, g_strdup (expected[i]));
   text_got = join_lines (got);
   g_ptr_array_set_free_func (want, g_free);
   text_want = join_lines (want);
   g_assert_cmpstr (text_got, ==, text_want);
+}
+
+/* A trace written by another tool (Chrome/Perfetto style): its slices
+ * become labelled bars on their threads (X, nested B/E, a B never ended
+ * still running), its flow arrow a submit on the lane it starts from, its
+ * instants log lines, its counters one series per argument. */
+static void
+test_other_tool (void)
+{
+  static const char *const expected[] = {
+    "0 log tid 4242 NavigationStart",
+    "100000 submit CrMainThread ParseHTML",
+    "100000 start CrMainThread ParseHTML",
+    "2600500 end CrMainThread ParseHTML",
+    "1100000 submit CrMainThread RunTask",
+    "3100000 start Compositor RunTask",
+    "4100000 end Compositor RunTask",
+    "3300000 submit Compositor Paint",
+    "3300000 start Compositor Paint",
+    "3900000 end Compositor Paint",
+    "4000000 log Compositor FirstPaint",
+    "4600000 submit CrMainThread Unfinished",
+    "4600000 start CrMainThread Unfinished",
+    "100000 counter renderer memory heap=1048576",
+    "100000 counter renderer memory stack=65536",
+    "2100000 counter renderer memory heap=2097152",
+    "2100000 counter renderer memory stack=32768",
+  };
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "other-tool.json", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SwTrace) trace = sw_trace_load_chrome_json (path, &error);
+  g_autoptr(GArray) lanes = NULL;
+  guint n_threads = 0;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (trace);
+
+  /* Lanes: the named process and its two named threads (and the main
+   * thread, tid = pid, that the global instant went to). */
+  lanes = sw_trace_dup_lanes (trace);
+  for (guint i = 0; i < lanes->len; i++)
+    {
+      const SwLane *lane = &g_array_index (lanes, SwLane, i);
+      SwLane parent;
+
+      if (lane->pid != 4242)
+        continue;
+      if (lane->kind == SW_LANE_PROCESS)
+        {
+          g_assert_cmpstr (lane->name, ==, "renderer");
+          continue;
+        }
+      g_assert_cmpint (lane->kind, ==, SW_LANE_THREAD);
+      g_assert_true (sw_trace_get_lane (trace, lane->parent, &parent));
+      g_assert_cmpstr (parent.name, ==, "renderer");
+      n_threads++;
+    }
+  g_assert_cmpuint (n_threads, ==, 3);
+
+  assert_foreign_events (trace, expected, G_N_ELEMENTS (expected));
+}
+
+/* The names of a trace's lanes in the order they are listed (which is
+ * the order the timeline draws them in), this process's own left out. */
+static char *
+lane_order (SwTrace *trace)
+{
+  g_autoptr(GArray) lanes = sw_trace_dup_lanes (trace);
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+
+  for (guint i = 0; i < lanes->len; i++)
+    {
+      const SwLane *lane = &g_array_index (lanes, SwLane, i);
+
+      if (lane->kind != SW_LANE_HELPER && lane->pid != getpid ())
+        g_ptr_array_add (names, (gpointer) lane->name);
+    }
+  g_ptr_array_add (names, NULL);
+  return g_strjoinv (", ", (char **) names->pdata);
+}
+
+/* other-tool.json gives its Compositor thread a sort index of -1: it is
+ * listed before CrMainThread, which has none, as Chrome and Perfetto do. */
+static void
+test_other_tool_lane_order (void)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "other-tool.json", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SwTrace) trace = sw_trace_load_chrome_json (path, &error);
+  g_autofree char *order = NULL;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (trace);
+  order = lane_order (trace);
+  g_assert_cmpstr (order, ==, "renderer, Compositor, CrMainThread, tid 4242");
+}
+
+/* Sort indices, thread and process: lowest first, negatives too, lanes
+ * without one after, in the order they appeared; a process sorted first
+ * is still added before the processes put under it. */
+static void
+test_sort_index (void)
+{
+  static const char json[] =
+    "[{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":10,\"args\":{\"name\":\"first\"}},\n"
+    "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":20,\"args\":{\"name\":\"second\"}},\n"
+    "{\"ph\":\"M\",\"name\":\"process_sort_index\",\"pid\":20,\"args\":{\"sort_index\":-1}},\n"
+    "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":10,\"tid\":11,\"args\":{\"name\":\"a\"}},\n"
+    "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":10,\"tid\":12,\"args\":{\"name\":\"b\"}},\n"
+    "{\"ph\":\"M\",\"name\":\"thread_sort_index\",\"pid\":10,\"tid\":12,\"args\":{\"sort_index\":5}},\n"
+    "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":10,\"tid\":13,\"args\":{\"name\":\"c\"}},\n"
+    "{\"ph\":\"M\",\"name\":\"thread_sort_index\",\"pid\":10,\"tid\":13,\"args\":{\"sort_index\":-3}},\n"
+    "{\"ph\":\"M\",\"name\":\"thread_sort_index\",\"pid\":10,\"tid\":14,\"args\":{\"sort_index\":0}},\n"
+    "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":10,\"tid\":14,\"args\":{\"name\":\"d\"}},\n"
+    "{\"ph\":\"i\",\"name\":\"x\",\"pid\":20,\"tid\":21,\"ts\":1}]\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SwTrace) trace = sw_trace_from_chrome_json (json, sizeof json - 1, &error);
+  g_autoptr(GArray) lanes = NULL;
+  g_autofree char *order = NULL;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (trace);
+  order = lane_order (trace);
+  g_assert_cmpstr (order, ==, "second, first, c, d, b, a, tid 21");
+
+  lanes = sw_trace_dup_lanes (trace);
+  for (guint i = 0; i < lanes->len; i++)
+    {
+      const SwLane *lane = &g_array_index (lanes, SwLane, i);
+      SwLane parent;
+
+      if (g_strcmp0 (lane->name, "first") != 0)
+        continue;
+      g_assert_true (sw_trace_get_lane (trace, lane->parent, &parent));
+      g_assert_cmpstr (parent.name, ==, "second");
+    }
+}
+
+/* The format allows times before a clock's origin: they are read, in
+ * order, and the earliest lands on the new trace's origin as a
+ * non-negative trace's first event does. */
+static void
+test_negative_time (void)
+{
+  static const char json[] =
+    "{\"traceEvents\":[\n"
+    "{\"ph\":\"i\",\"name\":\"later\",\"pid\":1,\"tid\":1,\"ts\":3},\n"
+    "{\"ph\":\"X\",\"name\":\"early\",\"pid\":1,\"tid\":1,\"ts\":-2000.5,\"dur\":500},\n"
+    "{\"ph\":\"B\",\"name\":\"open\",\"pid\":1,\"tid\":2,\"ts\":-5},\n"
+    "{\"ph\":\"E\",\"pid\":1,\"tid\":2,\"ts\":-1},\n"
+    "{\"ph\":\"i\",\"name\":\"first\",\"pid\":1,\"tid\":1,\"ts\":-2500}\n"
+    "]}\n";
+  static const char *const expected[] = {
+    "0 log tid 1 first",
+    "499500 submit tid 1 early",
+    "499500 start tid 1 early",
+    "999500 end tid 1 early",
+    "2495000 submit tid 2 open",
+    "2495000 start tid 2 open",
+    "2499000 end tid 2 open",
+    "2503000 log tid 1 later",
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SwTrace) trace = sw_trace_from_chrome_json (json, sizeof json - 1, &error);
+  g_autoptr(GArray) events = NULL;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (trace);
+  assert_foreign_events (trace, expected, G_N_ELEMENTS (expected));
+
+  /* In order, the earliest on the origin. */
+  events = sw_trace_dup_events (trace);
+  g_assert_cmpint ((gint64) g_array_index (events, SwEvent, 0).time, ==, sw_trace_get_origin_ns (trace));
+  for (guint i = 1; i < events->len; i++)
+    g_assert_cmpuint (g_array_index (events, SwEvent, i - 1).time, <=, g_array_index (events, SwEvent, i).time);
+}
+
+/* Times at both ends of what a file may say, with the longest durations:
+ * read without overflow (the sanitizer build says more), each slice's end
+ * after its start. */
+static void
+test_extreme_times (void)
+{
+  /* ±2^62 ns: ends and lengths past 2^63 - 1. */
+  static const char json[] =
+    "[{\"ph\":\"X\",\"name\":\"a\",\"pid\":1,\"tid\":1,\"ts\":-4611686018427387.904,\"dur\":1},\n"
+    "{\"ph\":\"X\",\"name\":\"b\",\"pid\":1,\"tid\":1,\"ts\":4611686018427387.904,\"dur\":4611686018427387.904},\n"
+    "{\"ph\":\"B\",\"name\":\"c\",\"pid\":1,\"tid\":2,\"ts\":-4611686018427387.904},\n"
+    "{\"ph\":\"E\",\"pid\":1,\"tid\":2,\"ts\":4611686018427387.904},\n"
+    "{\"ph\":\"s\",\"id\":1,\"cat\":\"x\",\"pid\":1,\"tid\":2,\"ts\":-4611686018427387.904},\n"
+    "{\"ph\":\"f\",\"id\":1,\"cat\":\"x\",\"bp\":\"e\",\"pid\":1,\"tid\":1,\"ts\":4611686018427387.904}]";
+  /* The limits themselves: more than the model's times can hold. */
+  static const char limits[] =
+    "[{\"ph\":\"X\",\"name\":\"a\",\"pid\":1,\"tid\":1,\"ts\":-9223372036854774.999,\"dur\":9223372036854774.999},\n"
+    "{\"ph\":\"X\",\"name\":\"b\",\"pid\":1,\"tid\":1,\"ts\":9223372036854774.999,\"dur\":9223372036854774.999}]";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SwTrace) trace = sw_trace_from_chrome_json (json, sizeof json - 1, &error);
+  g_autoptr(GHashTable) starts = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  g_autoptr(GArray) events = NULL;
+  guint64 origin, last = 0;
+  guint n_ends = 0;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (trace);
+  origin = (guint64) sw_trace_get_origin_ns (trace);
+  events = sw_trace_dup_events (trace);
+  for (guint i = 0; i < events->len; i++)
+    {
+      const SwEvent *e = &g_array_index (events, SwEvent, i);
+      guint64 t = e->time - origin;
+
+      g_assert_cmpuint (t, >=, last);
+      last = t;
+      if (e->kind == SW_EVENT_TASK_START)
+        g_hash_table_insert (starts, g_memdup2 (&e->object, sizeof e->object), g_memdup2 (&t, sizeof t));
+      else if (e->kind == SW_EVENT_TASK_END)
+        {
+          const guint64 *start = g_hash_table_lookup (starts, &e->object);
+
+          /* Each lasts: an end that wrapped round would come first. */
+          g_assert_nonnull (start);
+          g_assert_cmpuint (t, >, *start);
+          n_ends++;
+        }
+    }
+  g_assert_cmpuint (n_ends, ==, 3);
+
+  g_clear_object (&trace);
+  g_clear_pointer (&events, g_array_unref);
+  trace = sw_trace_from_chrome_json (limits, sizeof limits - 1, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (trace);
+  origin = (guint64) sw_trace_get_origin_ns (trace);
+  events = sw_trace_dup_events (trace);
+  last = 0;
+  for (guint i = 0; i < events->len; i++)
+    {
+      guint64 t = g_array_index (events, SwEvent, i).time - origin;
+
+      g_assert_cmpuint (t, >=, last);
+      last = t;
+    }
 }
 
 static void
@@ -488,6 +682,20 @@ assert_refused (const char *data,
     g_error ("message \"%s\" does not say \"%s\"", error->message, expect_in_message);
 }
 
+/* @message says each of @says and none of @never (NULL-terminated, or NULL). */
+static void
+assert_words (const char        *message,
+              const char *const *says,
+              const char *const *never)
+{
+  for (guint k = 0; says != NULL && says[k] != NULL; k++)
+    if (strstr (message, says[k]) == NULL)
+      g_error ("message \"%s\" does not say \"%s\"", message, says[k]);
+  for (guint k = 0; never != NULL && never[k] != NULL; k++)
+    if (strstr (message, never[k]) != NULL)
+      g_error ("message \"%s\" says \"%s\"", message, never[k]);
+}
+
 static void
 test_malformed (void)
 {
@@ -503,7 +711,6 @@ test_malformed (void)
     { "{\"traceEvents\":[]} x", "after the trace" },
     { "{\"traceEvents\":[1]}", "event object" },
     { "{\"traceEvents\":[{\"ph\":\"X\",\"name\":\"a\"}]}", "without" },
-    { "{\"traceEvents\":[{\"ph\":\"X\",\"pid\":1,\"tid\":2,\"ts\":-5,\"name\":\"a\",\"cat\":\"b\"}]}", "time" },
     { "{\"traceEvents\":[{\"ph\":\"X\",\"pid\":99999999999,\"tid\":2,\"ts\":5}]}", "range" },
     { "{\"traceEvents\":[{\"ph\":\"i\",\"pid\":1,\"tid\":2,\"ts\":5,\"cat\":\"log\",\"name\":\"bad \\q\"}]}", "escape" },
     { "{\"traceEvents\":[{\"ph\":\"i\",\"pid\":1,\"tid\":2,\"ts\":5,\"cat\":\"log\",\"name\":\"\\ud800\"}]}", "escape" },
@@ -520,10 +727,39 @@ test_malformed (void)
     { "{\"traceEvents\":[{\"ph\":\"i\",\"pid\":1,\"tid\":2,\"ts\":5,\"cat\":\"log\",\"name\":\"a\nb\"}]}", "control" },
   };
 
+  /* Messages that once said the wrong thing: each says what is wrong and
+   * where, and none of what it used to. */
+  static const struct {
+    const char *data;
+    gsize       length;     /* NUL bytes in some */
+    const char *says[5];      /* NULL-terminated */
+    const char *never[5];
+  } messages[] = {
+    { "", 0, { "empty" }, { "truncated", "line" } },
+    { "\x00\x01garbage", 9, { "line 1", "binary", "not JSON" }, { "empty", "truncated" } },
+    { "  \x1f\x8b\x08\x00", 6, { "line 1", "binary" }, { "empty", "truncated" } },
+    { "\xff\xfe{}", 4, { "line 1", "binary" }, { "empty", "truncated" } },
+    { "{\"ph\":\"X\"}", 10, { "line 1", "not a Chrome trace", "traceEvents", "array of events" }, { "truncated", "ends at" } },
+    { "\n{\"ph\":\"X\",\n\"ts\":1}\n", 20, { "line 2", "not a Chrome trace" }, { "truncated", "line 4" } },
+  };
+
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_test_message ("case %u", i);
       assert_refused (cases[i].json, strlen (cases[i].json), cases[i].says);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (messages); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(SwTrace) trace = NULL;
+
+      g_test_message ("message %u", i);
+      trace = sw_trace_from_chrome_json (messages[i].data, messages[i].length, &error);
+      g_assert_null (trace);
+      g_assert_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT);
+      g_assert_null (strchr (error->message, '\n'));
+      assert_words (error->message, messages[i].says, messages[i].never);
     }
 }
 
@@ -629,28 +865,69 @@ test_mutated (void)
   g_assert_cmpuint (n_refused, >, 0);
 }
 
+/* Loads @path, which must be refused with @code in one line; its message. */
+static char *
+load_refused (const char *path,
+              gint        code)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SwTrace) trace = sw_trace_load_chrome_json (path, &error);
+
+  g_assert_null (trace);
+  g_assert_error (error, SW_ERROR, code);
+  g_assert_null (strchr (error->message, '\n'));
+  return g_strdup (error->message);
+}
+
 static void
 test_load_file_errors (void)
 {
+  static const char *const binary_says[] = { "bad.json: line 1", "binary", NULL };
+  static const char *const binary_never[] = { "empty", "truncated", NULL };
+  static const char *const event_says[] = { "bad.json: line 1", "not a Chrome trace", NULL };
+  static const char *const event_never[] = { "truncated", NULL };
+  static const char *const cut_says[] = { "bad.json", "line 2", NULL };
+  static const char *const dir_never[] = { "map", NULL };
   g_autoptr(GError) error = NULL;
   g_autoptr(SwTrace) trace = NULL;
   g_autofree char *dir = g_dir_make_tmp ("sw-import-XXXXXX", NULL);
   g_autofree char *missing = g_build_filename (dir, "missing.json", NULL);
   g_autofree char *bad = g_build_filename (dir, "bad.json", NULL);
+  g_autofree char *is_dir = g_strdup_printf ("%s: is a directory", dir);
+  char *message;
 
-  trace = sw_trace_load_chrome_json (missing, &error);
-  g_assert_null (trace);
-  g_assert_error (error, SW_ERROR, SW_ERROR_IO);
-  g_assert_nonnull (strstr (error->message, "missing.json"));
-  g_clear_error (&error);
+  message = load_refused (missing, SW_ERROR_IO);
+  g_assert_nonnull (strstr (message, "missing.json"));
+  g_free (message);
 
   g_assert_true (g_file_set_contents (bad, "{\"traceEvents\":[\n{\"ph\":\"X\"", -1, NULL));
+  message = load_refused (bad, SW_ERROR_INVALID_ARGUMENT);
+  assert_words (message, cut_says, NULL);
+  g_free (message);
+
+  /* A folder given as the file: said once, plainly, with its name. */
+  message = load_refused (dir, SW_ERROR_IO);
+  g_assert_cmpstr (message, ==, is_dir);
+  assert_words (message, NULL, dir_never);
+  g_free (message);
+
+  /* Binary data is not an empty file. */
+  g_assert_true (g_file_set_contents (bad, "\x00\x01garbage", 9, NULL));
+  message = load_refused (bad, SW_ERROR_INVALID_ARGUMENT);
+  assert_words (message, binary_says, binary_never);
+  g_free (message);
+
+  /* One event on its own is whole, not truncated. */
+  g_assert_true (g_file_set_contents (bad, "{\"ph\":\"X\"}\n", -1, NULL));
+  message = load_refused (bad, SW_ERROR_INVALID_ARGUMENT);
+  assert_words (message, event_says, event_never);
+  g_free (message);
+
+  /* A negative "ts" is read, not "out of range". */
+  g_assert_true (g_file_set_contents (bad, "[{\"ph\":\"i\",\"name\":\"a\",\"pid\":1,\"ts\":-5}]", -1, NULL));
   trace = sw_trace_load_chrome_json (bad, &error);
-  g_assert_null (trace);
-  g_assert_error (error, SW_ERROR, SW_ERROR_INVALID_ARGUMENT);
-  g_assert_nonnull (strstr (error->message, "bad.json"));
-  g_assert_nonnull (strstr (error->message, "line 2"));
-  g_assert_null (strchr (error->message, '\n'));
+  g_assert_no_error (error);
+  g_assert_nonnull (trace);
 
   g_unlink (bad);
   g_rmdir (dir);
@@ -671,6 +948,10 @@ main (int   argc,
   g_test_add_func ("/Sw/TraceImport/round-trip-still-open", test_round_trip_still_open);
   g_test_add_func ("/Sw/TraceImport/hand-written", test_hand_written);
   g_test_add_func ("/Sw/TraceImport/other-tool", test_other_tool);
+  g_test_add_func ("/Sw/TraceImport/other-tool-lane-order", test_other_tool_lane_order);
+  g_test_add_func ("/Sw/TraceImport/sort-index", test_sort_index);
+  g_test_add_func ("/Sw/TraceImport/negative-time", test_negative_time);
+  g_test_add_func ("/Sw/TraceImport/extreme-times", test_extreme_times);
   g_test_add_func ("/Sw/TraceImport/malformed-refused", test_malformed);
   g_test_add_func ("/Sw/TraceImport/truncated-refused", test_truncated);
   g_test_add_func ("/Sw/TraceImport/mutated", test_mutated);
