@@ -71,21 +71,24 @@ show_task_line_cb (const char *line,
 
 static void
 stop_pool_tasks_cb (GCancellable *run_cancellable,
-                    gpointer      pool_cancellable)
+                    gpointer      pool)
 {
-  g_cancellable_cancel (pool_cancellable);
+  /* shutdown(wait=False, cancel_futures=True): what has not started is
+   * cancelled, and the pool's cancellable tells the running tasks. */
+  sw_executor_shutdown (pool, FALSE, TRUE);
 }
 
-/* Stop pressed: the pool's running tasks are told at once, wherever they
- * run (a worker process gets SIGUSR1), so main's shutdown(wait) returns
- * soon.  Returns the handler id for release_pool_on_stop. */
+/* Stop pressed: tasks still queued are cancelled (they never run) and the
+ * running ones are told at once, wherever they run (a worker process gets
+ * SIGUSR1), so main's shutdown(wait) returns soon.  The pool is borrowed:
+ * release_pool_on_stop() comes before it goes.  Returns the handler id
+ * for release_pool_on_stop. */
 static gulong
 stop_pool_on_stop (SwScenarioRun *run,
                    SwExecutor    *pool)
 {
   return g_cancellable_connect (sw_scenario_run_get_cancellable (run),
-                                G_CALLBACK (stop_pool_tasks_cb),
-                                sw_executor_get_cancellable (pool), NULL);
+                                G_CALLBACK (stop_pool_tasks_cb), pool, NULL);
 }
 
 static void

@@ -615,9 +615,17 @@ assert_stop_ends_run_with (const char         *name,
 static void
 assert_stop_ends_run (const char *name)
 {
+  /* Four workers, ten tasks: all but four are still queued when Stop
+   * comes (if it comes before all ten are submitted, fewer are). */
   const char *set[] = { "min_sleep=30", "max_sleep=30", NULL };
+  g_autoptr(GArray) events = assert_stop_ends_run_with (name, set, 5, NULL);
+  SwTaskStats stats;
 
-  g_array_unref (assert_stop_ends_run_with (name, set, 5, NULL));
+  /* The queued ones never run: cancelled, not started and then failed. */
+  sw_task_stats_compute ((SwEvent *) events->data, events->len, &stats);
+  g_assert_cmpuint (stats.n_submitted, >=, 1);
+  g_assert_cmpuint (stats.n_cancelled + stats.n_failed, ==, stats.n_submitted);
+  g_assert_cmpuint (stats.n_cancelled + 4, >=, stats.n_submitted);
 }
 
 /* Tasks sleep 30 s: had Stop not reached them, meson's timeout fails us. */
