@@ -320,18 +320,20 @@ callbacks_body (SwScenarioRun  *run,
       g_autofree char *label = g_strdup_printf ("page %u", i);
       double seconds = max_download > min_download
                        ? g_random_double_range (min_download, max_download) : min_download;
+      g_autoptr(GError) submit_error = NULL;
       SwFuture *future;
 
       if (coupled)
         future = sw_executor_submit_task (pool, label, "download_and_parse",
-                                          g_variant_new ("(udd)", i, seconds, job.parse_s), error);
+                                          g_variant_new ("(udd)", i, seconds, job.parse_s), &submit_error);
       else
         future = sw_executor_submit_task (pool, label, "download",
-                                          g_variant_new ("(ud)", i, seconds), error);
+                                          g_variant_new ("(ud)", i, seconds), &submit_error);
       if (future == NULL)
         {
-          release_pool_on_stop (run, stop_handler);
-          return FALSE;
+          /* A broken pool refuses at once: say so and stop submitting. */
+          sw_scenario_run_print (run, _("submit of %s failed: %s"), label, submit_error->message);
+          break;
         }
       if (!coupled)
         sw_future_add_done_callback (future, parse_done_cb, &job, NULL);
