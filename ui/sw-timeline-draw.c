@@ -381,6 +381,28 @@ draw_plate_label (DrawContext   *dc,
   return TRUE;
 }
 
+/* Draws @text on a bar [x0, x1] (from its left end, or the view's if it
+ * starts before), if it fits; says whether it did. */
+static gboolean
+draw_bar_label (DrawContext   *dc,
+                const char    *text,
+                const GdkRGBA *color,
+                double         x0,
+                double         x1,
+                double         y,
+                double         h)
+{
+  PangoRectangle logical;
+  double tx = MAX (x0, 0.0) + 0.6 * dc->self->metrics.char_w;
+
+  pango_layout_set_text (dc->layout, text, -1);
+  pango_layout_get_pixel_extents (dc->layout, NULL, &logical);
+  if (tx + logical.width > x1 - 4.0)
+    return FALSE;
+  draw_text (dc->snapshot, dc->layout, color, tx, y + (h - logical.height) / 2.0);
+  return TRUE;
+}
+
 static void
 append_outline (GtkSnapshot   *snapshot,
                 const GdkRGBA *color,
@@ -566,19 +588,25 @@ draw_spans (DrawContext *dc,
       if (style == SPANS_TASKS)
         {
           const char *label = sw_timeline_model_get_task_label (dc->self->model, span->object);
-          PangoRectangle logical;
 
           if (label != NULL && x1 - x0 > 4.0 * dc->self->metrics.char_w)
-            {
-              double tx = MAX (x0, 0.0) + 0.6 * dc->self->metrics.char_w;
+            draw_bar_label (dc, label,
+                            span->state == SW_TIMELINE_SPAN_CANCELLED ? &dc->palette->fg
+                                                                      : text_on (dc, color),
+                            x0, x1, y, h);
+        }
+      else if (style == SPANS_CALLBACKS)
+        {
+          const char *label = sw_timeline_model_get_task_label (dc->self->model, span->object);
 
-              pango_layout_set_text (dc->layout, label, -1);
-              pango_layout_get_pixel_extents (dc->layout, NULL, &logical);
-              if (tx + logical.width <= x1 - 4.0)
-                draw_text (dc->snapshot, dc->layout,
-                           span->state == SW_TIMELINE_SPAN_CANCELLED ? &dc->palette->fg
-                                                                     : text_on (dc, color),
-                           tx, y + (h - logical.height) / 2.0);
+          /* Whose callback it is, said in full where there is room. */
+          if (label != NULL && x1 - x0 > 4.0 * dc->self->metrics.char_w)
+            {
+              g_autofree char *full = g_strdup_printf (_("callback: %s"), label);
+
+              if (draw_bar_label (dc, full, text_on (dc, color), x0, x1, y, h) ||
+                  draw_bar_label (dc, label, text_on (dc, color), x0, x1, y, h))
+                dc->self->n_drawn[SW_TIMELINE_DRAWN_CALLBACK_LABELS]++;
             }
         }
       else if (style == SPANS_WAITS)

@@ -117,6 +117,34 @@ test_callbacks_process (void)
   g_assert_cmpuint (sw_timeline_get_n_drawn (timeline, SW_TIMELINE_DRAWN_QUEUE_ARROWS), >=, 1);
   g_assert_cmpuint (sw_timeline_get_n_drawn_rows (timeline, SW_TIMELINE_ROW_PROCESS), >=, 2);
 
+  /* A done-callback bar wide enough for its label carries it, as a task
+   * bar does: zoomed in on the manager's first callbacks, each over
+   * 100 px, every one in view has its label. */
+  {
+    const SwTimelineSpan *first = &g_array_index (manager->callbacks, SwTimelineSpan, 0);
+    gint64 range_end = first->start_ns + 5 * (first->end_ns - first->start_ns);
+    const SwTimeScale *scale;
+    guint wide = 0;
+
+    sw_timeline_show_range (timeline, first->start_ns, range_end);
+    redraw (win);
+    ui_test_save_screenshot (win, "screenshot-callbacks-labels.png");
+    scale = sw_timeline_get_scale (timeline);
+    for (guint i = 0; i < manager->callbacks->len; i++)
+      {
+        const SwTimelineSpan *cb = &g_array_index (manager->callbacks, SwTimelineSpan, i);
+        double x0 = sw_time_scale_ns_to_px (scale, cb->start_ns);
+        double x1 = sw_time_scale_ns_to_px (scale, cb->end_ns);
+
+        if (cb->start_ns >= first->start_ns && cb->end_ns <= range_end && x1 - x0 >= 100.0)
+          wide++;
+      }
+    g_assert_cmpuint (wide, >=, 1);
+    g_assert_cmpuint (sw_timeline_get_n_drawn (timeline, SW_TIMELINE_DRAWN_CALLBACK_LABELS), >=, wide);
+    sw_timeline_fit (timeline);
+    redraw (win);
+  }
+
   /* Folding the worker processes leaves their headers, with the
    * arrows now coming from them. */
   n_rows = sw_timeline_model_get_n_rows (model);
