@@ -153,6 +153,7 @@ struct _SwScheduler
    * to a coroutine records): its innermost wait, or YIELD for the loop. */
   SwSwitchReason thread_reason;
   guint64        thread_arg;
+  gboolean       thread_joining;  /* a ThreadJoin is recorded and open */
 
   SwTrace      *trace;
   guint32       thread_lane;
@@ -1330,6 +1331,58 @@ wait_exit (SwScheduler  *sched,
   return TRUE;
 }
 
+/* The thread's own code blocked in join or joinall (gevent's main
+ * greenlet in joinall) is a wait on the thread's lane, as result() is on
+ * its caller's: WAIT_BEGIN / WAIT_END from the call to its return, only
+ * when it really blocks, and only for the outermost one (a handler that
+ * joins inside another join would overlap it).  A coroutine's join is its
+ * JOIN switch and waiting segment already. */
+typedef struct
+{
+  SwTrace *trace;   /* borrowed; NULL: nothing recorded */
+  guint32  lane;
+  guint64  arg;
+} ThreadJoin;
+
+static void
+thread_join_begin (SwScheduler  *sched,
+                   SwCoroutine **cos,
+                   guint         n_cos,
+                   guint64       arg,
+                   ThreadJoin   *join)
+{
+  guint i;
+
+  join->trace = NULL;
+  if (sched->trace == NULL || !sched->current->is_thread || sched->thread_joining)
+    return;
+  for (i = 0; i < n_cos && cos[i]->done; i++)
+    ;
+  if (i == n_cos)
+    return;
+
+  join->trace = sched->trace;
+  join->lane = sched->thread_lane;
+  join->arg = arg | n_cos;
+  sched->thread_joining = TRUE;
+  sw_trace_record_on_lane (join->trace, join->lane, SW_EVENT_WAIT_BEGIN, 0, 0, join->arg);
+}
+
+static void
+thread_join_end (SwScheduler *sched,
+                 ThreadJoin  *join,
+                 gboolean     all_done)
+{
+  if (join->trace == NULL)
+    return;
+  sched->thread_joining = FALSE;
+  /* The trace changed meanwhile (sw_co_set_trace in a handler): the old
+   * one may be gone, its wait stays open. */
+  if (sched->trace == join->trace)
+    sw_trace_record_on_lane (join->trace, join->lane, SW_EVENT_WAIT_END,
+                             all_done ? 0 : SW_EVENT_FLAG_FAILED, 0, join->arg);
+}
+
 /**
  * sw_co_join:
  *
@@ -1345,12 +1398,17 @@ sw_co_join (SwCoroutine  *co,
             GError      **error)
 {
   SwScheduler *sched = get_scheduler ();
+  ThreadJoin join;
+  gboolean ok;
 
   g_return_val_if_fail (co != NULL, NULL);
   g_return_val_if_fail (co->sched == sched, NULL);
   g_return_val_if_fail (co != sched->current, NULL);
 
-  if (!wait_exit (sched, co, -1, error))
+  thread_join_begin (sched, &co, 1, SW_WAIT_ARG_JOIN, &join);
+  ok = wait_exit (sched, co, -1, error);
+  thread_join_end (sched, &join, ok);
+  if (!ok)
     return NULL;
   if (co->error != NULL)
     {
@@ -1378,6 +1436,8 @@ sw_co_joinall (SwCoroutine **cos,
 {
   SwScheduler *sched = get_scheduler ();
   gint64 deadline = deadline_after (timeout_us);
+  ThreadJoin join;
+  gboolean ok = TRUE;
 
   g_return_val_if_fail (cos != NULL || n_cos == 0, FALSE);
 
@@ -1385,11 +1445,13 @@ sw_co_joinall (SwCoroutine **cos,
     {
       g_return_val_if_fail (cos[i] != NULL && cos[i]->sched == sched, FALSE);
       g_return_val_if_fail (cos[i] != sched->current, FALSE);
-
-      if (!wait_exit (sched, cos[i], deadline, error))
-        return FALSE;
     }
-  return TRUE;
+
+  thread_join_begin (sched, cos, n_cos, SW_WAIT_ARG_JOINALL, &join);
+  for (guint i = 0; i < n_cos && ok; i++)
+    ok = wait_exit (sched, cos[i], deadline, error);
+  thread_join_end (sched, &join, ok);
+  return ok;
 }
 
 static void

@@ -26,6 +26,12 @@
  * WAIT…) or YIELD when the thread is just running its main loop.  A wait
  * that is over before it switches (data already there) records nothing.
  *
+ * The thread's own code blocked in sw_co_join / sw_co_joinall records a
+ * wait on the thread's lane, as result() does: WAIT_BEGIN and WAIT_END
+ * (flagged FAILED if it gave up) with object 0 and arg SW_WAIT_ARG_JOIN or
+ * SW_WAIT_ARG_JOINALL | the number of coroutines; nothing when they were
+ * all done already, and nothing more for a join nested in another.
+ *
  * Threads: the scheduler binds to the thread-default GMainContext of its
  * first use; a thread other than the one iterating the global default
  * context must push a context of its own before spawning.  Coroutines are

@@ -511,15 +511,23 @@ sw_trace_to_chrome_json (SwTrace *trace)
           begin = pop_open (open, e->lane, SW_EVENT_WAIT_BEGIN);
           if (begin != NULL)
             {
+              SwWaitKind kind = sw_wait_kind (begin->object, begin->arg);
               g_autofree char *name = NULL;
+              g_autofree char *count = NULL;
 
-              record = task_record (tasks, begin->object);
-              name = begin->object == 0
-                     ? g_strdup ("shutdown(wait=True)")
-                     : g_strdup_printf ("result(%s)", task_name (&w, record, begin->object, fallback, sizeof fallback));
+              if (kind == SW_WAIT_RESULT)
+                {
+                  record = task_record (tasks, begin->object);
+                  name = g_strdup_printf ("result(%s)", task_name (&w, record, begin->object, fallback, sizeof fallback));
+                }
+              else
+                name = g_strdup (sw_wait_kind_to_string (kind));
+              /* A join's "pool" is its SW_WAIT_ARG_JOIN… tag, for reading back. */
+              if (kind == SW_WAIT_JOIN || kind == SW_WAIT_JOINALL)
+                count = g_strdup_printf (",\"coroutines\":%u", SW_WAIT_ARG_N_COROUTINES (begin->arg));
               args = g_strdup_printf ("{\"task\":%" G_GUINT64_FORMAT ",\"pool\":%" G_GUINT64_FORMAT
-                                      ",\"end_task\":%" G_GUINT64_FORMAT ",\"end_pool\":%" G_GUINT64_FORMAT "}",
-                                      begin->object, begin->arg, e->object, e->arg);
+                                      ",\"end_task\":%" G_GUINT64_FORMAT ",\"end_pool\":%" G_GUINT64_FORMAT "%s}",
+                                      begin->object, begin->arg, e->object, e->arg, count ? count : "");
               write_slice (&w, name, "wait", lane, (gint64) begin->time, (gint64) e->time, args);
             }
           break;
@@ -633,8 +641,12 @@ sw_trace_to_chrome_json (SwTrace *trace)
           if (e->kind == SW_EVENT_CALLBACK_BEGIN)
             write_open (&w, "done-callback", "callback", lane, e, e->object);
           else
-            write_open (&w, e->object == 0 ? "shutdown(wait=True)" : "result()", "wait",
-                        lane, e, e->object);
+            {
+              SwWaitKind kind = sw_wait_kind (e->object, e->arg);
+
+              write_open (&w, kind == SW_WAIT_RESULT ? "result()" : sw_wait_kind_to_string (kind),
+                          "wait", lane, e, e->object);
+            }
         }
     }
 

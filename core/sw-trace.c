@@ -1161,3 +1161,42 @@ sw_switch_reason_to_string (guint32 reason)
     default:                return "switch";
     }
 }
+
+/**
+ * sw_wait_kind:
+ * @object: a WAIT_BEGIN's (or WAIT_END's) object
+ * @arg: its arg
+ *
+ * Returns: what the wait waited for
+ */
+SwWaitKind
+sw_wait_kind (guint64 object,
+              guint64 arg)
+{
+  if (object != 0)
+    return SW_WAIT_RESULT;
+  if ((arg & SW_WAIT_ARG_JOINALL) == SW_WAIT_ARG_JOINALL)
+    return SW_WAIT_JOINALL;
+  if ((arg & SW_WAIT_ARG_JOIN) != 0)
+    return SW_WAIT_JOIN;
+  return SW_WAIT_SHUTDOWN;
+}
+
+/**
+ * sw_wait_kind_to_string:
+ *
+ * Returns: the call that waited, as the lessons write it: "result",
+ *   "shutdown(wait=True)", "join", "joinall"
+ */
+const char *
+sw_wait_kind_to_string (SwWaitKind kind)
+{
+  switch (kind)
+    {
+    case SW_WAIT_RESULT:   return "result";
+    case SW_WAIT_SHUTDOWN: return "shutdown(wait=True)";
+    case SW_WAIT_JOIN:     return "join";
+    case SW_WAIT_JOINALL:  return "joinall";
+    default:               return "wait";
+    }
+}

@@ -25,9 +25,13 @@ typedef enum {
   SW_EVENT_TASK_CANCEL,      /* object: task id */
   SW_EVENT_CALLBACK_BEGIN,   /* object: task id; on the lane that runs it */
   SW_EVENT_CALLBACK_END,     /* object: task id; flags: SW_EVENT_FLAG_FAILED */
-  SW_EVENT_WAIT_BEGIN,       /* object: task id waited on (result()), or 0
-                                and arg: pool id for shutdown(wait) */
-  SW_EVENT_WAIT_END,         /* object, arg: as for WAIT_BEGIN */
+  SW_EVENT_WAIT_BEGIN,       /* a blocking wait on the waiting lane; object:
+                                task id waited on (result()), or 0 and arg:
+                                pool id for shutdown(wait), or 0 and arg:
+                                SW_WAIT_ARG_JOIN… for a thread's own join /
+                                joinall of coroutines (sw_wait_kind) */
+  SW_EVENT_WAIT_END,         /* object, arg: as for WAIT_BEGIN; flags:
+                                SW_EVENT_FLAG_FAILED if it gave up */
   SW_EVENT_POOL_SHUTDOWN,    /* object: pool id; arg: 1 if wait */
   SW_EVENT_CO_SPAWN,         /* on the spawner's lane; object: the new coroutine's lane */
   SW_EVENT_CO_SWITCH,        /* on the lane giving up the thread; object: the lane
@@ -61,6 +65,26 @@ typedef enum {
 } SwSwitchReason;
 
 const char *sw_switch_reason_to_string (guint32 reason);
+
+/* What a WAIT_BEGIN / WAIT_END pair waited for, told by its object and arg. */
+typedef enum {
+  SW_WAIT_RESULT,     /* result(), wait(), as_completed(): object is the task */
+  SW_WAIT_SHUTDOWN,   /* shutdown(wait=True): object 0, arg the pool */
+  SW_WAIT_JOIN,       /* the thread's own code in sw_co_join: object 0,
+                         arg SW_WAIT_ARG_JOIN | 1 */
+  SW_WAIT_JOINALL,    /* … in sw_co_joinall: object 0,
+                         arg SW_WAIT_ARG_JOINALL | how many coroutines */
+} SwWaitKind;
+
+/* Above any pool id, and below 2^63 so that a saved trace's JSON integer
+ * reads back; the low 32 bits count the coroutines joined. */
+#define SW_WAIT_ARG_JOIN            (G_GUINT64_CONSTANT (1) << 62)
+#define SW_WAIT_ARG_JOINALL         (SW_WAIT_ARG_JOIN | (G_GUINT64_CONSTANT (1) << 61))
+#define SW_WAIT_ARG_N_COROUTINES(a) ((guint32) ((a) & G_MAXUINT32))
+
+SwWaitKind  sw_wait_kind           (guint64     object,
+                                    guint64     arg);
+const char *sw_wait_kind_to_string (SwWaitKind  kind);
 
 /* One event.  While in a producer's buffer `time` holds raw clock ticks;
  * every event a cursor hands out holds nanoseconds of CLOCK_MONOTONIC. */

@@ -822,7 +822,7 @@ test_trace (void)
     SwEventKind kind;
     guint16 flags;
     guint64 object;
-  } expected[9];
+  } expected[11];
   guint n = 0;
 
   sw_co_set_trace (trace);
@@ -851,13 +851,15 @@ test_trace (void)
   g_assert_cmpstr (lane.name, ==, "b");
   g_assert_cmpuint (lane.parent, ==, thread_lane);
 
-  /* spawn a, spawn b; the thread (joining a) switches to a; a logs and
-   * yields to b; b fails and exits, switching back to a; a exits and
-   * the thread gets the thread back. */
+  /* spawn a, spawn b; the thread starts waiting in join (a) and
+   * switches to a; a logs and yields to b; b fails and exits, switching
+   * back to a; a exits and the thread gets the thread back, its wait
+   * over; b is done already: joining it waits for nothing. */
 #define EXPECT(l, k, f, o) \
   expected[n++] = (typeof (expected[0])) { (l), (k), (f), (o) }
   EXPECT (thread_lane, SW_EVENT_CO_SPAWN, 0, lane_a);
   EXPECT (thread_lane, SW_EVENT_CO_SPAWN, 0, lane_b);
+  EXPECT (thread_lane, SW_EVENT_WAIT_BEGIN, 0, 0);
   EXPECT (thread_lane, SW_EVENT_CO_SWITCH, SW_SWITCH_JOIN, lane_a);
   EXPECT (lane_a, SW_EVENT_LOG, 0, 0);
   EXPECT (lane_a, SW_EVENT_CO_SWITCH, SW_SWITCH_YIELD, lane_b);
@@ -865,6 +867,7 @@ test_trace (void)
   EXPECT (lane_b, SW_EVENT_CO_SWITCH, SW_SWITCH_EXIT, lane_a);
   EXPECT (lane_a, SW_EVENT_CO_EXIT, 0, lane_a);
   EXPECT (lane_a, SW_EVENT_CO_SWITCH, SW_SWITCH_EXIT, thread_lane);
+  EXPECT (thread_lane, SW_EVENT_WAIT_END, 0, 0);
 #undef EXPECT
 
   events = sw_trace_dup_events (trace);
@@ -884,6 +887,210 @@ test_trace (void)
 
   /* After the run the thread records on its own lane again. */
   g_assert_cmpuint (sw_trace_get_current_lane (trace), ==, thread_lane);
+}
+
+/* The thread's own joinall (gevent's main greenlet) is a wait on the
+ * thread's lane, labelled joinall, from the call to its return: it
+ * brackets everything its coroutines did meanwhile. */
+static guint
+count_kind (GArray      *events,
+            SwEventKind  kind)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < events->len; i++)
+    n += g_array_index (events, SwEvent, i).kind == kind;
+  return n;
+}
+
+static const SwEvent *
+find_kind (GArray      *events,
+           SwEventKind  kind)
+{
+  for (guint i = 0; i < events->len; i++)
+    if (g_array_index (events, SwEvent, i).kind == kind)
+      return &g_array_index (events, SwEvent, i);
+  g_assert_not_reached ();
+}
+
+static void
+test_trace_joinall_waits (void)
+{
+  g_autoptr(SwTrace) trace = sw_trace_new (0);
+  g_autoptr(GArray) events = NULL;
+  Sleeper sleepers[3] = { { 30000 }, { 10000 }, { 20000 } };
+  SwCoroutine *cos[3];
+  guint32 thread_lane;
+  const SwEvent *begin, *end;
+  guint64 called_ns, returned_ns;
+  guint n_coroutine_events = 0;
+
+  sw_co_set_trace (trace);
+  thread_lane = sw_trace_get_thread_lane (trace);
+  for (guint i = 0; i < 3; i++)
+    cos[i] = sw_co_spawn ("sleeper", sleep_co, &sleepers[i], NULL);
+  called_ns = (guint64) sw_clock_monotonic_ns ();
+  g_assert_true (sw_co_joinall (cos, 3, DEADLINE_US, NULL));
+  returned_ns = (guint64) sw_clock_monotonic_ns ();
+  /* All done: these wait for nothing and record nothing. */
+  for (guint i = 0; i < 3; i++)
+    g_assert_true (sw_co_join (cos[i], NULL) == &sleepers[i]);
+  g_assert_true (sw_co_joinall (cos, 3, DEADLINE_US, NULL));
+  sw_co_set_trace (NULL);
+
+  events = sw_trace_dup_events (trace);
+  g_assert_cmpuint (count_kind (events, SW_EVENT_WAIT_BEGIN), ==, 1);
+  g_assert_cmpuint (count_kind (events, SW_EVENT_WAIT_END), ==, 1);
+  begin = find_kind (events, SW_EVENT_WAIT_BEGIN);
+  end = find_kind (events, SW_EVENT_WAIT_END);
+
+  /* On the thread's lane, saying joinall of three; ended well. */
+  g_assert_cmpuint (begin->lane, ==, thread_lane);
+  g_assert_cmpuint (end->lane, ==, thread_lane);
+  g_assert_cmpuint (begin->object, ==, 0);
+  g_assert_cmpuint (begin->arg, ==, SW_WAIT_ARG_JOINALL | 3);
+  g_assert_cmpuint (end->arg, ==, begin->arg);
+  g_assert_cmpuint (end->flags, ==, 0);
+  g_assert_cmpint (sw_wait_kind (begin->object, begin->arg), ==, SW_WAIT_JOINALL);
+  g_assert_cmpstr (sw_wait_kind_to_string (sw_wait_kind (begin->object, begin->arg)), ==, "joinall");
+  g_assert_cmpuint (SW_WAIT_ARG_N_COROUTINES (begin->arg), ==, 3);
+
+  /* From the call to its return (give or take the tick counter's
+   * calibration against the clock, well under 1 ms), around every switch
+   * and exit of the coroutines, and at least as long as the longest sleep. */
+  g_assert_cmpuint (begin->time + 1000000, >=, called_ns);
+  g_assert_cmpuint (end->time, <=, returned_ns + 1000000);
+  g_assert_cmpuint (end->time - begin->time, <=, returned_ns - called_ns + 1000000);
+  g_assert_cmpuint (end->time - begin->time, >=, 30000 * 1000);
+  for (guint i = 0; i < events->len; i++)
+    {
+      const SwEvent *e = &g_array_index (events, SwEvent, i);
+
+      if (e->kind != SW_EVENT_CO_SWITCH && e->kind != SW_EVENT_CO_EXIT)
+        continue;
+      g_assert_cmpuint (e->time, >=, begin->time);
+      g_assert_cmpuint (e->time, <=, end->time);
+      n_coroutine_events++;
+    }
+  /* Each switched in, slept, switched in again and exited. */
+  g_assert_cmpuint (n_coroutine_events, >=, 3 * 3);
+
+  for (guint i = 0; i < 3; i++)
+    sw_co_unref (cos[i]);
+}
+
+/* A single join from the thread is a "join" wait; one that times out
+ * ends flagged failed; a coroutine joining another records no wait (its
+ * JOIN switch says it). */
+static void
+test_trace_join_waits (void)
+{
+  g_autoptr(SwTrace) trace = sw_trace_new (0);
+  g_autoptr(GArray) events = NULL;
+  Sleeper short_sleep = { 10000 };
+  Sleeper long_sleep = { 60 * G_USEC_PER_SEC };
+  g_autoptr(SwCoroutine) target = NULL;
+  g_autoptr(SwCoroutine) joiner = NULL;
+  g_autoptr(SwCoroutine) slow = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n_begin = 0, n_end = 0, n_co_join = 0;
+
+  sw_co_set_trace (trace);
+  target = sw_co_spawn ("target", sleep_co, &short_sleep, NULL);
+  joiner = sw_co_spawn ("joiner", join_co, target, NULL);
+  g_assert_true (sw_co_join (joiner, NULL) == &short_sleep);
+
+  slow = sw_co_spawn ("slow", sleep_co, &long_sleep, NULL);
+  g_assert_false (sw_co_joinall (&slow, 1, 5000, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  sw_co_cancel (slow);
+  g_assert_null (sw_co_join (slow, NULL));
+  sw_co_set_trace (NULL);
+
+  events = sw_trace_dup_events (trace);
+  for (guint i = 0; i < events->len; i++)
+    {
+      const SwEvent *e = &g_array_index (events, SwEvent, i);
+
+      if (e->kind == SW_EVENT_CO_SWITCH && e->flags == SW_SWITCH_JOIN && e->lane == sw_co_get_lane (joiner))
+        n_co_join++;
+      if (e->kind != SW_EVENT_WAIT_BEGIN && e->kind != SW_EVENT_WAIT_END)
+        continue;
+      /* Only ever on the thread's lane. */
+      g_assert_cmpuint (e->lane, ==, sw_trace_get_thread_lane (trace));
+      if (e->kind == SW_EVENT_WAIT_BEGIN)
+        n_begin++;
+      else
+        n_end++;
+      switch (n_begin)
+        {
+        case 1:   /* join (joiner) */
+        case 3:   /* join (slow), cancelled: it ends (the join gets its error) */
+          g_assert_cmpuint (e->arg, ==, SW_WAIT_ARG_JOIN | 1);
+          g_assert_cmpstr (sw_wait_kind_to_string (sw_wait_kind (e->object, e->arg)), ==, "join");
+          g_assert_cmpuint (e->flags, ==, 0);
+          break;
+        case 2:   /* joinall ([slow]) that timed out */
+          g_assert_cmpuint (e->arg, ==, SW_WAIT_ARG_JOINALL | 1);
+          g_assert_cmpuint (e->flags, ==, e->kind == SW_EVENT_WAIT_END ? SW_EVENT_FLAG_FAILED : 0);
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+    }
+  g_assert_cmpuint (n_begin, ==, 3);
+  g_assert_cmpuint (n_end, ==, 3);
+  g_assert_cmpuint (n_co_join, ==, 1);
+}
+
+/* A join in a handler that runs while the thread is already joining adds
+ * no second wait inside the first: one wait, the outer call's. */
+typedef struct
+{
+  SwCoroutine *co;
+  gboolean     joined;
+} InnerJoin;
+
+static gboolean
+inner_join_cb (gpointer data)
+{
+  InnerJoin *inner = data;
+
+  inner->joined = sw_co_join (inner->co, NULL) != NULL;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_trace_nested_join_one_wait (void)
+{
+  g_autoptr(SwTrace) trace = sw_trace_new (0);
+  g_autoptr(GArray) events = NULL;
+  Sleeper outer_sleep = { 60000 };
+  Sleeper inner_sleep = { 30000 };
+  g_autoptr(SwCoroutine) outer = NULL;
+  g_autoptr(SwCoroutine) inner_co = NULL;
+  g_autoptr(GSource) source = g_timeout_source_new (5);
+  InnerJoin inner = { 0 };
+  gint64 start = g_get_monotonic_time ();
+
+  sw_co_set_trace (trace);
+  outer = sw_co_spawn ("outer", sleep_co, &outer_sleep, NULL);
+  inner_co = sw_co_spawn ("inner", sleep_co, &inner_sleep, NULL);
+  inner.co = inner_co;
+  g_source_set_callback (source, inner_join_cb, &inner, NULL);
+  g_source_attach (source, g_main_context_get_thread_default ());
+  g_assert_true (sw_co_join (outer, NULL) == &outer_sleep);
+  g_source_destroy (source);
+  sw_co_set_trace (NULL);
+
+  /* The handler ran inside the outer join (it started before the outer
+   * coroutine's sleep was over). */
+  g_assert_true (inner.joined);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 60000);
+  events = sw_trace_dup_events (trace);
+  g_assert_cmpuint (count_kind (events, SW_EVENT_WAIT_BEGIN), ==, 1);
+  g_assert_cmpuint (count_kind (events, SW_EVENT_WAIT_END), ==, 1);
+  g_assert_cmpuint (find_kind (events, SW_EVENT_WAIT_BEGIN)->arg, ==, SW_WAIT_ARG_JOIN | 1);
 }
 
 /* Switch reasons of waits: sleep carries its duration, an fd wait its fd. */
@@ -1016,6 +1223,9 @@ main (int    argc,
   g_test_add_func ("/Sw/Coro/many", test_many);
   g_test_add_func ("/Sw/Coro/trace", test_trace);
   g_test_add_func ("/Sw/Coro/trace-reasons", test_trace_reasons);
+  g_test_add_func ("/Sw/Coro/trace-joinall-waits", test_trace_joinall_waits);
+  g_test_add_func ("/Sw/Coro/trace-join-waits", test_trace_join_waits);
+  g_test_add_func ("/Sw/Coro/trace-nested-join-one-wait", test_trace_nested_join_one_wait);
   g_test_add_func ("/Sw/Coro/other-thread", test_other_thread);
 
   return g_test_run ();

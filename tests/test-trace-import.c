@@ -264,13 +264,51 @@ test_round_trip_process_crash (void)
                     K (SW_EVENT_TASK_SUBMIT) | K (SW_EVENT_TASK_START) | K (SW_EVENT_TASK_ERROR));
 }
 
+/* Main joins each run's coroutines: its joinall waits come back too. */
 static void
 test_round_trip_coroutines (void)
 {
   const char *set[] = { "coroutines=3", "rounds=3", "io_wait=0.01", "cpu_work=0.01", "slices=20", NULL };
 
   check_round_trip ("io-vs-cpu", set, 3 * 3 * 2,
-                    K (SW_EVENT_CO_SPAWN) | K (SW_EVENT_CO_SWITCH) | K (SW_EVENT_CO_EXIT) | K (SW_EVENT_LOG));
+                    K (SW_EVENT_CO_SPAWN) | K (SW_EVENT_CO_SWITCH) | K (SW_EVENT_CO_EXIT) | K (SW_EVENT_LOG) | K (SW_EVENT_WAIT_BEGIN) | K (SW_EVENT_WAIT_END));
+}
+
+/* Lesson 4: main blocked in joinall([g1, g2, g3]) is a wait on its lane,
+ * and reads back as one (its kind and count in its arg). */
+static void
+test_round_trip_spawn_joinall (void)
+{
+  const char *set[] = { "scale=0.01", NULL };
+  g_autoptr(SwTrace) trace = sw_trace_new (0);
+  g_autoptr(SwTrace) back = NULL;
+  g_autoptr(GBytes) json = NULL;
+  g_autoptr(GArray) events = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n_joinall = 0;
+
+  run_scenario (trace, "spawn-joinall", set);
+  check_saved_trace (trace, 3 * 4,
+                     K (SW_EVENT_CO_SPAWN) | K (SW_EVENT_CO_SWITCH) | K (SW_EVENT_CO_EXIT) | K (SW_EVENT_WAIT_BEGIN) | K (SW_EVENT_WAIT_END));
+
+  json = sw_trace_to_chrome_json (trace);
+  back = sw_trace_from_chrome_json (g_bytes_get_data (json, NULL), g_bytes_get_size (json), &error);
+  g_assert_no_error (error);
+  events = sw_trace_dup_events (back);
+  for (guint i = 0; i < events->len; i++)
+    {
+      const SwEvent *e = &g_array_index (events, SwEvent, i);
+      SwLane lane;
+
+      if (e->kind != SW_EVENT_WAIT_BEGIN)
+        continue;
+      g_assert_true (sw_trace_get_lane (back, e->lane, &lane));
+      g_assert_cmpstr (lane.name, ==, "main");
+      g_assert_cmpint (sw_wait_kind (e->object, e->arg), ==, SW_WAIT_JOINALL);
+      g_assert_cmpuint (SW_WAIT_ARG_N_COROUTINES (e->arg), ==, 3);
+      n_joinall++;
+    }
+  g_assert_cmpuint (n_joinall, ==, 1);
 }
 
 static void
@@ -301,6 +339,7 @@ test_round_trip_still_open (void)
   sw_trace_record_on_lane (trace, loop, SW_EVENT_TASK_ERROR, SW_EVENT_FLAG_FAILED, 7, sw_trace_intern (trace, "broken"));
   sw_trace_record_on_lane (trace, worker, SW_EVENT_CALLBACK_BEGIN, 0, 4, 0);
   sw_trace_record_on_lane (trace, loop, SW_EVENT_WAIT_BEGIN, 0, 0, 3);
+  sw_trace_record_on_lane (trace, worker, SW_EVENT_WAIT_BEGIN, 0, 0, SW_WAIT_ARG_JOINALL | 2);
   sw_trace_record_on_lane (trace, loop, SW_EVENT_CO_SPAWN, 0, co, 0);
   sw_trace_record_on_lane (trace, loop, SW_EVENT_CTX_SWITCHES, 0, 0, G_GUINT64_CONSTANT (0xffffffff00000001));
   sw_trace_record_on_lane (trace, loop, SW_EVENT_COUNTER, 0, sw_trace_intern (trace, "queue"), 42);
@@ -309,7 +348,7 @@ test_round_trip_still_open (void)
   sw_trace_record_on_lane (trace, worker, SW_EVENT_LOG, 0, 0, sw_trace_intern (trace, "tab\there, \"quoted\" ✓"));
   sw_trace_record_on_lane (trace, loop, SW_EVENT_POOL_SHUTDOWN, 0, 3, 1);
 
-  check_saved_trace (trace, 14, K (SW_EVENT_TASK_START) | K (SW_EVENT_CALLBACK_BEGIN) | K (SW_EVENT_WAIT_BEGIN));
+  check_saved_trace (trace, 15, K (SW_EVENT_TASK_START) | K (SW_EVENT_CALLBACK_BEGIN) | K (SW_EVENT_WAIT_BEGIN));
 }
 
 /* A small file written by hand: lanes from the metadata (a coroutine told
@@ -944,6 +983,7 @@ main (int   argc,
   g_test_add_func ("/Sw/TraceImport/round-trip-thread-pool", test_round_trip_thread_pool);
   g_test_add_func ("/Sw/TraceImport/round-trip-process-crash", test_round_trip_process_crash);
   g_test_add_func ("/Sw/TraceImport/round-trip-coroutines", test_round_trip_coroutines);
+  g_test_add_func ("/Sw/TraceImport/round-trip-spawn-joinall", test_round_trip_spawn_joinall);
   g_test_add_func ("/Sw/TraceImport/round-trip-echo-flood", test_round_trip_echo_flood);
   g_test_add_func ("/Sw/TraceImport/round-trip-still-open", test_round_trip_still_open);
   g_test_add_func ("/Sw/TraceImport/hand-written", test_hand_written);

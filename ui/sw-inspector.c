@@ -282,9 +282,22 @@ show_hit (SwInspector         *self,
       title = g_strdup_printf (_("done-callback of %s"), task_label != NULL ? task_label : "?");
       break;
     case SW_TIMELINE_HIT_WAIT:
-      title = hit->span.object != 0
-              ? g_strdup_printf (_("waiting for %s"), task_label != NULL ? task_label : "?")
-              : g_strdup (_("waiting in shutdown(wait=True)"));
+      switch ((SwWaitKind) hit->span.reason)
+        {
+        case SW_WAIT_SHUTDOWN:
+          title = g_strdup (_("waiting in shutdown(wait=True)"));
+          break;
+        case SW_WAIT_JOIN:
+          title = g_strdup (_("waiting in join"));
+          break;
+        case SW_WAIT_JOINALL:
+          title = g_strdup (_("waiting in joinall"));
+          break;
+        case SW_WAIT_RESULT:
+        default:
+          title = g_strdup_printf (_("waiting for %s"), task_label != NULL ? task_label : "?");
+          break;
+        }
       break;
     case SW_TIMELINE_HIT_CO_WAITING:
       title = g_strdup_printf (_("%s waits: %s"), lane != NULL ? lane->name : "?",

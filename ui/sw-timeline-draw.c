@@ -340,14 +340,16 @@ span_color (const DrawContext    *dc,
 typedef enum {
   SPANS_TASKS,
   SPANS_CALLBACKS,
-  SPANS_WAITS,
+  SPANS_WAITS,        /* a lane's blocking waits: labelled with the call */
+  SPANS_FOLDED_WAITS, /* the same on a folded process's header: no label */
   SPANS_CO_RUNNING,   /* a coroutine holds the thread */
   SPANS_CO_WAITING,   /* it gave the thread up: labelled with why */
   SPANS_CO_LOOP,      /* the thread's own code between its coroutines */
 } SpanStyle;
 
-/* Draws @text centred in [x0, x1] on a small plate, if it fits. */
-static void
+/* Draws @text centred in [x0, x1] on a small plate, if it fits; says
+ * whether it did. */
+static gboolean
 draw_plate_label (DrawContext   *dc,
                   PangoLayout   *layout,
                   const char    *text,
@@ -370,12 +372,35 @@ draw_plate_label (DrawContext   *dc,
     pango_layout_set_text (layout, text, -1);
   pango_layout_get_pixel_extents (layout, NULL, &logical);
   if (logical.width + 2.0 * pad > x1 - x0 - 4.0 || logical.height > h + 2.0)
-    return;
+    return FALSE;
 
   tx = round (x0 + (x1 - x0 - logical.width) / 2.0);
   append_bar (dc->snapshot, plate, tx - pad, y + (h - logical.height) / 2.0 - 1.0,
               logical.width + 2.0 * pad, logical.height + 2.0, 3.0);
   draw_text (dc->snapshot, layout, color, tx, y + (h - logical.height) / 2.0);
+  return TRUE;
+}
+
+/* Draws @text on a bar [x0, x1] (from its left end, or the view's if it
+ * starts before), if it fits; says whether it did. */
+static gboolean
+draw_bar_label (DrawContext   *dc,
+                const char    *text,
+                const GdkRGBA *color,
+                double         x0,
+                double         x1,
+                double         y,
+                double         h)
+{
+  PangoRectangle logical;
+  double tx = MAX (x0, 0.0) + 0.6 * dc->self->metrics.char_w;
+
+  pango_layout_set_text (dc->layout, text, -1);
+  pango_layout_get_pixel_extents (dc->layout, NULL, &logical);
+  if (tx + logical.width > x1 - 4.0)
+    return FALSE;
+  draw_text (dc->snapshot, dc->layout, color, tx, y + (h - logical.height) / 2.0);
+  return TRUE;
 }
 
 static void
@@ -471,6 +496,22 @@ draw_task_bar (DrawContext          *dc,
     }
 }
 
+/* What a blocking wait's plate says: the call that blocked, as the
+ * lessons write it ("result(page 3)", "shutdown(wait=True)", "joinall"). */
+static char *
+wait_label (DrawContext          *dc,
+            const SwTimelineSpan *span)
+{
+  const char *task;
+
+  if (span->reason != SW_WAIT_RESULT)
+    return g_strdup (sw_wait_kind_to_string (span->reason));
+  task = sw_timeline_model_get_task_label (dc->self->model, span->object);
+  if (task != NULL)
+    return g_strdup_printf ("result(%s)", task);
+  return g_strdup_printf ("result(task %" G_GUINT64_FORMAT ")", span->object);
+}
+
 static void
 draw_spans (DrawContext *dc,
             GArray      *spans,
@@ -500,7 +541,7 @@ draw_spans (DrawContext *dc,
       if (style == SPANS_CALLBACKS)
         color = span->state == SW_TIMELINE_SPAN_FAILED ? &dc->palette->task_failed
                                                        : &dc->palette->callback;
-      else if (style == SPANS_WAITS || style == SPANS_CO_WAITING)
+      else if (style == SPANS_WAITS || style == SPANS_FOLDED_WAITS || style == SPANS_CO_WAITING)
         color = &dc->palette->wait;
       else if (style == SPANS_CO_LOOP)
         color = &dc->palette->dim;
@@ -526,7 +567,7 @@ draw_spans (DrawContext *dc,
       x0 = MAX (x0, -4.0);
       x1 = MIN (x1, dc->width + 4.0);
 
-      if (style == SPANS_WAITS || style == SPANS_CO_WAITING)
+      if (style == SPANS_WAITS || style == SPANS_FOLDED_WAITS || style == SPANS_CO_WAITING)
         draw_hatch (dc->snapshot, color, x0, y, x1 - x0, h, line_w (dc->self, 1.5));
       else if (style == SPANS_TASKS)
         color = draw_task_bar (dc, span, x0, y, x1 - x0, h);
@@ -547,19 +588,38 @@ draw_spans (DrawContext *dc,
       if (style == SPANS_TASKS)
         {
           const char *label = sw_timeline_model_get_task_label (dc->self->model, span->object);
-          PangoRectangle logical;
 
           if (label != NULL && x1 - x0 > 4.0 * dc->self->metrics.char_w)
-            {
-              double tx = MAX (x0, 0.0) + 0.6 * dc->self->metrics.char_w;
+            draw_bar_label (dc, label,
+                            span->state == SW_TIMELINE_SPAN_CANCELLED ? &dc->palette->fg
+                                                                      : text_on (dc, color),
+                            x0, x1, y, h);
+        }
+      else if (style == SPANS_CALLBACKS)
+        {
+          const char *label = sw_timeline_model_get_task_label (dc->self->model, span->object);
 
-              pango_layout_set_text (dc->layout, label, -1);
-              pango_layout_get_pixel_extents (dc->layout, NULL, &logical);
-              if (tx + logical.width <= x1 - 4.0)
-                draw_text (dc->snapshot, dc->layout,
-                           span->state == SW_TIMELINE_SPAN_CANCELLED ? &dc->palette->fg
-                                                                     : text_on (dc, color),
-                           tx, y + (h - logical.height) / 2.0);
+          /* Whose callback it is, said in full where there is room. */
+          if (label != NULL && x1 - x0 > 4.0 * dc->self->metrics.char_w)
+            {
+              g_autofree char *full = g_strdup_printf (_("callback: %s"), label);
+
+              if (draw_bar_label (dc, full, text_on (dc, color), x0, x1, y, h) ||
+                  draw_bar_label (dc, label, text_on (dc, color), x0, x1, y, h))
+                dc->self->n_drawn[SW_TIMELINE_DRAWN_CALLBACK_LABELS]++;
+            }
+        }
+      else if (style == SPANS_WAITS)
+        {
+          /* In the lower half of the row: over it run the thread's event
+           * loop line (with its own labels) and the log lines. */
+          if (x1 - x0 > 6.0 * dc->self->metrics.char_w)
+            {
+              g_autofree char *label = wait_label (dc, span);
+
+              if (draw_plate_label (dc, dc->layout, label, &dc->palette->label_bg, &dc->palette->wait,
+                                    x0, x1, y + h * 0.5, h * 0.4))
+                dc->self->n_drawn[SW_TIMELINE_DRAWN_WAIT_LABELS]++;
             }
         }
       else if (style == SPANS_CO_WAITING)
@@ -1400,7 +1460,7 @@ draw_process (DrawContext             *dc,
       /* Its coroutines' runs are its threads' runs already. */
       if (lane->kind == SW_LANE_COROUTINE)
         continue;
-      draw_spans (dc, lane->waits, SPANS_WAITS, y + 2.0, m->lane_h - 4.0);
+      draw_spans (dc, lane->waits, SPANS_FOLDED_WAITS, y + 2.0, m->lane_h - 4.0);
       draw_spans (dc, lane->tasks, SPANS_TASKS, bar_y, bar_h);
       draw_spans (dc, lane->callbacks, SPANS_CALLBACKS, bar_y + bar_h * 0.15, bar_h * 0.7);
       draw_never_ran (dc, lane->never_ran, bar_y + round (bar_h * 0.2), round (bar_h * 0.6));

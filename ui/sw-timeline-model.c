@@ -1301,6 +1301,8 @@ handle_event (SwTimelineModel *self,
     case SW_EVENT_WAIT_BEGIN:
       lane = ensure_lane (self, event->lane);
       lane->open_wait = open_span (lane->waits, t, event->object);
+      g_array_index (lane->waits, SwTimelineSpan, lane->open_wait).reason =
+        sw_wait_kind (event->object, event->arg);
       self->n_waits++;
       break;
 

@@ -26,7 +26,8 @@ typedef struct {
   guint64 object;     /* task id */
   guint32 state;      /* SwTimelineSpanState */
   guint32 reason;     /* coroutine waiting segments: the SwSwitchReason;
-                         task bars: their hue + 1 (0: label not known) */
+                         task bars: their hue + 1 (0: label not known);
+                         waits: their SwWaitKind */
 } SwTimelineSpan;
 
 /* How many task hues there are: sw_timeline_task_hue() picks one. */
@@ -73,7 +74,8 @@ typedef struct {
   gint        pid;
   gint        tid;
   GArray     *tasks;      /* SwTimelineSpan */
-  GArray     *waits;      /* SwTimelineSpan: blocked in result() */
+  GArray     *waits;      /* SwTimelineSpan: blocked in result(),
+                             shutdown(wait), or a thread's join/joinall */
   GArray     *callbacks;  /* SwTimelineSpan: done-callbacks run here */
   GArray     *submits;    /* SwTimelineMark */
   GArray     *never_ran;  /* SwTimelineMark: its submits cancelled or failed

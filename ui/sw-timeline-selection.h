@@ -16,7 +16,7 @@ typedef enum {
   SW_TIMELINE_HIT_NONE,
   SW_TIMELINE_HIT_TASK,         /* a task bar */
   SW_TIMELINE_HIT_CALLBACK,     /* a done-callback */
-  SW_TIMELINE_HIT_WAIT,         /* blocked in result() / shutdown(wait) */
+  SW_TIMELINE_HIT_WAIT,         /* blocked in result() / shutdown(wait) / joinall */
   SW_TIMELINE_HIT_CO_RUNNING,   /* a coroutine held the thread */
   SW_TIMELINE_HIT_CO_WAITING,   /* a coroutine gave it up; span.reason says why */
   SW_TIMELINE_HIT_EVENT_LOOP,   /* a thread's own code between its coroutines */

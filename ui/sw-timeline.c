@@ -444,12 +444,26 @@ sw_timeline_query_tooltip (GtkWidget  *widget,
       end = span->end_ns == SW_TIMELINE_OPEN ? now : span->end_ns;
       duration = sw_time_scale_format_duration (end - span->start_ns);
       label = sw_timeline_model_get_task_label (self->model, span->object);
-      if (span->object == 0)
-        markup = g_markup_printf_escaped (_("<b>%s</b> waited %s\nin shutdown(wait=True) for every task"),
-                                          lane->name, duration);
-      else
-        markup = g_markup_printf_escaped (_("<b>%s</b> waited %s\nfor the result of %s"),
-                                          lane->name, duration, label ? label : "?");
+      switch ((SwWaitKind) span->reason)
+        {
+        case SW_WAIT_SHUTDOWN:
+          markup = g_markup_printf_escaped (_("<b>%s</b> waited %s\nin shutdown(wait=True) for every task"),
+                                            lane->name, duration);
+          break;
+        case SW_WAIT_JOIN:
+          markup = g_markup_printf_escaped (_("<b>%s</b> waited %s\nin join until its coroutine was done"),
+                                            lane->name, duration);
+          break;
+        case SW_WAIT_JOINALL:
+          markup = g_markup_printf_escaped (_("<b>%s</b> waited %s\nin joinall until all its coroutines were done"),
+                                            lane->name, duration);
+          break;
+        case SW_WAIT_RESULT:
+        default:
+          markup = g_markup_printf_escaped (_("<b>%s</b> waited %s\nfor the result of %s"),
+                                            lane->name, duration, label ? label : "?");
+          break;
+        }
     }
   else if (lane->kind == SW_LANE_COROUTINE &&
            (span = find_span (lane->running, t, 0, now)) != NULL)

@@ -20,6 +20,8 @@ typedef enum {
   SW_TIMELINE_DRAWN_CTX_TICKS,        /* OS context-switch ticks */
   SW_TIMELINE_DRAWN_LOG_MARKS,        /* log-line flags */
   SW_TIMELINE_DRAWN_SUMMARY,          /* the summary plate (presentation) */
+  SW_TIMELINE_DRAWN_CALLBACK_LABELS,  /* done-callback bars with their label */
+  SW_TIMELINE_DRAWN_WAIT_LABELS,      /* blocking waits with their label */
   SW_TIMELINE_N_DRAWN
 } SwTimelineDrawn;
 

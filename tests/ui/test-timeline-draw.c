@@ -117,6 +117,34 @@ test_callbacks_process (void)
   g_assert_cmpuint (sw_timeline_get_n_drawn (timeline, SW_TIMELINE_DRAWN_QUEUE_ARROWS), >=, 1);
   g_assert_cmpuint (sw_timeline_get_n_drawn_rows (timeline, SW_TIMELINE_ROW_PROCESS), >=, 2);
 
+  /* A done-callback bar wide enough for its label carries it, as a task
+   * bar does: zoomed in on the manager's first callbacks, each over
+   * 100 px, every one in view has its label. */
+  {
+    const SwTimelineSpan *first = &g_array_index (manager->callbacks, SwTimelineSpan, 0);
+    gint64 range_end = first->start_ns + 5 * (first->end_ns - first->start_ns);
+    const SwTimeScale *scale;
+    guint wide = 0;
+
+    sw_timeline_show_range (timeline, first->start_ns, range_end);
+    redraw (win);
+    ui_test_save_screenshot (win, "screenshot-callbacks-labels.png");
+    scale = sw_timeline_get_scale (timeline);
+    for (guint i = 0; i < manager->callbacks->len; i++)
+      {
+        const SwTimelineSpan *cb = &g_array_index (manager->callbacks, SwTimelineSpan, i);
+        double x0 = sw_time_scale_ns_to_px (scale, cb->start_ns);
+        double x1 = sw_time_scale_ns_to_px (scale, cb->end_ns);
+
+        if (cb->start_ns >= first->start_ns && cb->end_ns <= range_end && x1 - x0 >= 100.0)
+          wide++;
+      }
+    g_assert_cmpuint (wide, >=, 1);
+    g_assert_cmpuint (sw_timeline_get_n_drawn (timeline, SW_TIMELINE_DRAWN_CALLBACK_LABELS), >=, wide);
+    sw_timeline_fit (timeline);
+    redraw (win);
+  }
+
   /* Folding the worker processes leaves their headers, with the
    * arrows now coming from them. */
   n_rows = sw_timeline_model_get_n_rows (model);
@@ -184,6 +212,46 @@ test_thread_pool (void)
   g_assert_cmpuint (sw_timeline_get_n_drawn (timeline, SW_TIMELINE_DRAWN_QUEUE_ARROWS), <=, 10);
   g_assert_cmpuint (sw_timeline_get_n_drawn (timeline, SW_TIMELINE_DRAWN_HUES), >=, 5);
   g_assert_cmpuint (sw_timeline_get_n_drawn (timeline, SW_TIMELINE_DRAWN_FAILED), ==, 0);
+
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+/* Lesson 4: main blocked in joinall([g1, g2, g3]) is a hatched wait on
+ * its row, labelled joinall, spanning the run, under its event loop and
+ * the switch arrows. */
+static void
+test_spawn_joinall (void)
+{
+  static const char * const params[] = { "scale", "0.1", NULL };
+  SwWindow *win;
+  SwTimeline *timeline;
+  SwTimelineModel *model;
+  const SwTimelineLane *main_lane;
+  const SwTimelineSpan *wait;
+  const SwTimeScale *scale;
+
+  if (!ui_test_have_display ())
+    {
+      g_test_skip ("no display");
+      return;
+    }
+
+  win = run_scenario ("spawn-joinall", params);
+  timeline = sw_window_get_timeline (win);
+  model = sw_window_get_model (win);
+  ui_test_save_screenshot (win, "screenshot-spawn-joinall.png");
+
+  main_lane = sw_timeline_model_find_lane_by_name (model, "main");
+  g_assert_nonnull (main_lane);
+  g_assert_cmpuint (main_lane->waits->len, ==, 1);
+  wait = &g_array_index (main_lane->waits, SwTimelineSpan, 0);
+  g_assert_cmpuint (wait->reason, ==, SW_WAIT_JOINALL);
+  /* Fitted to the run, the wait takes most of the view: wide enough for
+   * its label, which is the only wait label. */
+  scale = sw_timeline_get_scale (timeline);
+  g_assert_cmpfloat (sw_time_scale_ns_to_px (scale, wait->end_ns) -
+                     sw_time_scale_ns_to_px (scale, wait->start_ns), >, 400.0);
+  g_assert_cmpuint (sw_timeline_get_n_drawn (timeline, SW_TIMELINE_DRAWN_WAIT_LABELS), ==, 1);
 
   gtk_window_destroy (GTK_WINDOW (win));
 }
@@ -332,6 +400,7 @@ main (int   argc,
   g_test_add_func ("/Sw/Timeline/callbacks-thread-no-link", test_callbacks_thread);
   g_test_add_func ("/Sw/Timeline/callbacks-process-linked", test_callbacks_process);
   g_test_add_func ("/Sw/Timeline/process-pool-crash-failed", test_process_pool_crash);
+  g_test_add_func ("/Sw/Timeline/spawn-joinall-wait", test_spawn_joinall);
   g_test_add_func ("/Sw/Timeline/flows-bounded-by-pixels", test_flows_bounded_by_pixels);
   g_test_add_func ("/Sw/Timeline/task-states-drawn", test_states_drawn);
 

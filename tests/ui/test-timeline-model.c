@@ -1109,6 +1109,94 @@ test_waiting_from_switches (Fixture       *f,
   g_assert_cmpint (hit.span.start_ns, ==, 5000);
 }
 
+/* Lesson 4 run for real: main blocked in joinall([g1, g2, g3]) is one
+ * wait on main's lane, a joinall, as long as the run: every run and
+ * switch of its coroutines lies inside it, and main's event loop is
+ * still there under it.  A click on main's row inside it finds it. */
+static void
+test_spawn_joinall_wait (void)
+{
+  const double scale = 0.05;
+  const SwScenario *scenario = sw_scenario_lookup ("spawn-joinall", NULL);
+  g_autoptr(SwParams) params = sw_params_new (scenario);
+  g_autoptr(SwTrace) trace = sw_trace_new (SW_TRACE_DEFAULT_CAPACITY);
+  g_autoptr(SwScenarioRun) run = NULL;
+  g_autoptr(SwTimelineModel) model = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *assignment = g_strdup_printf ("scale=%g", scale);
+  const SwTimelineLane *main_lane = NULL;
+  const SwTimelineSpan *wait;
+  SwTimelineHit hit;
+  gint64 wall_ns, mid;
+  guint n_coroutines = 0, n_loop_inside = 0;
+
+  g_assert_true (sw_params_set_assignment (params, assignment, NULL));
+  run = sw_scenario_run_new (scenario, params, trace);
+  wall_ns = g_get_monotonic_time ();
+  g_assert_true (sw_scenario_run_execute (run, &error));
+  g_assert_no_error (error);
+  wall_ns = (g_get_monotonic_time () - wall_ns) * 1000;
+
+  model = sw_timeline_model_new (trace);
+  sw_timeline_model_drain_all (model);
+  main_lane = sw_timeline_model_find_lane_by_name (model, "main");
+  g_assert_nonnull (main_lane);
+  g_assert_cmpint (main_lane->kind, ==, SW_LANE_THREAD);
+
+  g_assert_cmpuint (main_lane->waits->len, ==, 1);
+  g_assert_cmpuint (sw_timeline_model_get_n_waits (model), ==, 1);
+  wait = &g_array_index (main_lane->waits, SwTimelineSpan, 0);
+  g_assert_cmpint (wait->end_ns, !=, SW_TIMELINE_OPEN);
+  g_assert_cmpuint (wait->reason, ==, SW_WAIT_JOINALL);
+  g_assert_cmpstr (sw_wait_kind_to_string (wait->reason), ==, "joinall");
+  g_assert_cmpuint (wait->object, ==, 0);
+  /* About the run's length: the 5 s sleep (scaled), and no more than the
+   * whole run took. */
+  g_assert_cmpint (wait->end_ns - wait->start_ns, >=, (gint64) (5 * scale * 1e9));
+  g_assert_cmpint (wait->end_ns - wait->start_ns, <=, wall_ns);
+
+  for (guint i = 0; i < sw_timeline_model_get_n_lanes (model); i++)
+    {
+      const SwTimelineLane *lane = sw_timeline_model_get_lane (model, i);
+
+      if (lane->kind != SW_LANE_COROUTINE || lane->parent != main_lane->id)
+        continue;
+      n_coroutines++;
+      g_assert_cmpuint (lane->running->len, >, 0);
+      for (guint k = 0; k < lane->running->len; k++)
+        {
+          const SwTimelineSpan *ran = &g_array_index (lane->running, SwTimelineSpan, k);
+
+          g_assert_cmpint (ran->start_ns, >=, wait->start_ns);
+          g_assert_cmpint (ran->end_ns, <=, wait->end_ns);
+        }
+      for (guint k = 0; k < lane->switches->len; k++)
+        {
+          gint64 at = g_array_index (lane->switches, SwTimelineSwitch, k).time_ns;
+
+          g_assert_cmpint (at, >=, wait->start_ns);
+          g_assert_cmpint (at, <=, wait->end_ns);
+        }
+    }
+  g_assert_cmpuint (n_coroutines, ==, 3);
+
+  /* Main ran its event loop while it waited (the hub, in gevent). */
+  for (guint k = 0; k < main_lane->running->len; k++)
+    {
+      const SwTimelineSpan *loop = &g_array_index (main_lane->running, SwTimelineSpan, k);
+
+      n_loop_inside += loop->start_ns >= wait->start_ns && loop->end_ns <= wait->end_ns;
+    }
+  g_assert_cmpuint (n_loop_inside, >, 0);
+
+  mid = wait->start_ns + (wait->end_ns - wait->start_ns) / 2;
+  g_assert_true (sw_timeline_hit_test (model, main_lane, mid, 0, &hit));
+  g_assert_cmpint (hit.kind, ==, SW_TIMELINE_HIT_WAIT);
+  g_assert_cmpuint (hit.span.reason, ==, SW_WAIT_JOINALL);
+  g_assert_cmpint (hit.span.start_ns, ==, wait->start_ns);
+  g_assert_cmpint (hit.span.end_ns, ==, wait->end_ns);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1151,6 +1239,7 @@ main (int   argc,
               fixture_set_up, test_counters, fixture_tear_down);
   g_test_add ("/Sw/TimelineModel/counter-range-levels", Fixture, NULL,
               fixture_set_up, test_counter_range_levels, fixture_tear_down);
+  g_test_add_func ("/Sw/TimelineModel/spawn-joinall-wait", test_spawn_joinall_wait);
 
   return g_test_run ();
 }
