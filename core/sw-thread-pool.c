@@ -565,6 +565,7 @@ sw_thread_pool_submit (SwThreadPool    *self,
   SwFuture *future;
   gint queued, idle;
   gboolean start_worker = FALSE;
+  gboolean recorded;
 
   g_return_val_if_fail (SW_IS_THREAD_POOL (self), NULL);
   g_return_val_if_fail (func != NULL, NULL);
@@ -582,14 +583,18 @@ sw_thread_pool_submit (SwThreadPool    *self,
   future = g_object_ref (item->future);
 
   /* Before the push: a worker may start it the moment it is queued. */
-  if (!inbox_is_closed (core))
+  recorded = !inbox_is_closed (core);
+  if (recorded)
     sw_trace_record (core->trace, SW_EVENT_TASK_SUBMIT, 0,
                      sw_future_get_id (future), _sw_future_get_label_id (future));
   if (!inbox_push (core, &item->link))
     {
-      /* A submit that lost the race with shutdown was recorded: it ends
-       * as cancelled on the timeline, as it does for the caller. */
-      sw_future_cancel (future);
+      /* A submit that lost the race with shutdown after it was recorded
+       * ends as cancelled on the timeline; one refused before it was
+       * recorded leaves nothing there (a cancel without its submit would
+       * count a task that never was). */
+      if (recorded)
+        sw_future_cancel (future);
       g_object_unref (future);
       sw_work_item_free (item);
       g_set_error_literal (error, SW_ERROR, SW_ERROR_SHUTDOWN,

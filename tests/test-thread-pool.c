@@ -372,6 +372,7 @@ test_thread_pool_submit_after_shutdown_fails (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(SwFuture) future = NULL;
   g_autoptr(GArray) submits = NULL;
+  g_autoptr(GArray) cancels = NULL;
   Work work;
 
   work_init (&work, trace);
@@ -386,6 +387,9 @@ test_thread_pool_submit_after_shutdown_fails (void)
   g_assert_cmpint (g_atomic_int_get (&work.destroyed), ==, 1);
   submits = dup_events_of (trace, SW_EVENT_TASK_SUBMIT, G_MAXUINT64);
   g_assert_cmpuint (submits->len, ==, 0);
+  /* Nor does it end on the timeline: no task that never was. */
+  cancels = dup_events_of (trace, SW_EVENT_TASK_CANCEL, G_MAXUINT64);
+  g_assert_cmpuint (cancels->len, ==, 0);
 
   work_clear (&work);
 }
