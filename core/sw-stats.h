@@ -12,7 +12,7 @@ typedef struct {
   guint  n_cancelled;
   gint64 first_submit_ns; /* meaningful when n_submitted > 0 */
   gint64 last_end_ns;
-  gint64 wall_ns;         /* first submit → last end */
+  gint64 wall_ns;         /* first submit → last task or done-callback end */
   gint64 task_ns_sum;     /* sum over tasks of end − start */
   double speedup;         /* task_ns_sum / wall_ns */
   gint64 span_ns;         /* first → last thing done (tasks, callbacks, waits,

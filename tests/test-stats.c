@@ -95,6 +95,32 @@ test_stats_span_of_a_coroutine_run (void)
   g_assert_cmpint (stats.span_ns, ==, 0);
 }
 
+/* Lesson 2 decoupled on a process pool: downloads end at 100 ms, their
+ * parses run one after another as done-callbacks until 400 ms.  The run
+ * took 400 ms; the tasks' own time is still 200 ms. */
+static void
+test_stats_wall_runs_to_the_last_callback (void)
+{
+  SwEvent events[] = {
+    ev (MS (0), SW_EVENT_TASK_SUBMIT, 1),
+    ev (MS (0), SW_EVENT_TASK_SUBMIT, 2),
+    ev (MS (0), SW_EVENT_TASK_START, 1),
+    ev (MS (0), SW_EVENT_TASK_START, 2),
+    ev (MS (100), SW_EVENT_TASK_END, 1),
+    ev (MS (100), SW_EVENT_TASK_END, 2),
+    ev (MS (100), SW_EVENT_CALLBACK_BEGIN, 1),
+    ev (MS (250), SW_EVENT_CALLBACK_END, 1),
+    ev (MS (250), SW_EVENT_CALLBACK_BEGIN, 2),
+    ev (MS (400), SW_EVENT_CALLBACK_END, 2),
+  };
+  SwTaskStats stats;
+
+  sw_task_stats_compute (events, G_N_ELEMENTS (events), &stats);
+  g_assert_cmpint (stats.wall_ns, ==, MS (400));
+  g_assert_cmpint (stats.task_ns_sum, ==, MS (200));
+  g_assert_cmpfloat_with_epsilon (stats.speedup, 0.5, 1e-9);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -105,6 +131,7 @@ main (int    argc,
   g_test_add_func ("/Sw/Stats/failed-and-cancelled", test_stats_failed_and_cancelled);
   g_test_add_func ("/Sw/Stats/nothing-submitted", test_stats_nothing_submitted);
   g_test_add_func ("/Sw/Stats/span-of-a-coroutine-run", test_stats_span_of_a_coroutine_run);
+  g_test_add_func ("/Sw/Stats/wall-runs-to-the-last-callback", test_stats_wall_runs_to_the_last_callback);
 
   return g_test_run ();
 }

@@ -333,6 +333,11 @@ accumulate (SwStatsPanel *self)
 
       advance_tasks (self, acc, lane->tasks, now, &closed, &open_task_ns, &open);
       open += advance_spans (lane->callbacks, &acc->callback_i, now, &closed);
+      /* The wall time runs to the last done-callback's end too, as in
+       * sw_task_stats_compute (lesson 2's parses run after their tasks). */
+      if (acc->callback_i > 0)
+        self->last_end_ns = MAX (self->last_end_ns,
+                                 g_array_index (lane->callbacks, SwTimelineSpan, acc->callback_i - 1).end_ns);
       /* A thread's own "running" is its event loop between coroutines,
        * mostly asleep in poll: only coroutines' turns count as work. */
       if (lane->kind == SW_LANE_COROUTINE)
@@ -702,8 +707,8 @@ sw_stats_panel_refresh (SwStatsPanel *self)
 
   open_task_ns = accumulate (self);
 
-  /* Wall time as sw_task_stats_compute has it, first submit → last end;
-   * while tasks still run, to now. */
+  /* Wall time as sw_task_stats_compute has it, first submit → last task or
+   * done-callback end; while tasks still run, to now. */
   self->task_ns = self->task_closed_ns + open_task_ns;
   wall_end = self->last_end_ns;
   if (running && open_task_ns > 0)
