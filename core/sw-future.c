@@ -411,11 +411,9 @@ _sw_future_set_result (SwFuture *self,
   g_return_if_fail (SW_IS_FUTURE (self));
   g_return_if_fail (value != NULL);
 
-  /* complete() consumes one reference: hand it a floating one as is, or
-   * a new one of a non-floating value (the caller keeps its own). */
-  if (!g_variant_is_floating (value))
-    g_variant_ref (value);
-  sw_future_complete (self, value, NULL, TRUE);
+  /* complete() consumes one reference: a floating one sunk, or a new one
+   * of a non-floating value (the caller keeps its own). */
+  sw_future_complete (self, g_variant_ref_sink (value), NULL, TRUE);
 }
 
 /*< private >
@@ -453,9 +451,7 @@ _sw_future_complete_recorded (SwFuture *self,
   g_return_if_fail (SW_IS_FUTURE (self));
   g_return_if_fail ((value != NULL) != (error != NULL));
 
-  if (value != NULL && !g_variant_is_floating (value))
-    g_variant_ref (value);
-  sw_future_complete (self, value, error, FALSE);
+  sw_future_complete (self, value != NULL ? g_variant_ref_sink (value) : NULL, error, FALSE);
 }
 
 guint64

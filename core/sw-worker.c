@@ -242,20 +242,22 @@ sw_worker_run (SwWorker *worker,
    * future takes it from our events instead of stamping the moment the
    * result reached it (later by whatever its manager was busy with). */
   if (result != NULL)
-    sw_trace_record (worker->trace, SW_EVENT_TASK_END, 0, task_id, 0);
+    {
+      sw_trace_record (worker->trace, SW_EVENT_TASK_END, 0, task_id, 0);
+      sw_worker_queue (worker, sw_worker_message_new (SW_WORKER_MSG_OK, task_id,
+                                                      g_variant_new_variant (result)));
+    }
   else
-    sw_trace_record (worker->trace, SW_EVENT_TASK_ERROR, SW_EVENT_FLAG_FAILED, task_id,
-                     sw_trace_intern (worker->trace, error ? error->message : "task failed"));
+    {
+      const char *message = error ? error->message : "task failed";
 
-  if (result != NULL)
-    sw_worker_queue (worker, sw_worker_message_new (SW_WORKER_MSG_OK, task_id,
-                                                    g_variant_new_variant (result)));
-  else
-    sw_worker_queue (worker, sw_worker_message_new (SW_WORKER_MSG_ERROR, task_id,
-                                                    g_variant_new ("(sis)",
-                                                         error ? g_quark_to_string (error->domain) : "",
-                                                         error ? error->code : 0,
-                                                         error ? error->message : "task failed")));
+      sw_trace_record (worker->trace, SW_EVENT_TASK_ERROR, SW_EVENT_FLAG_FAILED, task_id,
+                       sw_trace_intern (worker->trace, message));
+      sw_worker_queue (worker, sw_worker_message_new (SW_WORKER_MSG_ERROR, task_id,
+                                                      g_variant_new ("(sis)",
+                                                           error ? g_quark_to_string (error->domain) : "",
+                                                           error ? error->code : 0, message)));
+    }
   worker->task_id = 0;
 }
 
